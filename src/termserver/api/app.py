@@ -1,0 +1,82 @@
+"""The app factory: one FastAPI app over one `Services`, never built at import time."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..errors import TermserverError, error_envelope
+from ..services import Services, open_services
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or Settings()
+    services = services or open_services(settings)
+    app = FastAPI(
+        title="termserver",
+        version=__version__,
+        description="Versioned ICF, FFB, FSIII and intervention-catalogue vocabularies: "
+        "lookup, search, diff, validation.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    _install_error_handlers(app)
+    from . import concepts, diff, interventions, linked_data, schemes, search, sparql, validate
+
+    for module in (schemes, concepts, search, diff, interventions, validate):
+        app.include_router(module.router, prefix="/api/v1")
+    app.include_router(sparql.router)
+    app.include_router(linked_data.router)
+    from ..web import routes as web_routes
+
+    app.include_router(web_routes.router)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves as the one envelope `{error: {code, message, details}}`."""
+
+    @app.exception_handler(TermserverError)
+    async def _domain_error(request: Request, exc: TermserverError) -> JSONResponse:
+        return JSONResponse(exc.envelope(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        message = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
+        return JSONResponse(
+            error_envelope("bad_request", f"Invalid request parameters: {message}",
+                           {"problems": problems}),
+            status_code=400,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404:
+            message = (f"No such path: {request.url.path}. The API lives under /api/v1; "
+                       "see /api/v1/docs.")
+        return JSONResponse(error_envelope(code, message), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return JSONResponse(
+            error_envelope("internal_error", "An unexpected error occurred; it has been "
+                           "logged. Please report it with the time of the request."),
+            status_code=500,
+        )

@@ -1,0 +1,7 @@
+"""Routes for interventions (owned by its issue; placeholder until then)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["interventions"])

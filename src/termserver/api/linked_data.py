@@ -1,0 +1,7 @@
+"""linked_data routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""schemes routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

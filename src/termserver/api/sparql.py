@@ -1,0 +1,7 @@
+"""sparql routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,72 @@
+"""What every CLI command shares: settings, `--json`, the exit codes, error output.
+
+Exit codes: 0 ok, 1 invalid or not found, 2 usage error or unreadable input.
+A read command's `--json` output is exactly the body of the matching HTTP endpoint.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from ..errors import TermserverError
+from ..services import Services, open_services
+from ..settings import Settings
+
+
+def json_option(func: Callable) -> Callable:
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print the result as JSON (the HTTP body)."
+    )(func)
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    return ctx.find_root().obj["settings"]
+
+
+def services_from(ctx: click.Context, *, with_search: bool = False) -> Services:
+    root = ctx.find_root().obj
+    services = root.get("services")
+    if services is None:
+        services = open_services(root["settings"], with_search=with_search)
+        root["services"] = services
+    return services
+
+
+def print_json(body: Any) -> None:
+    sys.stdout.buffer.write(orjson.dumps(body, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
+
+
+def handle_errors(func: Callable) -> Callable:
+    """Turn domain errors into a clear message (or the JSON envelope) and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TermserverError as exc:
+            if kwargs.get("as_json"):
+                print_json(exc.envelope())
+            else:
+                click.echo(f"termserver: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def build_settings(data_dir: Path | None) -> Settings:
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    try:
+        return Settings(**overrides)
+    except Exception as exc:  # pydantic ValidationError: a bad environment variable
+        click.echo(f"termserver: invalid settings: {exc}", err=True)
+        sys.exit(2)

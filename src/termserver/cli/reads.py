@@ -1,0 +1,7 @@
+"""CLI reads."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

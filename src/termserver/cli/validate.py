@@ -1,0 +1,7 @@
+"""`termserver validate` (placeholder until its issue)."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

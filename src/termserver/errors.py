@@ -1,0 +1,66 @@
+"""The exception tree domain code raises; the API and CLI turn it into one error envelope.
+
+Each error says what went wrong, where, and how to fix it, so that a caller can act
+without reading our source.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TermserverError(Exception):
+    """Base class: carries an HTTP status, a stable machine code and details."""
+
+    status_code = 500
+    code = "internal_error"
+    exit_code = 2
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+    def envelope(self) -> dict[str, Any]:
+        """The one JSON error shape every endpoint and `--json` command returns."""
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class NotFound(TermserverError):
+    status_code = 404
+    code = "not_found"
+    exit_code = 1
+
+
+class BadRequest(TermserverError):
+    status_code = 400
+    code = "bad_request"
+    exit_code = 2
+
+
+class PayloadTooLarge(BadRequest):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(BadRequest):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class ImportRefused(BadRequest):
+    """An import that would lose or corrupt data; nothing was written."""
+
+    status_code = 422
+    code = "import_refused"
+
+
+class QueryTimeout(TermserverError):
+    status_code = 503
+    code = "query_timeout"
+    exit_code = 1
+
+
+def error_envelope(code: str, message: str, details: dict[str, Any] | None = None) -> dict:
+    """Envelope for errors that do not start as a TermserverError (e.g. FastAPI's 422)."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}

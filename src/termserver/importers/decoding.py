@@ -1,0 +1,70 @@
+"""Reading source files as text without ever guessing an encoding.
+
+A file that is not valid UTF-8 is refused with the byte offset, line and column of the
+first bad byte, and what the bytes would read as in Latin-1, so a methodologist can
+see KL's real 2024-05-30 Latin-1 files for what they are. `--encoding` accepts them
+deliberately.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from ..errors import ImportRefused
+
+BOM = codecs.BOM_UTF8
+
+
+def read_text(path: Path, data: bytes, encoding: str | None = None) -> str:
+    """Decode `data` as UTF-8 (BOM tolerated) or as the encoding explicitly asked for."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ImportRefused(
+                f"{path.name}: unknown encoding {encoding!r}. Use a Python codec name such "
+                "as utf-8 or latin-1.",
+                details={"file": path.name, "encoding": encoding},
+            ) from None
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise _refusal(path, data, exc, encoding) from None
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _refusal(path, data, exc, None) from None
+
+
+def _refusal(path: Path, data: bytes, exc: UnicodeDecodeError, encoding: str | None) -> Exception:
+    offset = exc.start
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    bad = data[offset : offset + 4]
+    context = data[max(0, offset - 30) : offset + 10].decode("latin-1", errors="replace")
+    if encoding:
+        message = (
+            f"{path.name}: line {line}, column {column} (byte {offset}) is not valid "
+            f"{encoding}. Check the encoding the publisher used."
+        )
+    else:
+        message = (
+            f"{path.name}: not valid UTF-8 at line {line}, column {column} (byte {offset}: "
+            f"{bad.hex(' ')}). Read as Latin-1 the text there is {context!r}, so the file "
+            "is probably ISO-8859-1. Nothing was imported. Ask the publisher for a UTF-8 "
+            "file, or, if you have checked that the letters come out right, import it with "
+            "--encoding latin-1."
+        )
+    return ImportRefused(
+        message,
+        details={
+            "file": path.name,
+            "line": line,
+            "column": column,
+            "byte_offset": offset,
+            "encoding": encoding or "utf-8",
+        },
+    )

@@ -1,0 +1,162 @@
+"""FHIR R4 CodeSystem JSON (KL's kl-term releases) → Release.
+
+Nested `concept` lists become the hierarchy (FHIR `hierarchyMeaning: is-a`); a
+`parent` property adds further parents. KL's code systems carry Danish text without
+declaring a language, so untagged text is taken as the CodeSystem's `language`, or
+Danish when it has none.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..errors import ImportRefused
+from ..model import Concept, Release, ReleaseInfo
+from ..namespaces import concept_iri
+from .decoding import read_text
+
+DEFAULT_LANGUAGE = "da"
+_STATUS_PROPERTIES = {"status", "inactive", "deprecated", "deprecationDate", "retirementDate"}
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return text.startswith(b"{") and b'"resourceType"' in head and b'"CodeSystem"' in head
+
+
+def scheme_id(resource: dict[str, Any]) -> str:
+    """Our scheme id: the CodeSystem's id (or name), lower-cased: FSIII → fsiii."""
+    raw = resource.get("id") or resource.get("name") or ""
+    return str(raw).strip().lower()
+
+
+def parse(path: Path, data: bytes, options: Any) -> list[Release]:
+    text = read_text(path, data, options.encoding)
+    try:
+        resource = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ImportRefused(
+            f"{path.name}: not valid JSON ({exc}). Fix the file; nothing was imported.",
+            details={"file": path.name, "line": getattr(exc, "lineno", None),
+                     "column": getattr(exc, "colno", None)},
+        ) from None
+    if not isinstance(resource, dict) or resource.get("resourceType") != "CodeSystem":
+        kind = resource.get("resourceType") if isinstance(resource, dict) else type(resource)
+        raise ImportRefused(
+            f"{path.name}: expected a FHIR CodeSystem, found {kind!r}. Only CodeSystem "
+            "resources can be imported as vocabularies.",
+            details={"file": path.name, "resourceType": str(kind)},
+        )
+    scheme = options.scheme or scheme_id(resource)
+    version = resource.get("version")
+    if not scheme or not (version or options.version):
+        raise ImportRefused(
+            f"{path.name}: the CodeSystem has no {'id' if not scheme else 'version'}. "
+            "Give one with --scheme / --version.",
+            details={"file": path.name},
+        )
+    language = resource.get("language") or DEFAULT_LANGUAGE
+    info = ReleaseInfo(
+        scheme=scheme,
+        version=str(options.version or version),
+        title=str(resource.get("title") or resource.get("name") or scheme),
+        uri=str(resource.get("url") or ""),
+        issued=resource.get("date"),
+        description=str(resource.get("description") or ""),
+        identifiers=[
+            str(i["value"]) for i in resource.get("identifier", []) or []
+            if isinstance(i, dict) and i.get("value") and i.get("value") != resource.get("url")
+        ],
+        languages=[language],
+        extra={
+            k: str(resource[k])
+            for k in ("name", "status", "hierarchyMeaning", "content", "caseSensitive",
+                      "experimental", "publisher")
+            if k in resource
+        },
+    )
+    concepts: dict[str, Concept] = {}
+    _walk(path, scheme, resource.get("concept") or [], None, concepts, language, "concept")
+    _apply_parent_properties(path, concepts)
+    return [Release(info=info, concepts=concepts)]
+
+
+def _walk(
+    path: Path,
+    scheme: str,
+    items: list[Any],
+    parent: str | None,
+    concepts: dict[str, Concept],
+    language: str,
+    where: str,
+) -> None:
+    for index, item in enumerate(items):
+        here = f"{where}[{index}]"
+        if not isinstance(item, dict) or not isinstance(item.get("code"), str):
+            raise ImportRefused(
+                f"{path.name}: {here} has no code. Every concept needs a string `code`.",
+                details={"file": path.name, "path": here},
+            )
+        code = item["code"]
+        if code in concepts:
+            existing = concepts[code]
+            raise ImportRefused(
+                f"{path.name}: code {code!r} occurs twice (at {here}, and earlier as "
+                f"{existing.label()!r}). Codes must be unique within a CodeSystem; fix the "
+                "file or ask the publisher.",
+                details={"file": path.name, "path": here, "code": code},
+            )
+        concept = Concept(code=code, uri=concept_iri(scheme, code), order=len(concepts))
+        if item.get("display"):
+            concept.labels[language] = item["display"]
+        if item.get("definition"):
+            concept.definitions[language] = item["definition"]
+        for designation in item.get("designation") or []:
+            value = designation.get("value")
+            if value:
+                lang = designation.get("language") or language
+                concept.alt_labels.setdefault(lang, []).append(value)
+        for prop in item.get("property") or []:
+            _apply_property(concept, prop)
+        if parent is not None:
+            concept.broader.append(parent)
+        concepts[code] = concept
+        _walk(path, scheme, item.get("concept") or [], code, concepts, language,
+              f"{here}.concept")
+
+
+def _property_value(prop: dict[str, Any]) -> str | None:
+    for key, value in prop.items():
+        if key.startswith("value"):
+            return str(value).lower() if isinstance(value, bool) else str(value)
+    return None
+
+
+def _apply_property(concept: Concept, prop: dict[str, Any]) -> None:
+    name = prop.get("code")
+    value = _property_value(prop)
+    if not name or value is None:
+        return
+    concept.properties.setdefault(name, []).append(value)
+    if name == "status" and value in {"retired", "deprecated"}:
+        concept.status = "deprecated"
+    elif name == "inactive" and value == "true":
+        concept.status = "deprecated"
+    elif name in {"deprecated", "deprecationDate", "retirementDate"}:
+        concept.status = "deprecated"
+
+
+def _apply_parent_properties(path: Path, concepts: dict[str, Concept]) -> None:
+    for concept in concepts.values():
+        for parent in concept.properties.get("parent", []):
+            if parent not in concept.broader:
+                concept.broader.append(parent)
+        replaced = concept.properties.get("replacedBy") or concept.properties.get("replaced-by")
+        if replaced:
+            concept.replaced_by = list(replaced)
+
+
+__all__ = ["parse", "scheme_id", "sniff"]

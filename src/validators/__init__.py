@@ -1,0 +1,1 @@
+"""Validation of plan and assessment documents against KL's documentation standard."""

@@ -1,0 +1,68 @@
+"""Shared fixtures: where the reference data is, and data directories built from it.
+
+Tests that need ../shared/data fail loudly in CI (CI=true) when it is missing and are
+skipped elsewhere, so a green CI always means they ran.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from termserver.importers import ImportOptions
+from termserver.publishing import import_paths
+from termserver.settings import REPO_VOCAB_DIR, Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("TERMSERVER_SHARED_DATA", REPO.parent / "shared" / "data"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+KL_TERM = SHARED_DATA / "kl-term"
+ICF_OWL = SHARED_DATA / "icf" / "ICF_1.0.2_2012-08-05.owl"
+ICF_CLAML = SHARED_DATA / "icf" / "icf2005syst_claml_20120619.xml"
+KL_CURRENT = sorted(KL_TERM.glob("CodeSystem-*.json"))
+
+
+def require_shared(*paths: Path) -> None:
+    """Fail in CI, skip elsewhere, when reference data is missing."""
+    missing = [p for p in (SHARED_DATA, *paths) if not p.exists()]
+    if not missing:
+        return
+    message = f"reference data missing: {', '.join(str(p) for p in missing)}"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI must have ../shared/data beside the checkout)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    require_shared()
+    return SHARED_DATA
+
+
+def make_settings(data_dir: Path, **overrides) -> Settings:
+    return Settings(data_dir=data_dir, vocab_dir=overrides.pop("vocab_dir", REPO_VOCAB_DIR),
+                    **overrides)
+
+
+@pytest.fixture
+def empty_settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data", vocab_dir=tmp_path / "no-vocab")
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A data directory with every current official release, ICF (en + de) and vocab/.
+
+    Built once per test session; tests must treat it as read-only.
+    """
+    require_shared(KL_TERM, ICF_OWL, ICF_CLAML)
+    settings = make_settings(tmp_path_factory.mktemp("real") / "data")
+    import_paths(settings, [*KL_CURRENT, ICF_OWL, ICF_CLAML], ImportOptions())
+    vocab = sorted(REPO_VOCAB_DIR.glob("*.ttl"))
+    if vocab:
+        import_paths(settings, vocab, ImportOptions(format="skos"))
+    yield settings
