@@ -96,7 +96,7 @@ def _concept_lines(scheme: str, concept: Concept) -> Iterator[str]:
             yield f"{n} {_P_NOTE_REF} {_iri(concept_iri(scheme, ref))} ."
 
 
-def _scheme_lines(info: ReleaseInfo) -> Iterator[str]:
+def scheme_lines(info: ReleaseInfo) -> Iterator[str]:
     s = _iri(scheme_iri(info.scheme))
     yield f"{s} {_P_TYPE} {_C_SCHEME} ."
     yield f"{s} <{DCTERMS.title}> {_lit(info.title)} ."
@@ -126,9 +126,25 @@ def _mapping_lines(release: Release) -> Iterator[str]:
             yield f"{m} {_P_NOTE} {_lit(mapping.note)} ."
 
 
+def concept_lines(release: Release, concept: Concept) -> list[str]:
+    """The triples describing one concept (with the mappings its release states about it)."""
+    lines = set(_concept_lines(release.scheme, concept))
+    lines.update(
+        line for line in _mapping_lines(release) if line.startswith(_iri(concept.uri) + " ")
+    )
+    return sorted(lines)
+
+
+def lines_graph(lines: Iterable[str]) -> Graph:
+    graph = Graph()
+    bind_prefixes(graph)
+    graph.parse(data="\n".join(lines), format="nt")
+    return graph
+
+
 def content_lines(release: Release) -> list[str]:
     """The release's triples as sorted N-Triples lines: its canonical content."""
-    lines: set[str] = set(_scheme_lines(release.info))
+    lines: set[str] = set(scheme_lines(release.info))
     for concept in release.concepts.values():
         lines.update(_concept_lines(release.scheme, concept))
     lines.update(_mapping_lines(release))
@@ -145,10 +161,7 @@ def checksum(lines: Iterable[str]) -> str:
 
 def release_graph(release: Release) -> Graph:
     """The release as an rdflib Graph (for export, content negotiation and SPARQL)."""
-    graph = Graph()
-    bind_prefixes(graph)
-    graph.parse(data="\n".join(content_lines(release)), format="nt")
-    return graph
+    return lines_graph(content_lines(release))
 
 
 def bind_prefixes(graph: Graph) -> None:

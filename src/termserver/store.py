@@ -62,7 +62,7 @@ class Store:
         for scheme, versions in self._by_scheme.items():
             active = [r for r in versions if r.info.status == "active"] or versions
             self._latest[scheme] = active[-1]
-        self._apply_overlays([self._latest[r.scheme] for r in overlays if r is self._latest[r.scheme]])
+        self._apply_overlays([r for r in overlays if r is self._latest[r.scheme]])
         self._last_seen: dict[str, dict[str, str]] = {}
         for scheme, versions in self._by_scheme.items():
             seen: dict[str, str] = {}

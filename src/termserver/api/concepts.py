@@ -1,7 +1,72 @@
-"""concepts routes."""
+"""Concept lookup and hierarchy, for any version (latest by default)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request, Response
 
-router = APIRouter()
+from ..bodies import concept_body, hierarchy_body
+from .responses import cached_json
+from .schemas import ERROR_RESPONSES, AncestorsOut, ConceptOut, DescendantsOut
+
+router = APIRouter(tags=["concepts"])
+
+VersionQuery = Query(None, description="Version to read (default: latest).")
+
+
+@router.get(
+    "/schemes/{scheme}/concepts/{code}",
+    response_model=ConceptOut,
+    responses=ERROR_RESPONSES,
+    summary="Look up a concept by code",
+)
+async def get_concept(
+    request: Request, scheme: str, code: str, version: str | None = VersionQuery
+) -> Response:
+    services = request.app.state.services
+    key = ("concept", scheme, code, version)
+    data = services.cache.get(key)
+    if data is not None:
+        return Response(data, media_type="application/json")
+    store = services.store
+    return cached_json(services.cache, key,
+                       lambda: concept_body(store, store.resolve(scheme, code, version)))
+
+
+@router.get(
+    "/schemes/{scheme}/concepts/{code}/ancestors",
+    response_model=AncestorsOut,
+    responses=ERROR_RESPONSES,
+    summary="All ancestors, nearest first",
+)
+async def get_ancestors(
+    request: Request, scheme: str, code: str, version: str | None = VersionQuery
+) -> Response:
+    store = request.app.state.services.store
+
+    def build() -> dict:
+        resolved = store.resolve(scheme, code, version)
+        return hierarchy_body(resolved, "ancestors",
+                              store.ancestors(resolved.release, resolved.concept.code))
+
+    return cached_json(request.app.state.services.cache,
+                       ("ancestors", scheme, code, version), build)
+
+
+@router.get(
+    "/schemes/{scheme}/concepts/{code}/descendants",
+    response_model=DescendantsOut,
+    responses=ERROR_RESPONSES,
+    summary="All descendants, depth first in source order",
+)
+async def get_descendants(
+    request: Request, scheme: str, code: str, version: str | None = VersionQuery
+) -> Response:
+    store = request.app.state.services.store
+
+    def build() -> dict:
+        resolved = store.resolve(scheme, code, version)
+        return hierarchy_body(resolved, "descendants",
+                              store.descendants(resolved.release, resolved.concept.code))
+
+    return cached_json(request.app.state.services.cache,
+                       ("descendants", scheme, code, version), build)

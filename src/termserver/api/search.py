@@ -1,7 +1,28 @@
-"""search routes."""
+"""GET /search: Danish-aware search over labels, codes and definitions."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request, Response
 
-router = APIRouter()
+from ..bodies import search_body
+from .responses import json_response
+from .schemas import ERROR_RESPONSES, SearchOut
+
+router = APIRouter(tags=["search"])
+
+
+@router.get("/search", response_model=SearchOut, responses=ERROR_RESPONSES,
+            summary="Search concepts")
+def search(
+    request: Request,
+    q: str = Query(..., description="Words, a code or a code prefix, e.g. `hukommelse`, "
+                   "`d450`, `§ 85`."),
+    scheme: str | None = Query(None, description="Only this scheme."),
+    version: str | None = Query(None, description="Only this version (needs scheme)."),
+    limit: int = Query(10, ge=1, le=200, description="Most results to return."),
+) -> Response:
+    services = request.app.state.services
+    if scheme is not None:
+        services.store.release(scheme, version)  # unknown scheme/version → 404 with hints
+    results = services.search.search(q, scheme=scheme, version=version, limit=limit)
+    return json_response(search_body(results))

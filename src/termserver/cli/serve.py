@@ -1,7 +1,50 @@
-"""CLI serve."""
+"""`termserver serve`: publish vocab/, load every release, serve HTTP."""
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import click
 
-COMMANDS: list[click.Command] = []
+from ..errors import TermserverError
+from .common import settings_from
+
+log = logging.getLogger(__name__)
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--no-vocab", is_flag=True, help="Do not publish our own vocab/ sources on start.")
+@click.pass_context
+def serve_command(ctx: click.Context, host: str | None, port: int | None,
+                  no_vocab: bool) -> None:
+    """Serve the JSON API, Linked Data, SPARQL and the web pages."""
+    import uvicorn
+
+    from ..api import create_app
+    from ..publishing import publish_vocab
+    from ..services import open_services
+
+    settings = settings_from(ctx)
+    host = host or settings.host
+    port = port or settings.port
+    try:
+        if not no_vocab:
+            for result in publish_vocab(settings):
+                if result.outcome == "created":
+                    click.echo(f"published {result.info.scheme} {result.info.version} "
+                               "from vocab/", err=True)
+        services = open_services(settings)
+    except TermserverError as exc:
+        click.echo(f"termserver: cannot start: {exc.message}", err=True)
+        sys.exit(2)
+    app = create_app(settings, services)
+    releases = sum(1 for _ in services.store.releases())
+    click.echo(f"termserver: {releases} releases from {settings.data_dir}; "
+               f"listening on http://{host}:{port}", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+COMMANDS = [serve_command]

@@ -141,11 +141,11 @@ def _apply_property(concept: Concept, prop: dict[str, Any]) -> None:
     if not name or value is None:
         return
     concept.properties.setdefault(name, []).append(value)
-    if name == "status" and value in {"retired", "deprecated"}:
-        concept.status = "deprecated"
-    elif name == "inactive" and value == "true":
-        concept.status = "deprecated"
-    elif name in {"deprecated", "deprecationDate", "retirementDate"}:
+    if (
+        (name == "status" and value in {"retired", "deprecated"})
+        or (name == "inactive" and value == "true")
+        or name in {"deprecated", "deprecationDate", "retirementDate"}
+    ):
         concept.status = "deprecated"
 
 

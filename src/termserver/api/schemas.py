@@ -1,0 +1,154 @@
+"""The API contract as pydantic models: OpenAPI is generated from these.
+
+Routes return pre-rendered JSON for speed (releases are immutable, so a body never
+goes stale); these models document the shapes, and tests check real bodies against
+them so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class VersionInfo(_Open):
+    version: str
+    issued: str | None = None
+    status: str
+    concepts: int
+    source: str = ""
+    checksum: str = ""
+
+
+class SchemeOut(_Open):
+    id: str
+    title: str
+    uri: str
+    kind: str
+    latest: str
+    concepts: int
+    versions: list[VersionInfo]
+
+
+class ConceptRef(_Open):
+    scheme: str | None
+    code: str | None
+    label: str | None
+
+
+class MappingOut(_Open):
+    relation: str = Field(description="SKOS mapping relation seen from this concept.")
+    uri: str
+    scheme: str | None
+    code: str | None
+    label: str | None
+    source: str = Field(description="The release that states the mapping (scheme@version).")
+    note: str = ""
+
+
+class NoteOut(_Open):
+    kind: str
+    text: str
+    lang: str = ""
+    refs: list[str] = []
+
+
+class ConceptOut(_Open):
+    scheme: str
+    version: str
+    code: str
+    uri: str
+    label: str
+    labels: dict[str, str]
+    alt_labels: dict[str, list[str]]
+    hidden_labels: dict[str, list[str]]
+    definition: str | None
+    definitions: dict[str, str]
+    status: str = Field(description="active | deprecated | retired (gone from this version).")
+    last_version: str | None = Field(
+        default=None, description="For retired codes: the last version that had the code."
+    )
+    broader: list[ConceptRef]
+    narrower: list[ConceptRef]
+    mappings: list[MappingOut]
+    replaced_by: list[ConceptRef]
+    notes: list[NoteOut]
+    properties: dict[str, list[str]]
+
+
+class AncestorsOut(_Open):
+    scheme: str
+    version: str
+    code: str
+    ancestors: list[ConceptRef]
+
+
+class DescendantsOut(_Open):
+    scheme: str
+    version: str
+    code: str
+    descendants: list[ConceptRef]
+
+
+class SearchHitOut(_Open):
+    scheme: str
+    version: str
+    code: str
+    label: str
+    matched: str
+    field: str
+    score: float
+
+
+class SearchOut(_Open):
+    query: str
+    total: int
+    results: list[SearchHitOut]
+
+
+class FieldChangeOut(_Open):
+    field: str
+    old: Any
+    new: Any
+
+
+class ChangeOut(_Open):
+    code: str
+    label: str
+    fields: list[FieldChangeOut]
+
+
+class CodeLabel(_Open):
+    code: str
+    label: str
+
+
+class DiffOut(_Open):
+    scheme: str
+    from_: str = Field(alias="from")
+    to: str
+    added: list[CodeLabel]
+    removed: list[CodeLabel]
+    changed: list[ChangeOut]
+    deprecated: list[CodeLabel]
+
+
+class ErrorDetail(_Open):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Bad request"},
+    404: {"model": ErrorOut, "description": "Unknown scheme, version or code"},
+}
