@@ -66,3 +66,47 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings
     if vocab:
         import_paths(settings, vocab, ImportOptions(format="skos"))
     yield settings
+
+
+def import_kl_history(settings: Settings) -> dict[str, str]:
+    """Import every earlier KL publication after the current files.
+
+    Returns {history file (folder/name): version it was published as}. A file whose
+    version string is already taken by other content is published as
+    `<version>~<commit>` (an earlier re-publication); KL's Latin-1 files are read with
+    an explicit encoding, as an operator would after checking them.
+    """
+    from termserver.errors import ImportRefused
+    from termserver.importers import load_files
+
+    published: dict[str, str] = {}
+    for folder in sorted((KL_TERM / "history").iterdir()):
+        for path in sorted(folder.glob("CodeSystem-*.json")):
+            key = f"{folder.name}/{path.name}"
+            try:
+                path.read_bytes().decode("utf-8")
+                encoding = None
+            except UnicodeDecodeError:
+                encoding = "latin-1"
+            options = ImportOptions(encoding=encoding)
+            try:
+                results = import_paths(settings, [path], options)
+            except ImportRefused as exc:
+                if "already published with different content" not in exc.message:
+                    raise
+                version = load_files([path], options)[0].version
+                options.version = f"{version}~{folder.name.rsplit('-', 1)[1]}"
+                results = import_paths(settings, [path], options)
+            published[key] = results[0].info.version
+    return published
+
+
+@pytest.fixture(scope="session")
+def history_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Current KL releases plus every earlier publication in kl-term/history (no ICF)."""
+    require_shared(KL_TERM)
+    settings = make_settings(tmp_path_factory.mktemp("history") / "data",
+                             vocab_dir=tmp_path_factory.mktemp("novocab"))
+    import_paths(settings, KL_CURRENT, ImportOptions())
+    import_kl_history(settings)
+    yield settings

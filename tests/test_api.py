@@ -1,0 +1,138 @@
+"""The JSON API, Linked Data and SPARQL, in-process over the real releases."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import Graph, URIRef
+from rdflib.namespace import SKOS
+
+from termserver.api import create_app
+from termserver.api.schemas import (
+    AncestorsOut,
+    ConceptOut,
+    DescendantsOut,
+    DiffOut,
+    SchemeOut,
+    SearchOut,
+)
+from termserver.namespaces import concept_iri
+from termserver.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def client(real_settings: Settings) -> TestClient:
+    return TestClient(create_app(real_settings))
+
+
+def test_schemes_lists_every_imported_release(client: TestClient) -> None:
+    body = client.get("/api/v1/schemes").json()
+    ids = {s["id"] for s in body}
+    assert {"ffb", "fsiii", "fboe", "caresocialcodes", "ltt", "icf", "icf-qualifiers"} <= ids
+    for scheme in body:
+        SchemeOut.model_validate(scheme)
+    ffb = client.get("/api/v1/schemes/ffb").json()
+    assert ffb["latest"] == "20240530" and ffb["uri"] == "urn:oid:1.2.208.176.2.22"
+
+
+def test_concept_lookup_by_code(client: TestClient) -> None:
+    body = client.get("/api/v1/schemes/icf/concepts/d450").json()
+    ConceptOut.model_validate(body)
+    assert body["label"] == "Walking" and body["labels"]["en"] == "Walking"
+    assert body["labels"].get("de")  # German ICF overlay merged onto the same code
+    assert body["uri"] == concept_iri("icf", "d450")
+    assert [b["code"] for b in body["broader"]] == ["d450-d469"]
+    assert {"d4500", "d4501"} <= {n["code"] for n in body["narrower"]}
+    assert body["status"] == "active" and body["version"] == "2001"
+
+
+def test_ancestors_and_descendants(client: TestClient) -> None:
+    up = client.get("/api/v1/schemes/icf/concepts/d4500/ancestors").json()
+    AncestorsOut.model_validate(up)
+    assert [a["code"] for a in up["ancestors"]] == ["d450", "d450-d469", "d4", "d"]
+    down = client.get("/api/v1/schemes/icf/concepts/d4/descendants").json()
+    DescendantsOut.model_validate(down)
+    codes = [d["code"] for d in down["descendants"]]
+    assert "d450" in codes and "d4500" in codes and "d4" not in codes
+    assert all(c.startswith("d4") for c in codes)
+
+
+def test_version_parameter_reads_that_version(client: TestClient) -> None:
+    body = client.get("/api/v1/schemes/icf/concepts/d450", params={"version": "2001"}).json()
+    assert body["version"] == "2001"
+    error = client.get("/api/v1/schemes/icf/concepts/d450", params={"version": "1999"})
+    assert error.status_code == 404 and "Known versions" in error.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/api/v1/schemes/nope", 404, "not_found"),
+        ("/api/v1/schemes/icf/concepts/x999", 404, "not_found"),
+        ("/api/v1/schemes/icf/concepts/d450?version=0", 404, "not_found"),
+        ("/api/v1/search", 400, "bad_request"),
+        ("/api/v1/search?q=gang&limit=0", 400, "bad_request"),
+        ("/api/v1/schemes/ffb/diff", 400, "bad_request"),
+        ("/api/v1/no/such/path", 404, "not_found"),
+        ("/id/icf/d450?format=pdf", 415, "unsupported_media_type"),
+    ],
+)
+def test_every_error_has_the_one_envelope(client: TestClient, path: str, status: int,
+                                          code: str) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code
+    assert len(body["error"]["message"]) > 20
+
+
+def test_search_endpoint_shape(client: TestClient) -> None:
+    body = client.get("/api/v1/search", params={"q": "d450", "scheme": "icf"}).json()
+    SearchOut.model_validate(body)
+    assert body["results"][0]["code"] == "d450"
+    assert client.get("/api/v1/search", params={"q": "x", "scheme": "nope"}).status_code == 404
+
+
+def test_diff_endpoint(client: TestClient) -> None:
+    body = client.get("/api/v1/schemes/icf/diff", params={"from": "2001", "to": "2001"}).json()
+    DiffOut.model_validate(body)
+    assert body["added"] == body["removed"] == body["changed"] == []
+
+
+def test_concept_iri_resolves_by_content_negotiation(client: TestClient) -> None:
+    iri = URIRef(concept_iri("icf", "d450"))
+    turtle = client.get("/id/icf/d450", headers={"Accept": "text/turtle"})
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    assert (iri, SKOS.notation, None) in graph
+    assert (iri, SKOS.broader, URIRef(concept_iri("icf", "d450-d469"))) in graph
+    jsonld = client.get("/id/icf/d450", headers={"Accept": "application/ld+json"})
+    assert jsonld.headers["content-type"].startswith("application/ld+json")
+    assert (iri, SKOS.notation, None) in Graph().parse(data=jsonld.text, format="json-ld")
+    html = client.get("/id/icf/d450", headers={"Accept": "text/html,*/*;q=0.8"},
+                      follow_redirects=False)
+    assert html.status_code == 303 and html.headers["location"] == "/begreb/icf/d450"
+    prefers_turtle = client.get("/id/icf/d450",
+                                headers={"Accept": "text/html;q=0.5, text/turtle"})
+    assert prefers_turtle.headers["content-type"].startswith("text/turtle")
+
+
+def test_sparql_select_and_read_only(client: TestClient) -> None:
+    query = ('SELECT ?c WHERE { ?c <http://www.w3.org/2004/02/skos/core#notation> "d450" }')
+    body = client.get("/sparql", params={"query": query}).json()
+    assert [b["c"]["value"] for b in body["results"]["bindings"]] == [concept_iri("icf", "d450")]
+    update = client.post("/sparql", data={"update": "INSERT DATA { <a:b> <a:b> <a:c> }"})
+    assert update.status_code == 400
+    as_query = client.get("/sparql", params={"query": "INSERT DATA { <a:b> <a:b> <a:c> }"})
+    assert as_query.status_code == 400 and "not accepted" in as_query.json()["error"]["message"]
+
+
+def test_sparql_time_limit(real_settings: Settings) -> None:
+    slow = TestClient(create_app(real_settings.model_copy(update={"sparql_timeout": 0.5})))
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    slow.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})  # load the dataset first
+    response = slow.get("/sparql", params={"query": query})
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "query_timeout"

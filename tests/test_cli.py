@@ -1,0 +1,84 @@
+"""The CLI: `--json` prints exactly the HTTP body; exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from termserver.api import create_app
+from termserver.cli import main
+from termserver.settings import Settings
+
+from .conftest import KL_TERM, require_shared
+
+
+@pytest.fixture(scope="module")
+def client(real_settings: Settings) -> TestClient:
+    return TestClient(create_app(real_settings))
+
+
+def run(settings: Settings, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "path"),
+    [
+        (["schemes", "--json"], "/api/v1/schemes"),
+        (["lookup", "icf", "d450", "--json"], "/api/v1/schemes/icf/concepts/d450"),
+        (["lookup", "icf", "d450", "--version", "2001", "--json"],
+         "/api/v1/schemes/icf/concepts/d450?version=2001"),
+        (["search", "gang", "--json"], "/api/v1/search?q=gang"),
+        (["search", "hukommelse", "--scheme", "ffb", "--limit", "3", "--json"],
+         "/api/v1/search?q=hukommelse&scheme=ffb&limit=3"),
+        (["diff", "icf", "2001", "2001", "--json"], "/api/v1/schemes/icf/diff?from=2001&to=2001"),
+    ],
+)
+def test_json_output_is_the_http_body(real_settings: Settings, client: TestClient,
+                                      args: list[str], path: str) -> None:
+    code, out, _ = run(real_settings, *args)
+    assert code == 0
+    assert json.loads(out) == client.get(path).json()
+
+
+def test_not_found_exits_1_with_the_error_envelope(real_settings: Settings) -> None:
+    code, out, _ = run(real_settings, "lookup", "icf", "x999", "--json")
+    assert code == 1
+    assert json.loads(out)["error"]["code"] == "not_found"
+    code, _, err = run(real_settings, "lookup", "icf", "x999")
+    assert code == 1 and "x999" in err
+
+
+def test_human_output_is_readable(real_settings: Settings) -> None:
+    code, out, _ = run(real_settings, "lookup", "icf", "d450")
+    assert code == 0
+    assert out.splitlines()[0].startswith("Walking  [icf 2001 d450]")
+    assert "narrower: d4500" in out
+
+
+def test_import_reports_progress_and_outcome(tmp_path: Path) -> None:
+    require_shared(KL_TERM)
+    settings = Settings(data_dir=tmp_path / "data", vocab_dir=tmp_path / "none")
+    files = [str(KL_TERM / "CodeSystem-LTT.json"), str(KL_TERM / "CodeSystem-FBOE.json")]
+    code, out, err = run(settings, "import", *files)
+    assert code == 0
+    assert "[1/2] reading CodeSystem-LTT.json" in err
+    assert "ltt 20250530: published" in out
+    code, out, _ = run(settings, "import", "--json", *files)
+    assert code == 0
+    assert [r["outcome"] for r in json.loads(out)["releases"]] == ["unchanged", "unchanged"]
+
+
+def test_unreadable_input_exits_2(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", vocab_dir=tmp_path / "none")
+    bad = tmp_path / "mystery.json"
+    bad.write_text("{}")
+    code, _, err = run(settings, "import", str(bad))
+    assert code == 2 and "cannot tell what format" in err
+    code, _, _ = run(settings, "import", str(tmp_path / "missing.json"))
+    assert code == 2

@@ -1,0 +1,108 @@
+"""The store against KL's real history: every version loaded, retired codes, hierarchy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from termserver.errors import NotFound
+from termserver.store import Store
+
+from .conftest import KL_TERM
+
+
+def _codes(path: Path) -> dict[str, str | None]:
+    """code → parent code, walked from the raw FHIR JSON (independent of our importer)."""
+    out: dict[str, str | None] = {}
+
+    def walk(items: list, parent: str | None) -> None:
+        for item in items:
+            out[item["code"]] = parent
+            walk(item.get("concept", []), item["code"])
+
+    raw = path.read_bytes().decode("utf-8", errors="strict")
+    walk(json.loads(raw)["concept"], None)
+    return out
+
+
+@pytest.fixture(scope="module")
+def store(history_settings) -> Store:
+    return Store.open(history_settings.data_dir)
+
+
+def test_every_published_version_is_loaded(store: Store) -> None:
+    assert [r.version for r in store.versions("ffb")] == ["20200908", "20230517", "20240530"]
+    fsiii = [r.version for r in store.versions("fsiii")]
+    assert fsiii[:3] == ["20200908", "20230517", "20230622"]
+    assert fsiii[-1] == "20240530"
+    assert all(v.startswith("20240530~") for v in fsiii[3:-1])
+
+
+def test_latest_is_the_current_publication(store: Store) -> None:
+    current = _codes(KL_TERM / "CodeSystem-FSIII.json")
+    assert set(store.latest("fsiii").concepts) == set(current)
+
+
+def test_removed_code_resolves_as_retired_with_last_version(store: Store) -> None:
+    before = _codes(KL_TERM / "history/2023-05-18-bf16321/CodeSystem-FSIII.json")
+    after = _codes(KL_TERM / "history/2023-06-22-1b14f5b/CodeSystem-FSIII.json")
+    later = [_codes(p) for p in sorted(KL_TERM.glob("history/2024-*/CodeSystem-FSIII.json"))]
+    later.append(_codes(KL_TERM / "CodeSystem-FSIII.json"))
+    removed = [c for c in before if c not in after and not any(c in v for v in later)]
+    assert len(removed) == 32  # documented in kl-term/SOURCES.md and the standard note
+    for code in removed:
+        resolved = store.resolve("fsiii", code)
+        assert resolved.status == "retired"
+        assert resolved.last_version == "20230517"
+        assert resolved.release.version == "20230517"
+    # in the version that still had it, it is an ordinary active concept
+    assert store.resolve("fsiii", removed[0], "20230517").status == "active"
+
+
+def test_unknown_code_and_version_are_not_found(store: Store) -> None:
+    with pytest.raises(NotFound, match="not in ffb"):
+        store.resolve("ffb", "no-such-code")
+    with pytest.raises(NotFound, match="Known versions: 20200908"):
+        store.release("ffb", "1999")
+    with pytest.raises(NotFound, match="Unknown scheme"):
+        store.release("nope")
+
+
+def test_hierarchy_matches_the_nesting_in_the_source(store: Store) -> None:
+    raw = _codes(KL_TERM / "CodeSystem-FFB.json")
+    release = store.latest("ffb")
+    for code, parent in raw.items():
+        assert release.concepts[code].broader == ([parent] if parent else [])
+    leaf = next(c for c in raw if raw[c] and c not in raw.values())
+    chain = []
+    node = raw[leaf]
+    while node:
+        chain.append(node)
+        node = raw[node]
+    assert [c.code for c in store.ancestors(release, leaf)] == chain
+    root = chain[-1]
+    expected_desc = {c for c in raw if root in _ancestors(raw, c)}
+    assert {c.code for c in store.descendants(release, root)} == expected_desc
+    assert store.is_descendant(release, leaf, root)
+    assert not store.is_descendant(release, root, root)  # descendent-of excludes the root
+
+
+def _ancestors(raw: dict[str, str | None], code: str) -> set[str]:
+    out = set()
+    node = raw[code]
+    while node:
+        out.add(node)
+        node = raw[node]
+    return out
+
+
+def test_in_process_lookup_returns_the_concept(store: Store) -> None:
+    release = store.latest("ffb")
+    code = next(iter(release.concepts))
+    assert store.concept("ffb", code) is release.concepts[code]
+    assert store.concept("ffb", code, "20200908") is store.release("ffb", "20200908").concepts.get(
+        code)
+    assert store.concept("ffb", "nope") is None
+    assert store.concept("nope", code) is None
