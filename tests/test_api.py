@@ -136,3 +136,10 @@ def test_sparql_time_limit(real_settings: Settings) -> None:
     response = slow.get("/sparql", params={"query": query})
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "query_timeout"
+
+
+def test_concept_lookup_by_iri(client: TestClient) -> None:
+    by_iri = client.get("/api/v1/concepts", params={"uri": concept_iri("icf", "d450")})
+    assert by_iri.json() == client.get("/api/v1/schemes/icf/concepts/d450").json()
+    unknown = client.get("/api/v1/concepts", params={"uri": "http://example.org/x"})
+    assert unknown.status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 
 from ..bodies import concept_body, hierarchy_body
+from ..errors import NotFound
 from .responses import cached_json
 from .schemas import ERROR_RESPONSES, AncestorsOut, ConceptOut, DescendantsOut
 
@@ -70,3 +71,26 @@ async def get_descendants(
 
     return cached_json(request.app.state.services.cache,
                        ("descendants", scheme, code, version), build)
+
+
+@router.get(
+    "/concepts",
+    response_model=ConceptOut,
+    responses=ERROR_RESPONSES,
+    summary="Look up a concept by its IRI",
+)
+async def get_concept_by_uri(
+    request: Request,
+    uri: str = Query(..., description="Concept IRI, e.g. https://data.termserver.dk/id/icf/d450"),
+    version: str | None = VersionQuery,
+) -> Response:
+    store = request.app.state.services.store
+    found = store.resolve_uri(uri)
+    if found is None:
+        raise NotFound(
+            f"No loaded concept has the IRI {uri!r}. Concept IRIs look like "
+            "https://data.termserver.dk/id/{scheme}/{code}.",
+            details={"uri": uri},
+        )
+    scheme, code = found
+    return await get_concept(request, scheme, code, version)
