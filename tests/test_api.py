@@ -143,3 +143,14 @@ def test_concept_lookup_by_iri(client: TestClient) -> None:
     assert by_iri.json() == client.get("/api/v1/schemes/icf/concepts/d450").json()
     unknown = client.get("/api/v1/concepts", params={"uri": "http://example.org/x"})
     assert unknown.status_code == 404
+
+
+def test_export_endpoint_round_trips_through_rdflib(client: TestClient) -> None:
+    response = client.get("/api/v1/schemes/icf/export", params={"format": "ttl"})
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.text, format="turtle")
+    notations = {str(o) for o in graph.objects(None, SKOS.notation)}
+    assert len(notations) == 1495 and "d450" in notations
+    fhir = client.get("/api/v1/schemes/ffb/export", params={"format": "fhir"}).json()
+    assert fhir["resourceType"] == "CodeSystem" and fhir["url"] == "urn:oid:1.2.208.176.2.22"
+    assert client.get("/api/v1/schemes/ffb/export", params={"format": "pdf"}).status_code == 400

@@ -63,6 +63,7 @@ class Store:
             active = [r for r in versions if r.info.status == "active"] or versions
             self._latest[scheme] = active[-1]
         self._apply_overlays([r for r in overlays if r is self._latest[r.scheme]])
+        self._latest_concepts = {s: r.concepts for s, r in self._latest.items()}
         self._last_seen: dict[str, dict[str, str]] = {}
         for scheme, versions in self._by_scheme.items():
             seen: dict[str, str] = {}
@@ -166,10 +167,12 @@ class Store:
     # -- concepts: the hot path -------------------------------------------------------------
     def concept(self, scheme: str, code: str, version: str | None = None) -> Concept | None:
         """The concept or None; no retired handling. This is the in-process hot path."""
-        release = self._latest.get(scheme) if version is None else self._releases.get(
-            (scheme, version)
-        )
-        return release.concepts.get(code) if release is not None else None
+        if version is None:
+            concepts = self._latest_concepts.get(scheme)
+        else:
+            release = self._releases.get((scheme, version))
+            concepts = release.concepts if release is not None else None
+        return None if concepts is None else concepts.get(code)
 
     def resolve(self, scheme: str, code: str, version: str | None = None) -> Resolved:
         """Concept for a code in a release; retired codes answer with their last version."""

@@ -31,9 +31,19 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     _install_error_handlers(app)
-    from . import concepts, diff, interventions, linked_data, schemes, search, sparql, validate
+    from . import (
+        concepts,
+        diff,
+        export,
+        interventions,
+        linked_data,
+        schemes,
+        search,
+        sparql,
+        validate,
+    )
 
-    for module in (schemes, concepts, search, diff, interventions, validate):
+    for module in (schemes, concepts, search, diff, export, interventions, validate):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(sparql.router)
     app.include_router(linked_data.router)
