@@ -33,6 +33,19 @@ async def get_concept(
                        lambda: concept_body(store, store.resolve(scheme, code, version)))
 
 
+def _hierarchy(request: Request, scheme: str, code: str, version: str | None,
+               relation: str) -> Response:
+    services = request.app.state.services
+    store = services.store
+    walk = store.ancestors if relation == "ancestors" else store.descendants
+
+    def build() -> dict:
+        resolved = store.resolve(scheme, code, version)
+        return hierarchy_body(resolved, relation, walk(resolved.release, resolved.concept.code))
+
+    return cached_json(services.cache, (relation, scheme, code, version), build)
+
+
 @router.get(
     "/schemes/{scheme}/concepts/{code}/ancestors",
     response_model=AncestorsOut,
@@ -42,15 +55,7 @@ async def get_concept(
 async def get_ancestors(
     request: Request, scheme: str, code: str, version: str | None = VersionQuery
 ) -> Response:
-    store = request.app.state.services.store
-
-    def build() -> dict:
-        resolved = store.resolve(scheme, code, version)
-        return hierarchy_body(resolved, "ancestors",
-                              store.ancestors(resolved.release, resolved.concept.code))
-
-    return cached_json(request.app.state.services.cache,
-                       ("ancestors", scheme, code, version), build)
+    return _hierarchy(request, scheme, code, version, "ancestors")
 
 
 @router.get(
@@ -62,15 +67,7 @@ async def get_ancestors(
 async def get_descendants(
     request: Request, scheme: str, code: str, version: str | None = VersionQuery
 ) -> Response:
-    store = request.app.state.services.store
-
-    def build() -> dict:
-        resolved = store.resolve(scheme, code, version)
-        return hierarchy_body(resolved, "descendants",
-                              store.descendants(resolved.release, resolved.concept.code))
-
-    return cached_json(request.app.state.services.cache,
-                       ("descendants", scheme, code, version), build)
+    return _hierarchy(request, scheme, code, version, "descendants")
 
 
 @router.get(
