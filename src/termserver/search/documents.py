@@ -1,0 +1,114 @@
+"""What gets indexed: one pre-analysed document per (scheme, version, code).
+
+Both backends index exactly these fields, each a list of tokens from `analysis`, so the
+engines only store and intersect postings; every language decision is made here once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import NotFound
+from ..model import Concept
+from ..store import Store
+from . import analysis
+
+SKIPPED_KINDS = ("overlay", "mappings")
+"""Release kinds that carry no concepts of their own to find (their labels are merged)."""
+
+DOCS_FILE = "docs.json"
+"""Side file mapping the index's document number to (scheme, version, code)."""
+
+TEXT_FIELDS = (
+    "pref", "pref_pfx", "alt", "alt_pfx", "defn", "words", "code_pfx",
+)
+"""Whitespace-separated token fields."""
+
+KEY_FIELDS = ("code", "pref_exact", "alt_exact", "scheme", "version", "latest", "lang")
+"""Fields whose every value is one whole term (codes, label keys, filters)."""
+
+
+@dataclass(slots=True)
+class SearchDoc:
+    n: int
+    scheme: str
+    version: str
+    code: str
+    fields: dict[str, list[str]]
+
+
+def _label_texts(concept: Concept) -> tuple[list[str], list[str]]:
+    prefs = [t for t in concept.labels.values() if t]
+    others = [t for ts in concept.alt_labels.values() for t in ts if t]
+    others += [t for ts in concept.hidden_labels.values() for t in ts if t]
+    return prefs, others
+
+
+def _prefix_tokens(texts: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for text in texts:
+        for word in analysis.words(text):
+            for prefix in analysis.prefixes(word):
+                seen[prefix] = None
+    return list(seen)
+
+
+def concept_fields(concept: Concept) -> dict[str, list[str]]:
+    prefs, others = _label_texts(concept)
+    definitions = [t for t in concept.definitions.values() if t]
+    words = [w for t in prefs + others for w in analysis.words(t)]
+    return {
+        "code": [analysis.code_key(concept.code)],
+        "code_pfx": analysis.code_prefixes(concept.code),
+        "pref": [s for t in prefs for s in analysis.stems(t)],
+        "pref_pfx": _prefix_tokens(prefs),
+        "pref_exact": sorted({analysis.key(t) for t in prefs} - {""}),
+        "alt": [s for t in others for s in analysis.stems(t)],
+        "alt_pfx": _prefix_tokens(others),
+        "alt_exact": sorted({analysis.key(t) for t in others} - {""}),
+        "defn": [s for t in definitions for s in analysis.stems(t)],
+        "words": sorted(set(words)),
+        "lang": ["da"] if concept.labels.get("da") else [],
+    }
+
+
+def iter_documents(store: Store) -> Iterator[SearchDoc]:
+    """Every concept of every vocabulary release, numbered in a stable order."""
+    n = 0
+    for release in store.releases():
+        if release.info.kind in SKIPPED_KINDS:
+            continue
+        latest = "1" if store.latest(release.scheme) is release else "0"
+        for concept in release.concepts.values():
+            fields = concept_fields(concept)
+            fields["scheme"] = [release.scheme]
+            fields["version"] = [release.version]
+            fields["latest"] = [latest]
+            yield SearchDoc(n, release.scheme, release.version, concept.code, fields)
+            n += 1
+
+
+def write_doc_table(directory: Path, table: list[tuple[str, str, str]]) -> None:
+    (Path(directory) / DOCS_FILE).write_text(json.dumps(table, ensure_ascii=False))
+
+
+def read_doc_table(
+    directory: Path, store: Store
+) -> list[tuple[str, str, str, Concept | None]]:
+    """Document number → (scheme, version, concept) for cheap hit assembly."""
+    table = json.loads((Path(directory) / DOCS_FILE).read_text())
+    cache: dict[tuple[str, str], dict[str, Concept]] = {}
+    out: list[tuple[str, str, str, Concept | None]] = []
+    for scheme, version, code in table:
+        concepts = cache.get((scheme, version))
+        if concepts is None:
+            try:
+                concepts = store.release(scheme, version).concepts
+            except NotFound:  # a release gone since the build: its hits show codes only
+                concepts = {}
+            cache[(scheme, version)] = concepts
+        out.append((scheme, version, code, concepts.get(code)))
+    return out

@@ -1,0 +1,119 @@
+"""Turning engine hits into `Hit`s, including which label matched.
+
+Engines return document numbers and scores; `matched` is recomputed here from the
+concept's own labels with the same analysis, only for the handful of hits returned, with a
+per-text cache so repeated labels cost a dict lookup.
+"""
+
+from __future__ import annotations
+
+from ..errors import BadRequest
+from ..model import Concept
+from . import analysis
+from .analysis import QueryTerms
+from .base import Hit
+
+MAX_QUERY_CHARS = 500
+
+_cache: dict[str, tuple[str, list[str], frozenset[str]]] = {}
+
+
+def _analysed(text: str) -> tuple[str, list[str], frozenset[str]]:
+    entry = _cache.get(text)
+    if entry is None:
+        if len(_cache) > 200_000:
+            _cache.clear()
+        words = analysis.words(text)
+        entry = (" ".join(words), words, frozenset(analysis.stem(w) for w in words))
+        _cache[text] = entry
+    return entry
+
+
+def parse_query(text: str) -> QueryTerms:
+    """Analyse a user's query; empty or oversized input is a clear 400, not an empty list."""
+    if not isinstance(text, str) or not text.strip():
+        raise BadRequest(
+            "Search query is empty. Give some text to search for, e.g. q=hukommelse.",
+            details={"q": text},
+        )
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadRequest(
+            f"Search query is {len(text)} characters; at most {MAX_QUERY_CHARS} are allowed.",
+            details={"length": len(text)},
+        )
+    return QueryTerms(text)
+
+
+def _all_words(q: QueryTerms, words: list[str], stems: frozenset[str]) -> bool:
+    last = q.required[-1] if q.required else -1
+    for i in q.required:
+        if q.stems[i] in stems:
+            continue
+        if i == last and q.last_prefix and any(w.startswith(q.last_prefix) for w in words):
+            continue
+        return False
+    return True
+
+
+def _fuzzy_count(q: QueryTerms, words: list[str]) -> int:
+    count = 0
+    for word in q.words:
+        limit = analysis.fuzzy_distance(word)
+        if word in words or (limit and any(
+            analysis.edit_distance(word, w, limit) <= limit for w in words
+        )):
+            count += 1
+    return count
+
+
+def _candidates(concept: Concept) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    preferred = concept.label()
+    out.append(("label", preferred))
+    out.extend(("label", t) for t in concept.labels.values() if t and t != preferred)
+    out.extend(("alt_label", t) for ts in concept.alt_labels.values() for t in ts)
+    out.extend(("hidden_label", t) for ts in concept.hidden_labels.values() for t in ts)
+    return out
+
+
+def explain_match(q: QueryTerms, concept: Concept) -> tuple[str, str]:
+    """(field, text) that best explains why `concept` matched `q`."""
+    code = concept.code.lower()
+    if q.code and (code == q.code or (code.startswith(q.code) and analysis.code_prefixes(code))):
+        return "code", concept.code
+    candidates = _candidates(concept)
+    for fld, text in candidates:
+        if _analysed(text)[0] == q.key:
+            return fld, text
+    for fld, text in candidates:
+        _, words, stems = _analysed(text)
+        if _all_words(q, words, stems):
+            return fld, text
+    definition = concept.definition()
+    if definition:
+        for text in concept.definitions.values():
+            _, words, stems = _analysed(text)
+            if _all_words(q, words, stems):
+                return "definition", text
+    best = ("label", candidates[0][1])
+    best_count = 0
+    for fld, text in candidates:
+        count = _fuzzy_count(q, _analysed(text)[1])
+        if count > best_count:
+            best, best_count = (fld, text), count
+    if best_count:
+        return best
+    for fld, text in candidates:
+        if _analysed(text)[2] & set(q.stems):
+            return fld, text
+    if definition:
+        return "definition", definition
+    return best
+
+
+def make_hit(q: QueryTerms, row: tuple[str, str, str, Concept | None], score: float) -> Hit:
+    scheme, version, code, concept = row
+    if concept is None:
+        return Hit(scheme, version, code, code, code, score, "code")
+    fld, text = explain_match(q, concept)
+    return Hit(scheme, version, code, concept.label(), text, score, fld)

@@ -1,0 +1,121 @@
+"""Default search engine: tantivy (Rust, via tantivy-py).
+
+Documents hold tokens already analysed in Python (`documents`, `analysis`), indexed with
+tantivy's whitespace/raw tokenizers, so tantivy does postings and BM25 only. A fast `n`
+field maps each hit to the side table of (scheme, version, code), so assembling hits
+needs no stored-document reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import tantivy
+
+from ..store import Store
+from . import documents, matching, plan
+from .base import SearchResults
+
+_WHITESPACE = "whitespace"
+_RAW = "raw"
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for name in documents.TEXT_FIELDS:
+        builder.add_text_field(name, stored=False, tokenizer_name=_WHITESPACE,
+                               index_option="freq")
+    for name in documents.KEY_FIELDS:
+        builder.add_text_field(name, stored=False, tokenizer_name=_RAW, index_option="freq")
+    builder.add_unsigned_field("n", stored=False, indexed=False, fast=True)
+    return builder.build()
+
+
+class TantivyBackend:
+    name = "tantivy"
+
+    def build(self, store: Store, directory: Path) -> None:
+        schema = _schema()
+        index = tantivy.Index(schema, path=str(directory))
+        writer = index.writer(heap_size=128_000_000, num_threads=1)
+        table: list[tuple[str, str, str]] = []
+        for doc in documents.iter_documents(store):
+            tdoc = tantivy.Document()
+            tdoc.add_unsigned("n", doc.n)
+            for name, tokens in doc.fields.items():
+                if not tokens:
+                    continue
+                if name in documents.KEY_FIELDS:
+                    for token in tokens:
+                        tdoc.add_text(name, token)
+                else:
+                    tdoc.add_text(name, " ".join(tokens))
+            writer.add_document(tdoc)
+            table.append((doc.scheme, doc.version, doc.code))
+        writer.commit()
+        writer.wait_merging_threads()
+        documents.write_doc_table(directory, table)
+
+    def open(self, store: Store, directory: Path) -> TantivyIndex:
+        return TantivyIndex(tantivy.Index.open(str(directory)),
+                            documents.read_doc_table(directory, store))
+
+
+class TantivyIndex:
+    def __init__(self, index: tantivy.Index, table: list) -> None:
+        self._index = index
+        self._schema = index.schema
+        self._searcher = index.searcher()
+        self._table = table
+        self._occur_must = tantivy.Occur.Must
+        self._occur_should = tantivy.Occur.Should
+
+    # -- translation of the engine-neutral plan ------------------------------------------
+    def _q(self, node: object) -> tantivy.Query:
+        Q = tantivy.Query
+        if isinstance(node, plan.Term):
+            return Q.term_query(self._schema, node.field, node.text, index_option="freq")
+        if isinstance(node, plan.Const):
+            return Q.const_score_query(self._q(node.clause), node.score)
+        if isinstance(node, plan.Boost):
+            return Q.boost_query(self._q(node.clause), node.boost)
+        if isinstance(node, plan.All):
+            return Q.boolean_query([(self._occur_must, self._q(c)) for c in node.clauses])
+        if isinstance(node, plan.Any):
+            return Q.boolean_query([(self._occur_should, self._q(c)) for c in node.clauses])
+        if isinstance(node, plan.Fuzzy):
+            return Q.fuzzy_term_query(self._schema, node.field, node.text, node.distance, True,
+                                      False)
+        raise TypeError(f"unknown plan node {node!r}")
+
+    def _query(self, p: plan.Plan) -> tantivy.Query:
+        Q = tantivy.Query
+        parts = [(self._occur_must, self._q(p.match))]
+        parts += [(self._occur_should, self._q(b)) for b in p.bonus]
+        parts += [(self._occur_must, Q.const_score_query(self._q(f), 0.0)) for f in p.filters]
+        return Q.boolean_query(parts)
+
+    def _run(self, p: plan.Plan, limit: int) -> tuple[int, list[tuple[float, int]]]:
+        result = self._searcher.search(self._query(p), limit, count=True)
+        hits = result.hits
+        if not hits:
+            return result.count or 0, []
+        numbers = self._searcher.fast_field_values("n", [addr for _, addr in hits])
+        return result.count or 0, [(score, n) for (score, _), n in zip(hits, numbers, strict=True)]
+
+    def search(self, query: str, *, scheme: str | None = None, version: str | None = None,
+               limit: int = 10) -> SearchResults:
+        q = matching.parse_query(query)
+        limit = max(1, min(int(limit), 1000))
+        total, ranked = self._run(plan.main_plan(q, scheme, version), limit)
+        if not ranked or ranked[0][0] < plan.ALL_WORDS_FLOOR:
+            fuzzy = plan.fuzzy_plan(q, scheme, version)
+            if fuzzy is not None:
+                f_total, f_ranked = self._run(fuzzy, limit)
+                if f_ranked:
+                    seen = {n for _, n in f_ranked}
+                    ranked = (f_ranked + [r for r in ranked if r[1] not in seen])[:limit]
+                    total = max(total, f_total)
+        table = self._table
+        hits = [matching.make_hit(q, table[n], score) for score, n in ranked]
+        return SearchResults(query, total, hits)
