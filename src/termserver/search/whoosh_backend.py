@@ -70,7 +70,11 @@ def _q(node: object) -> wq.Query:
     if isinstance(node, plan.Any):
         return wq.Or([_q(c) for c in node.clauses])
     if isinstance(node, plan.Fuzzy):
-        return wq.FuzzyTerm(node.field, node.text, maxdist=node.distance, prefixlength=0)
+        # whoosh's automaton counts a swap of two letters as two edits; tantivy's as one.
+        swaps = {node.text[:i] + node.text[i + 1] + node.text[i] + node.text[i + 2:]
+                 for i in range(len(node.text) - 1)} - {node.text}
+        fuzzy = wq.FuzzyTerm(node.field, node.text, maxdist=node.distance, prefixlength=0)
+        return wq.Or([fuzzy, *(wq.Term(node.field, w) for w in sorted(swaps))])
     raise TypeError(f"unknown plan node {node!r}")
 
 
