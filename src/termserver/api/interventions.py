@@ -1,7 +1,30 @@
-"""Routes for interventions (owned by its issue; placeholder until then)."""
+"""GET /interventions?icf=: catalogue entries for an ICF code, and the reverse."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request, Response
+
+from ..interventions import intervention_index
+from .responses import cached_json
+from .schemas import ERROR_RESPONSES, InterventionOut, InterventionsOut
 
 router = APIRouter(tags=["interventions"])
+
+
+@router.get("/interventions", response_model=InterventionsOut, responses=ERROR_RESPONSES,
+            summary="Interventions that address an ICF code (exact, narrower, crosswalk, broader)")
+async def interventions_for_icf(
+    request: Request,
+    icf: str = Query(..., description="ICF code, qualifiers allowed: d450, d450.2, e310+2"),
+) -> Response:
+    services = request.app.state.services
+    key = ("interventions", icf.strip().lower())
+    return cached_json(services.cache, key, lambda: intervention_index(services).for_icf(icf))
+
+
+@router.get("/interventions/{code}", response_model=InterventionOut, responses=ERROR_RESPONSES,
+            summary="One catalogue entry with the ICF codes and tilstande it addresses")
+async def intervention(request: Request, code: str) -> Response:
+    services = request.app.state.services
+    return cached_json(services.cache, ("intervention", code),
+                       lambda: intervention_index(services).for_entry(code))

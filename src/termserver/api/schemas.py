@@ -152,3 +152,50 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Bad request"},
     404: {"model": ErrorOut, "description": "Unknown scheme, version or code"},
 }
+
+
+class PathStep(_Open):
+    scheme: str
+    code: str
+    label: str
+    relation: str | None = None
+    note: str | None = None
+
+
+class InterventionMatch(_Open):
+    scheme: str
+    code: str
+    label: str
+    match: str = Field(description="exact | narrower | crosswalk | broader")
+    path: list[PathStep]
+    area: str | None = None
+    legal_basis: list[str] = []
+
+
+class InterventionsOut(_Open):
+    icf: str
+    qualifier: str | None
+    label: str
+    version: str
+    total: int
+    results: list[InterventionMatch]
+
+
+class AddressedRef(_Open):
+    scheme: str | None
+    code: str | None
+    label: str | None
+    uri: str
+
+
+class InterventionOut(_Open):
+    scheme: str
+    code: str
+    label: str
+    definition: str | None
+    area: str | None
+    legal_basis: list[str]
+    icf: list[AddressedRef]
+    conditions: list[AddressedRef]
+    target_groups: list[AddressedRef]
+    official: list[AddressedRef]

@@ -1,0 +1,206 @@
+"""Interventions by ICF code: which catalogue entries address a functioning problem.
+
+An entry matches an ICF code in one of four ways, ranked in this order:
+`exact` (the entry names the code), `narrower` (it names a more specific code, d4500 for
+d450), `crosswalk` (it names an FFB/FSIII tilstand our crosswalk maps to the code), or
+`broader` (it names a more general code, the chapter d4 for d450). Each result carries
+the path that led to it, so a caseworker can see why it is there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from typing import Any
+
+from .errors import BadRequest, NotFound
+from .model import Concept, Release
+from .namespaces import concept_iri, parse_concept_iri
+from .store import Store
+
+CATALOGUE = "catalogue"
+ICF = "icf"
+MATCH_ORDER = ("exact", "narrower", "crosswalk", "broader")
+MATCH_EXPLAINED = {
+    "exact": "Indsatsen er knyttet direkte til koden.",
+    "narrower": "Indsatsen er knyttet til en mere specifik kode under den søgte.",
+    "crosswalk": "Indsatsen er knyttet til en FFB- eller FSIII-tilstand, som svarer til koden.",
+    "broader": "Indsatsen er knyttet til en bredere kode over den søgte.",
+}
+_ICF_INPUT = re.compile(
+    r"^(?P<code>[bsde](?:\d{1,5})?(?:-[bsde]\d{1,5})?)(?P<qualifier>(?:[.+][0-9]{1,3})*\+?)$"
+)
+
+
+@dataclass(slots=True)
+class IcfQuery:
+    code: str
+    qualifier: str
+
+
+def parse_icf(text: str) -> IcfQuery:
+    """`d450.2` → code d450, qualifier .2; `e310+2` → e310, +2. Raises BadRequest."""
+    cleaned = text.strip().lower().replace(" ", "")
+    match = _ICF_INPUT.match(cleaned)
+    if not match:
+        raise BadRequest(
+            f"{text!r} is not an ICF code. ICF codes are a component letter (b, s, d, e) and "
+            "digits, optionally with qualifiers: d450, d4500, d450.2, e310+2.",
+            details={"icf": text},
+        )
+    return IcfQuery(match.group("code"), match.group("qualifier"))
+
+
+@dataclass
+class InterventionIndex:
+    """Built once per store: ICF code / tilstand IRI → catalogue entries that name them."""
+
+    store: Store
+    catalogue: Release | None
+    icf: Release | None
+    by_icf: dict[str, list[str]] = field(default_factory=dict)
+    by_condition: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, store: Store) -> InterventionIndex:
+        catalogue = store.latest(CATALOGUE) if CATALOGUE in store.schemes() else None
+        icf = store.latest(ICF) if ICF in store.schemes() else None
+        index = cls(store, catalogue, icf)
+        if catalogue is None:
+            return index
+        for entry in catalogue.concepts.values():
+            for iri in entry.properties.get("addressesIcf", ()):
+                parsed = parse_concept_iri(iri)
+                if parsed and parsed[0] == ICF:
+                    index.by_icf.setdefault(parsed[1], []).append(entry.code)
+            for iri in entry.properties.get("addressesCondition", ()):
+                index.by_condition.setdefault(iri, []).append(entry.code)
+        return index
+
+    # -- ICF → interventions ---------------------------------------------------------------
+    def for_icf(self, text: str) -> dict[str, Any]:
+        query = parse_icf(text)
+        icf = self._icf()
+        concept = icf.concepts.get(query.code)
+        if concept is None:
+            raise NotFound(
+                f"ICF code {query.code!r} does not exist in ICF {icf.version}.",
+                details={"icf": query.code, "suggestions": self.suggest(query.code)},
+            )
+        origin = self._step(ICF, concept)
+        results: list[dict[str, Any]] = []
+        seen: set[str] = set()
+
+        def add(entry_code: str, match: str, path: list[dict[str, Any]]) -> None:
+            if entry_code in seen or self.catalogue is None:
+                return
+            seen.add(entry_code)
+            entry = self.catalogue.concepts[entry_code]
+            results.append({
+                "scheme": CATALOGUE,
+                "code": entry_code,
+                "label": entry.label(),
+                "match": match,
+                "path": [*path, self._step(CATALOGUE, entry, "addresses")],
+                "area": _first(entry.properties.get("area")),
+                "legal_basis": entry.properties.get("legalBasis", []),
+            })
+
+        for entry_code in self.by_icf.get(query.code, ()):
+            add(entry_code, "exact", [origin])
+        for narrower in self.store.descendants(icf, query.code):
+            for entry_code in self.by_icf.get(narrower.code, ()):
+                add(entry_code, "narrower", [origin, self._step(ICF, narrower, "narrower")])
+        for view in self.store.mappings(concept_iri(ICF, query.code)):
+            target = self.store.resolve_uri(view.target)
+            if target is None:
+                continue
+            tilstand = self.store.concept(*target)
+            if tilstand is None:
+                continue
+            step = {**self._step(target[0], tilstand, view.relation), "note": view.note}
+            for entry_code in self.by_condition.get(view.target, ()):
+                add(entry_code, "crosswalk", [origin, step])
+        for broader in self.store.ancestors(icf, query.code):
+            for entry_code in self.by_icf.get(broader.code, ()):
+                add(entry_code, "broader", [origin, self._step(ICF, broader, "broader")])
+        return {
+            "icf": query.code,
+            "qualifier": query.qualifier or None,
+            "label": concept.label(),
+            "version": icf.version,
+            "total": len(results),
+            "results": results,
+        }
+
+    # -- intervention → ICF codes and tilstande ---------------------------------------------
+    def for_entry(self, code: str) -> dict[str, Any]:
+        if self.catalogue is None or code not in self.catalogue.concepts:
+            raise NotFound(
+                f"No catalogue entry {code!r}. Browse the catalogue at "
+                "/api/v1/schemes/catalogue/concepts or search with /api/v1/search.",
+                details={"code": code},
+            )
+        entry = self.catalogue.concepts[code]
+        return {
+            "scheme": CATALOGUE,
+            "code": code,
+            "label": entry.label(),
+            "definition": entry.definition(),
+            "area": _first(entry.properties.get("area")),
+            "legal_basis": entry.properties.get("legalBasis", []),
+            "icf": [self._ref(iri) for iri in entry.properties.get("addressesIcf", [])],
+            "conditions": [self._ref(iri) for iri in entry.properties.get("addressesCondition",
+                                                                          [])],
+            "target_groups": [self._ref(iri) for iri in entry.properties.get("targetGroup", [])],
+            "official": [
+                {"relation": v.relation, **self._ref(v.target)}
+                for v in self.store.mappings(entry.uri)
+            ],
+        }
+
+    # -- helpers -----------------------------------------------------------------------------
+    def suggest(self, code: str, limit: int = 5) -> list[dict[str, str]]:
+        icf = self._icf()
+        codes = list(icf.concepts)
+        prefix = [c for c in codes if c.startswith(code[:-1]) and c != code][:limit]
+        close = get_close_matches(code, codes, n=limit, cutoff=0.6)
+        ordered = list(dict.fromkeys([*close, *prefix]))[:limit]
+        return [{"code": c, "label": icf.concepts[c].label()} for c in ordered]
+
+    def _icf(self) -> Release:
+        if self.icf is None:
+            raise NotFound(
+                "ICF is not imported. Import WHO's ICF first: "
+                "termserver import ICF_1.0.2_2012-08-05.owl",
+                details={"scheme": ICF},
+            )
+        return self.icf
+
+    def _ref(self, iri: str) -> dict[str, Any]:
+        found = self.store.resolve_uri(iri)
+        if found is None:
+            return {"scheme": None, "code": None, "label": None, "uri": iri}
+        concept = self.store.concept(*found)
+        return {"scheme": found[0], "code": found[1],
+                "label": concept.label() if concept else None, "uri": iri}
+
+    @staticmethod
+    def _step(scheme: str, concept: Concept, relation: str | None = None) -> dict[str, Any]:
+        step: dict[str, Any] = {"scheme": scheme, "code": concept.code, "label": concept.label()}
+        if relation:
+            step["relation"] = relation
+        return step
+
+
+def _first(values: list[str] | None) -> str | None:
+    return values[0] if values else None
+
+
+def intervention_index(services: Any) -> InterventionIndex:
+    """The index for this process's store, built on first use."""
+    index = services.cache.get("interventions")
+    if index is None:
+        index = services.cache["interventions"] = InterventionIndex.build(services.store)
+    return index
