@@ -66,13 +66,23 @@ def _fuzzy_count(q: QueryTerms, words: list[str]) -> int:
     return count
 
 
+_candidate_cache: dict[int, tuple[Concept, list[tuple[str, str]]]] = {}
+
+
 def _candidates(concept: Concept) -> list[tuple[str, str]]:
+    """(field, text) of every label, preferred first; cached per loaded concept object."""
+    entry = _candidate_cache.get(id(concept))
+    if entry is not None and entry[0] is concept:
+        return entry[1]
+    if len(_candidate_cache) > 500_000:
+        _candidate_cache.clear()
     out: list[tuple[str, str]] = []
     preferred = concept.label()
     out.append(("label", preferred))
     out.extend(("label", t) for t in concept.labels.values() if t and t != preferred)
     out.extend(("alt_label", t) for ts in concept.alt_labels.values() for t in ts)
     out.extend(("hidden_label", t) for ts in concept.hidden_labels.values() for t in ts)
+    _candidate_cache[id(concept)] = (concept, out)
     return out
 
 

@@ -37,36 +37,36 @@ ALL_WORDS_FLOOR = DEF_ALL
 """A top score below this means nothing matched all words: try the fuzzy fallback."""
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Term:
     field: str
     text: str
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Fuzzy:
     field: str
     text: str
     distance: int
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class All:
     clauses: tuple[object, ...]
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Any:
     clauses: tuple[object, ...]
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Const:
     clause: object
     score: float
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Boost:
     clause: object
     boost: float
@@ -86,6 +86,10 @@ def _word_clause(q: QueryTerms, i: int, stem_field: str, prefix_field: str | Non
     if prefix_field and q.last_prefix and i == q.required[-1]:
         return Any((term, Term(prefix_field, q.last_prefix)))
     return term
+
+
+def _all(clauses: list[object]) -> object:
+    return clauses[0] if len(clauses) == 1 else All(tuple(clauses))
 
 
 def filters(scheme: str | None, version: str | None) -> list[Term]:
@@ -109,11 +113,11 @@ def main_plan(q: QueryTerms, scheme: str | None, version: str | None) -> Plan:
         tiers.append(Const(Term("alt_exact", q.key), ALT_EXACT))
     if q.words:
         req = q.required
-        tiers.append(Const(All(tuple(_word_clause(q, i, "pref", "pref_pfx") for i in req)),
+        tiers.append(Const(_all([_word_clause(q, i, "pref", "pref_pfx") for i in req]),
                            PREF_ALL))
-        tiers.append(Const(All(tuple(_word_clause(q, i, "alt", "alt_pfx") for i in req)),
+        tiers.append(Const(_all([_word_clause(q, i, "alt", "alt_pfx") for i in req]),
                            ALT_ALL))
-        tiers.append(Const(All(tuple(Term("defn", q.stems[i]) for i in req)), DEF_ALL))
+        tiers.append(Const(_all([Term("defn", q.stems[i]) for i in req]), DEF_ALL))
         words: list[object] = []
         for s in dict.fromkeys(q.stems):
             words.append(Boost(Term("pref", s), 3.0 * WORD_SCALE))
@@ -141,5 +145,5 @@ def fuzzy_plan(q: QueryTerms, scheme: str | None, version: str | None) -> Plan |
             clauses.append(Term("words", word))
     if not fuzzy_any:
         return None
-    return Plan(Const(All(tuple(clauses)), FUZZY_ALL),
+    return Plan(Const(_all(clauses), FUZZY_ALL),
                 [Const(Term("lang", "da"), DANISH_BONUS)], filters(scheme, version))

@@ -69,12 +69,20 @@ class TantivyIndex:
         self._table = table
         self._occur_must = tantivy.Occur.Must
         self._occur_should = tantivy.Occur.Should
+        self._terms: dict[tuple[str, str], tantivy.Query] = {}
 
     # -- translation of the engine-neutral plan ------------------------------------------
     def _q(self, node: object) -> tantivy.Query:
         Q = tantivy.Query
         if isinstance(node, plan.Term):
-            return Q.term_query(self._schema, node.field, node.text, index_option="freq")
+            # Term queries are immutable: reuse them (bounded) instead of rebuilding per call.
+            cached = self._terms.get((node.field, node.text))
+            if cached is None:
+                if len(self._terms) > 100_000:
+                    self._terms.clear()
+                cached = Q.term_query(self._schema, node.field, node.text, index_option="freq")
+                self._terms[(node.field, node.text)] = cached
+            return cached
         if isinstance(node, plan.Const):
             return Q.const_score_query(self._q(node.clause), node.score)
         if isinstance(node, plan.Boost):
