@@ -47,6 +47,16 @@ def _field_values(concept: Concept) -> dict[str, object]:
     }
 
 
+def concept_changes(before: Concept, after: Concept) -> list[FieldChange]:
+    """The compared fields that differ between two versions of one concept."""
+    old_values, new_values = _field_values(before), _field_values(after)
+    return [
+        FieldChange(name, old_values[name], new_values[name])
+        for name in COMPARED_FIELDS
+        if old_values[name] != new_values[name]
+    ]
+
+
 def diff_releases(old: Release, new: Release) -> ReleaseDiff:
     """Concepts added, removed and changed (label, definition, parent, status)."""
     added = [c for code, c in new.concepts.items() if code not in old.concepts]
@@ -57,12 +67,7 @@ def diff_releases(old: Release, new: Release) -> ReleaseDiff:
         before = old.concepts.get(code)
         if before is None:
             continue
-        old_values, new_values = _field_values(before), _field_values(after)
-        fields = [
-            FieldChange(name, old_values[name], new_values[name])
-            for name in COMPARED_FIELDS
-            if old_values[name] != new_values[name]
-        ]
+        fields = concept_changes(before, after)
         if fields:
             changed.append(ConceptChange(code, after.label(), fields))
         if after.status == "deprecated" and before.status != "deprecated":

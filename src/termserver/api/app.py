@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from ..web import routes as web_routes
 
     app.include_router(web_routes.router)
+    app.mount("/static", web_routes.static_files, name="static")
     return app
 
 
