@@ -1,17 +1,175 @@
-"""owl importer (to be written)."""
+"""WHO's ICF in OWL (`ICF_1.0.2_2012-08-05.owl`) → scheme `icf` and `icf-qualifiers`.
+
+The file is WHO's iCAT export of the ICF ClaML: every class carries `icd:icdCode`,
+`icd:clamlKind` (component, chapter, block, category), an English title
+(`skos:altLabel`), and definition / inclusion / exclusion term nodes. RDF has no order,
+so inclusions and exclusions are ordered by the number in their node ids (`a76_…`),
+which reproduces the printed order. Qualifier scales become their own small scheme
+`icf-qualifiers`, with the OWL local names as codes (`Q_Performance.2`,
+`Q_Barrier_or_Facilitator.plus-3`), which are unique and stable.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import RDFS, SKOS
+
 from ..errors import ImportRefused
-from ..model import Release
+from ..model import Concept, Note, Release, ReleaseInfo
+from ..namespaces import concept_iri
+from .xmlsafety import refuse_entities
+
+ICF = Namespace("http://who.int/icf#")
+ICD = Namespace("http://who.int/icd#")
+COMPONENT_ORDER = {"b": 0, "s": 1, "d": 2, "e": 3}
+_NODE_NUMBER = re.compile(r"#a(\d+)_")
+_VALUE_PREFIX = re.compile(r"^\s*\d\+?\.\s*")
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    return False
+    return b"http://who.int/icf#" in head and b"rdf:RDF" in head
 
 
 def parse(path: Path, data: bytes, options: Any) -> list[Release]:
-    raise ImportRefused(f"{path.name}: the owl importer is not available yet.")
+    refuse_entities(path, data)
+    graph = Graph()
+    try:
+        graph.parse(data=data, format="xml", publicID="http://who.int/icf")
+    except Exception as exc:  # rdflib raises SAX and its own errors
+        raise ImportRefused(
+            f"{path.name}: not readable as RDF/XML: {exc}. Check that this is WHO's ICF OWL "
+            "file, unmodified.",
+            details={"file": path.name},
+        ) from None
+    releases = [_classification(path, graph, options)]
+    qualifiers = _qualifiers(graph)
+    if qualifiers.concepts:
+        releases.append(qualifiers)
+    return releases
+
+
+def _text(graph: Graph, node: Any, predicate: URIRef) -> str | None:
+    value = graph.value(node, predicate)
+    return str(value).strip() if value is not None else None
+
+
+def _term_text(graph: Graph, term: Any) -> str | None:
+    return _text(graph, term, ICD.label) or _text(graph, term, RDFS.label)
+
+
+def _node_number(node: Any) -> int:
+    match = _NODE_NUMBER.search(str(node))
+    return int(match.group(1)) if match else 0
+
+
+def _sort_key(code: str) -> tuple:
+    component = COMPONENT_ORDER.get(code[:1], 9)
+    start = code.split("-")[0]
+    is_block = "-" in code
+    return (component, start, 0 if is_block or len(start) <= 2 else 1, code)
+
+
+def _classification(path: Path, graph: Graph, options: Any) -> Release:
+    scheme = options.scheme or "icf"
+    nodes: dict[str, Any] = {}
+    for node, code in graph.subject_objects(ICD.icdCode):
+        code = str(code).strip()
+        if code in nodes and nodes[code] != node:
+            raise ImportRefused(
+                f"{path.name}: ICF code {code!r} is declared by two classes ({nodes[code]} and "
+                f"{node}). Codes must be unique.",
+                details={"file": path.name, "code": code},
+            )
+        nodes[code] = node
+    if not nodes:
+        raise ImportRefused(
+            f"{path.name}: no ICF classes (icd:icdCode) found. Is this WHO's ICF OWL file?",
+            details={"file": path.name},
+        )
+    code_of = {node: code for code, node in nodes.items()}
+    concepts: dict[str, Concept] = {}
+    for order, code in enumerate(sorted(nodes, key=_sort_key)):
+        node = nodes[code]
+        concept = Concept(code=code, uri=concept_iri(scheme, code), order=order)
+        title = _text(graph, node, SKOS.altLabel)
+        if title:
+            concept.labels["en"] = title
+        definition = graph.value(node, ICD.definition)
+        if definition is not None:
+            text = _term_text(graph, definition)
+            if text:
+                concept.definitions["en"] = text
+        for kind, predicate in (("inclusion", ICD.inclusion), ("exclusion", ICD.exclusion)):
+            for term in sorted(graph.objects(node, predicate), key=_node_number):
+                text = _term_text(graph, term)
+                if not text:
+                    continue
+                refs = tuple(
+                    str(graph.value(ref, ICD.text)).strip()
+                    for ref in graph.objects(term, ICD.clamlReferences)
+                    if graph.value(ref, ICD.text) is not None
+                )
+                concept.notes.append(Note(kind, text, "en", tuple(sorted(refs))))
+        kind = _text(graph, node, ICD.clamlKind)
+        if kind:
+            concept.properties["kind"] = [kind]
+        for parent in graph.objects(node, RDFS.subClassOf):
+            if parent in code_of:
+                concept.broader.append(code_of[parent])
+        concepts[code] = concept
+    info = ReleaseInfo(
+        scheme=scheme,
+        version=options.version or "2001",
+        title="ICF",
+        uri="http://hl7.org/fhir/sid/icf",
+        description="International Classification of Functioning, Disability and Health "
+        "(WHO, 2001), English, from WHO's OWL export version 1.0.2 (2012-08-05).",
+        identifiers=["urn:oid:2.16.840.1.113883.6.254", "http://who.int/icf"],
+        languages=["en"],
+        extra={"publisher": "World Health Organization"},
+    )
+    return Release(info=info, concepts=concepts)
+
+
+def _qualifiers(graph: Graph) -> Release:
+    concepts: dict[str, Concept] = {}
+    order = 0
+    scales = sorted(graph.subjects(RDFS.subClassOf, ICF.ICFQualifier), key=str)
+    for scale in scales:
+        code = str(scale).rsplit("#", 1)[-1]
+        concept = Concept(code=code, uri=concept_iri("icf-qualifiers", code), order=order)
+        order += 1
+        label = _text(graph, scale, RDFS.label)
+        if label:
+            concept.labels["en"] = label
+        definition = graph.value(scale, ICD.definition)
+        if definition is not None:
+            text = _term_text(graph, definition) or (
+                str(definition).rsplit("#", 1)[-1].replace("_", " ").strip(", "))
+            if text:
+                concept.definitions["en"] = text
+        concepts[code] = concept
+        for value in sorted(graph.subjects(RDFS.subClassOf, scale), key=str):
+            value_code = str(value).rsplit("#", 1)[-1]
+            child = Concept(code=value_code, uri=concept_iri("icf-qualifiers", value_code),
+                            order=order, broader=[code])
+            order += 1
+            raw = _text(graph, value, RDFS.label) or value_code
+            child.labels["en"] = _VALUE_PREFIX.sub("", raw)
+            child.properties["value"] = [value_code.split(".", 1)[1].replace("plus-", "") + (
+                "+" if "plus-" in value_code else "")]
+            concepts[value_code] = child
+    info = ReleaseInfo(
+        scheme="icf-qualifiers",
+        version="2001",
+        title="ICF qualifier scales",
+        uri="http://who.int/icf#ICFQualifier",
+        description="The ICF qualifier scales (extent of impairment, performance, capacity, "
+        "barrier or facilitator, nature and localization of change in body structure).",
+        languages=["en"],
+    )
+    return Release(info=info, concepts=concepts)

@@ -1,17 +1,297 @@
-"""skos importer (to be written)."""
+"""SKOS vocabularies (Turtle, RDF/XML, N-Triples, JSON-LD) → Release.
+
+Conventions (our own vocab/ files follow them; docs/decisions/0001 explains the kinds):
+one `skos:ConceptScheme` per file; scheme id from `--scheme`, else the last path segment
+of a `https://data.termserver.dk/id/…` scheme IRI, else `dct:identifier`; version from
+`--version`, else `owl:versionInfo`; `ts:releaseKind` is `vocabulary` (default),
+`mappings` (crosswalk statements only) or `overlay` (labels for other schemes' concepts).
+Codes come from `skos:notation`, else the IRI's last segment. Any predicate SKOS has no
+slot for is kept as a property under its local name. A release that termserver itself
+exported (termserver.rdf) re-imports to identical content.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from ..errors import ImportRefused
-from ..model import Release
+from ..model import MAPPING_RELATIONS, Concept, Mapping, Note, Release, ReleaseInfo
+from ..namespaces import ID_BASE, TS, parse_concept_iri
+from .decoding import read_text
+from .xmlsafety import refuse_entities
+
+FORMATS_BY_SUFFIX = {
+    ".ttl": "turtle", ".n3": "n3", ".nt": "nt", ".rdf": "xml", ".owl": "xml", ".xml": "xml",
+    ".jsonld": "json-ld", ".json": "json-ld",
+}
+NOTE_KINDS = {
+    SKOS.scopeNote: "scope", SKOS.note: "note", SKOS.example: "example",
+    SKOS.editorialNote: "editorial", SKOS.historyNote: "history",
+    SKOS.changeNote: "change",
+}
+_HANDLED = {
+    RDF.type, SKOS.inScheme, SKOS.topConceptOf, SKOS.notation, SKOS.prefLabel,
+    SKOS.altLabel, SKOS.hiddenLabel, SKOS.definition, SKOS.broader, SKOS.narrower,
+    OWL.deprecated, TS.status, TS.order, TS.hasNote, DCTERMS.isReplacedBy,
+    *NOTE_KINDS, *(SKOS[r] for r in MAPPING_RELATIONS),
+}
+_PROP_PREFIX = f"{TS}prop-"
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    return False
+    if path.suffix.lower() in {".ttl", ".nt", ".n3", ".rdf", ".jsonld"}:
+        return True
+    return b"http://www.w3.org/2004/02/skos/core#" in head
+
+
+def _syntax(path: Path, text: str) -> str:
+    fmt = FORMATS_BY_SUFFIX.get(path.suffix.lower())
+    if fmt:
+        return fmt
+    stripped = text.lstrip()
+    if stripped.startswith("<?xml") or stripped.startswith("<rdf:RDF"):
+        return "xml"
+    if stripped.startswith(("{", "[")):
+        return "json-ld"
+    return "turtle"
 
 
 def parse(path: Path, data: bytes, options: Any) -> list[Release]:
-    raise ImportRefused(f"{path.name}: the skos importer is not available yet.")
+    text = read_text(path, data, options.encoding)
+    fmt = _syntax(path, text)
+    if fmt == "xml":
+        refuse_entities(path, data)
+    graph = Graph()
+    try:
+        graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
+    except Exception as exc:
+        raise ImportRefused(
+            f"{path.name}: not valid {fmt} RDF: {str(exc).strip()[:500]}. Fix the syntax at the "
+            "place named, or force another syntax with --format.",
+            details={"file": path.name, "syntax": fmt},
+        ) from None
+    return [_release(path, graph, options)]
+
+
+def _one_scheme(path: Path, graph: Graph) -> URIRef:
+    schemes = sorted({s for s in graph.subjects(RDF.type, SKOS.ConceptScheme)
+                      if isinstance(s, URIRef)}, key=str)
+    if len(schemes) != 1:
+        found = ", ".join(str(s) for s in schemes) or "none"
+        raise ImportRefused(
+            f"{path.name}: expected exactly one skos:ConceptScheme, found {found}. Split the "
+            "file, one scheme per file.",
+            details={"file": path.name, "schemes": [str(s) for s in schemes]},
+        )
+    return schemes[0]
+
+
+def _scheme_id(path: Path, graph: Graph, scheme: URIRef, options: Any) -> str:
+    if options.scheme:
+        return options.scheme
+    iri = str(scheme)
+    if iri.startswith(ID_BASE) and "/" not in iri[len(ID_BASE):].strip("/"):
+        return unquote(iri[len(ID_BASE):].strip("/"))
+    identifier = graph.value(scheme, DCTERMS.identifier)
+    if identifier is not None:
+        return str(identifier).strip().lower()
+    raise ImportRefused(
+        f"{path.name}: cannot tell the scheme id of {iri}. Give it with --scheme, or add "
+        "dct:identifier to the scheme.",
+        details={"file": path.name},
+    )
+
+
+def _literal_text(value: Any) -> str:
+    return str(value).strip()
+
+
+def _release(path: Path, graph: Graph, options: Any) -> Release:
+    scheme_node = _one_scheme(path, graph)
+    scheme = _scheme_id(path, graph, scheme_node, options)
+    version = options.version or graph.value(scheme_node, OWL.versionInfo)
+    if version is None:
+        raise ImportRefused(
+            f"{path.name}: the scheme has no owl:versionInfo. Add one, or give --version.",
+            details={"file": path.name},
+        )
+    title = (graph.value(scheme_node, DCTERMS.title) or graph.value(scheme_node, SKOS.prefLabel)
+             or graph.value(scheme_node, RDFS.label) or scheme)
+    kind = str(graph.value(scheme_node, TS.releaseKind) or "vocabulary")
+    if kind not in {"vocabulary", "mappings", "overlay"}:
+        raise ImportRefused(
+            f"{path.name}: ts:releaseKind {kind!r} is not one of vocabulary, mappings, overlay.",
+            details={"file": path.name, "kind": kind},
+        )
+    issued = graph.value(scheme_node, DCTERMS.issued)
+    description = graph.value(scheme_node, DCTERMS.description)
+    identifier = str(graph.value(scheme_node, DCTERMS.identifier) or "")
+    info = ReleaseInfo(
+        scheme=scheme,
+        version=str(version),
+        title=str(title),
+        uri=identifier if identifier.startswith(("http", "urn:")) else str(scheme_node),
+        issued=str(issued) if issued is not None else None,
+        description=str(description) if description is not None else "",
+        kind=kind,
+        identifiers=sorted(str(o) for o in graph.objects(scheme_node, TS.alsoIdentifiedBy)),
+    )
+    if kind == "overlay":
+        concepts = _overlay_concepts(path, graph, scheme_node)
+    else:
+        concepts = _concepts(path, graph, scheme_node, scheme)
+    languages = sorted({lang for c in concepts.values() for lang in c.labels if lang})
+    info.languages = languages
+    return Release(info=info, concepts=concepts, mappings=_mappings(graph))
+
+
+def _concept_nodes(graph: Graph, scheme_node: URIRef) -> list[URIRef]:
+    nodes = set(graph.subjects(SKOS.inScheme, scheme_node))
+    nodes.update(graph.subjects(SKOS.topConceptOf, scheme_node))
+    nodes.update(graph.objects(scheme_node, SKOS.hasTopConcept))
+    return sorted((n for n in nodes if isinstance(n, URIRef)), key=str)
+
+
+def _code_from_iri(iri: str) -> str:
+    tail = iri.rstrip("/")
+    for sep in ("#", "/"):
+        if sep in tail:
+            tail = tail.rsplit(sep, 1)[1]
+    return unquote(tail)
+
+
+def _labels(path: Path, graph: Graph, node: URIRef, concept: Concept) -> None:
+    for value in graph.objects(node, SKOS.prefLabel):
+        lang = getattr(value, "language", None) or ""
+        if lang in concept.labels and concept.labels[lang] != _literal_text(value):
+            raise ImportRefused(
+                f"{path.name}: {node} has two preferred labels in language {lang or '(none)'!r}: "
+                f"{concept.labels[lang]!r} and {_literal_text(value)!r}. Keep one as "
+                "skos:prefLabel and make the other skos:altLabel.",
+                details={"file": path.name, "concept": str(node), "lang": lang},
+            )
+        concept.labels[lang] = _literal_text(value)
+    for predicate, table in ((SKOS.altLabel, concept.alt_labels),
+                             (SKOS.hiddenLabel, concept.hidden_labels)):
+        for value in sorted(graph.objects(node, predicate), key=str):
+            table.setdefault(getattr(value, "language", None) or "", []).append(
+                _literal_text(value))
+    for value in graph.objects(node, SKOS.definition):
+        concept.definitions[getattr(value, "language", None) or ""] = _literal_text(value)
+
+
+def _concepts(path: Path, graph: Graph, scheme_node: URIRef, scheme: str) -> dict[str, Concept]:
+    nodes = _concept_nodes(graph, scheme_node)
+    code_of: dict[URIRef, str] = {}
+    owner: dict[str, URIRef] = {}
+    for node in nodes:
+        notation = graph.value(node, SKOS.notation)
+        code = _literal_text(notation) if notation is not None else _code_from_iri(str(node))
+        if code in owner:
+            raise ImportRefused(
+                f"{path.name}: code {code!r} is used by two concepts: {owner[code]} and {node}. "
+                "Codes must be unique within a scheme; change one skos:notation.",
+                details={"file": path.name, "code": code},
+            )
+        owner[code] = node
+        code_of[node] = code
+    concepts: dict[str, Concept] = {}
+    for position, node in enumerate(nodes):
+        code = code_of[node]
+        order = graph.value(node, TS.order)
+        concept = Concept(code=code, uri=str(node),
+                          order=int(order) if order is not None else position)
+        _labels(path, graph, node, concept)
+        for parent in graph.objects(node, SKOS.broader):
+            if parent in code_of:
+                concept.broader.append(code_of[parent])
+        status = graph.value(node, TS.status)
+        if status is not None:
+            concept.status = str(status)  # type: ignore[assignment]
+        elif str(graph.value(node, OWL.deprecated) or "").lower() == "true":
+            concept.status = "deprecated"
+        concept.replaced_by = sorted(code_of.get(r, _code_from_iri(str(r)))
+                                     for r in graph.objects(node, DCTERMS.isReplacedBy))
+        _notes(graph, node, concept)
+        _properties(graph, node, concept)
+        concepts[code] = concept
+    for node in nodes:  # skos:narrower stated on the parent
+        for child in graph.objects(node, SKOS.narrower):
+            if child in code_of and code_of[node] not in concepts[code_of[child]].broader:
+                concepts[code_of[child]].broader.append(code_of[node])
+    for concept in concepts.values():
+        concept.broader.sort()
+    return concepts
+
+
+def _notes(graph: Graph, node: URIRef, concept: Concept) -> None:
+    for predicate, kind in NOTE_KINDS.items():
+        for value in sorted(graph.objects(node, predicate), key=str):
+            if isinstance(value, Literal):
+                concept.notes.append(Note(kind, _literal_text(value), value.language or ""))
+    stored = []
+    for note_node in graph.objects(node, TS.hasNote):
+        text = graph.value(note_node, SKOS.note)
+        if text is None:
+            continue
+        refs = tuple(sorted(
+            parsed[1] for ref in graph.objects(note_node, TS.noteRef)
+            if (parsed := parse_concept_iri(str(ref))) is not None
+        ))
+        order = graph.value(note_node, TS.order)
+        stored.append((int(order) if order is not None else 0, Note(
+            str(graph.value(note_node, TS.noteKind) or "note"), str(text),
+            getattr(text, "language", None) or "", refs)))
+    concept.notes.extend(note for _, note in sorted(stored, key=lambda item: item[0]))
+
+
+def _properties(graph: Graph, node: URIRef, concept: Concept) -> None:
+    values: dict[str, list[str]] = {}
+    for predicate, value in graph.predicate_objects(node):
+        if predicate in _HANDLED or isinstance(value, BNode):
+            continue
+        iri = str(predicate)
+        name = iri[len(_PROP_PREFIX):] if iri.startswith(_PROP_PREFIX) else _code_from_iri(iri)
+        values.setdefault(name, []).append(str(value).strip())
+    concept.properties = {name: sorted(v) for name, v in sorted(values.items())}
+
+
+def _overlay_concepts(path: Path, graph: Graph, scheme_node: URIRef) -> dict[str, Concept]:
+    label_predicates = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.definition)
+    subjects = sorted(
+        {s for p in label_predicates for s in graph.subjects(p, None)
+         if isinstance(s, URIRef) and s != scheme_node},
+        key=str,
+    )
+    concepts: dict[str, Concept] = {}
+    for position, node in enumerate(subjects):
+        parsed = parse_concept_iri(str(node))
+        code = f"{parsed[0]}:{parsed[1]}" if parsed else _code_from_iri(str(node))
+        code = code.replace("/", "_")
+        concept = Concept(code=code, uri=str(node), order=position)
+        _labels(path, graph, node, concept)
+        concepts[code] = concept
+    return concepts
+
+
+def _mappings(graph: Graph) -> list[Mapping]:
+    found: dict[tuple[str, str, str], str] = {}
+    for relation in MAPPING_RELATIONS:
+        for source, target in graph.subject_objects(SKOS[relation]):
+            if isinstance(source, URIRef) and isinstance(target, URIRef):
+                found.setdefault((str(source), relation, str(target)), "")
+    for statement in graph.subjects(RDF.type, TS.MappingStatement):
+        source = graph.value(statement, TS.mappingSource)
+        relation = graph.value(statement, TS.mappingRelation)
+        target = graph.value(statement, TS.mappingTarget)
+        if source is None or relation is None or target is None:
+            continue
+        name = str(relation).rsplit("#", 1)[-1]
+        note = graph.value(statement, SKOS.note)
+        found[(str(source), name, str(target))] = str(note).strip() if note is not None else ""
+    return [Mapping(s, r, t, note) for (s, r, t), note in sorted(found.items())]
