@@ -1,0 +1,22 @@
+"""Exports of a release: SKOS (Turtle, N-Triples, JSON-LD) and FHIR CodeSystem JSON."""
+
+from __future__ import annotations
+
+from ..errors import BadRequest
+from ..model import Release
+from .fhir import codesystem_json
+from .skos import skos_bytes
+
+EXPORT_FORMATS = ("ttl", "nt", "jsonld", "fhir")
+
+
+def export_release(release: Release, fmt: str) -> bytes:
+    if fmt == "fhir":
+        return codesystem_json(release)
+    if fmt in {"ttl", "nt", "jsonld"}:
+        return skos_bytes(release, fmt)
+    raise BadRequest(f"Unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}.",
+                     details={"format": fmt})
+
+
+__all__ = ["EXPORT_FORMATS", "export_release"]
