@@ -38,19 +38,21 @@ def get(url: str, accept: str = "application/json") -> tuple[int, str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def server(real_settings: Settings) -> Iterator[str]:
+def server(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "TERMSERVER_VOCAB_DIR": str(real_settings.vocab_dir)}
-    process = subprocess.Popen(
-        [str(TERMSERVER), "--data-dir", str(real_settings.data_dir), "serve",
-         "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
+    log = tmp_path_factory.mktemp("serve") / "stderr.log"
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen(
+            [str(TERMSERVER), "--data-dir", str(real_settings.data_dir), "serve",
+             "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"termserver serve exited: {process.stderr.read().decode()}")
+            pytest.fail(f"termserver serve exited: {log.read_text()}")
         try:
             if get(f"{base}/api/v1/schemes")[0] == 200:
                 break

@@ -20,11 +20,13 @@ def cli_reference() -> str:
 
     lines = ["# CLI reference", "",
              "Generated from `--help` by `scripts/gen-docs`; `tests/test_docs.py` checks it.", ""]
-    ctx = click.Context(main, info_name="termserver")
+    settings = {"help_option_names": ["-h", "--help"], "terminal_width": 100,
+                "max_content_width": 100}
+    ctx = click.Context(main, info_name="termserver", **settings)
     lines += ["## termserver", "", "```", main.get_help(ctx), "```", ""]
     for name in sorted(main.commands):
         command = main.commands[name]
-        sub = click.Context(command, info_name=name, parent=ctx)
+        sub = click.Context(command, info_name=name, parent=ctx, **settings)
         lines += [f"## termserver {name}", "", "```", command.get_help(sub), "```", ""]
     return "\n".join(lines)
 
