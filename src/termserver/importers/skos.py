@@ -23,6 +23,7 @@ from ..errors import ImportRefused
 from ..model import MAPPING_RELATIONS, Concept, Mapping, Note, Release, ReleaseInfo
 from ..namespaces import ID_BASE, TS, parse_concept_iri
 from .decoding import read_text
+from .triples import TripleIndex, read_ntriples
 from .xmlsafety import refuse_entities
 
 FORMATS_BY_SUFFIX = {
@@ -66,6 +67,9 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
     fmt = _syntax(path, text)
     if fmt == "xml":
         refuse_entities(path, data)
+    triples = read_ntriples(text) if fmt == "nt" else None
+    if triples is not None:
+        return [_release(path, TripleIndex(triples), options)]
     graph = Graph()
     try:
         graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
@@ -75,10 +79,10 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
             "place named, or force another syntax with --format.",
             details={"file": path.name, "syntax": fmt},
         ) from None
-    return [_release(path, graph, options)]
+    return [_release(path, TripleIndex.from_graph(graph), options)]
 
 
-def _one_scheme(path: Path, graph: Graph) -> URIRef:
+def _one_scheme(path: Path, graph: TripleIndex) -> URIRef:
     schemes = sorted({s for s in graph.subjects(RDF.type, SKOS.ConceptScheme)
                       if isinstance(s, URIRef)}, key=str)
     if len(schemes) != 1:
@@ -91,7 +95,7 @@ def _one_scheme(path: Path, graph: Graph) -> URIRef:
     return schemes[0]
 
 
-def _scheme_id(path: Path, graph: Graph, scheme: URIRef, options: Any) -> str:
+def _scheme_id(path: Path, graph: TripleIndex, scheme: URIRef, options: Any) -> str:
     if options.scheme:
         return options.scheme
     iri = str(scheme)
@@ -111,7 +115,7 @@ def _literal_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _release(path: Path, graph: Graph, options: Any) -> Release:
+def _release(path: Path, graph: TripleIndex, options: Any) -> Release:
     scheme_node = _one_scheme(path, graph)
     scheme = _scheme_id(path, graph, scheme_node, options)
     version = options.version or graph.value(scheme_node, OWL.versionInfo)
@@ -150,7 +154,7 @@ def _release(path: Path, graph: Graph, options: Any) -> Release:
     return Release(info=info, concepts=concepts, mappings=_mappings(graph))
 
 
-def _concept_nodes(graph: Graph, scheme_node: URIRef) -> list[URIRef]:
+def _concept_nodes(graph: TripleIndex, scheme_node: URIRef) -> list[URIRef]:
     nodes = set(graph.subjects(SKOS.inScheme, scheme_node))
     nodes.update(graph.subjects(SKOS.topConceptOf, scheme_node))
     nodes.update(graph.objects(scheme_node, SKOS.hasTopConcept))
@@ -165,7 +169,7 @@ def _code_from_iri(iri: str) -> str:
     return unquote(tail)
 
 
-def _labels(path: Path, graph: Graph, node: URIRef, concept: Concept) -> None:
+def _labels(path: Path, graph: TripleIndex, node: URIRef, concept: Concept) -> None:
     for value in graph.objects(node, SKOS.prefLabel):
         lang = getattr(value, "language", None) or ""
         if lang in concept.labels and concept.labels[lang] != _literal_text(value):
@@ -185,7 +189,9 @@ def _labels(path: Path, graph: Graph, node: URIRef, concept: Concept) -> None:
         concept.definitions[getattr(value, "language", None) or ""] = _literal_text(value)
 
 
-def _concepts(path: Path, graph: Graph, scheme_node: URIRef, scheme: str) -> dict[str, Concept]:
+def _concepts(
+    path: Path, graph: TripleIndex, scheme_node: URIRef, scheme: str
+) -> dict[str, Concept]:
     nodes = _concept_nodes(graph, scheme_node)
     code_of: dict[URIRef, str] = {}
     owner: dict[str, URIRef] = {}
@@ -229,7 +235,7 @@ def _concepts(path: Path, graph: Graph, scheme_node: URIRef, scheme: str) -> dic
     return concepts
 
 
-def _notes(graph: Graph, node: URIRef, concept: Concept) -> None:
+def _notes(graph: TripleIndex, node: URIRef, concept: Concept) -> None:
     for predicate, kind in NOTE_KINDS.items():
         for value in sorted(graph.objects(node, predicate), key=str):
             if isinstance(value, Literal):
@@ -250,7 +256,7 @@ def _notes(graph: Graph, node: URIRef, concept: Concept) -> None:
     concept.notes.extend(note for _, note in sorted(stored, key=lambda item: item[0]))
 
 
-def _properties(graph: Graph, node: URIRef, concept: Concept) -> None:
+def _properties(graph: TripleIndex, node: URIRef, concept: Concept) -> None:
     values: dict[str, list[str]] = {}
     for predicate, value in graph.predicate_objects(node):
         if predicate in _HANDLED or isinstance(value, BNode):
@@ -261,7 +267,7 @@ def _properties(graph: Graph, node: URIRef, concept: Concept) -> None:
     concept.properties = {name: sorted(v) for name, v in sorted(values.items())}
 
 
-def _overlay_concepts(path: Path, graph: Graph, scheme_node: URIRef) -> dict[str, Concept]:
+def _overlay_concepts(path: Path, graph: TripleIndex, scheme_node: URIRef) -> dict[str, Concept]:
     label_predicates = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.definition)
     subjects = sorted(
         {s for p in label_predicates for s in graph.subjects(p, None)
@@ -279,7 +285,7 @@ def _overlay_concepts(path: Path, graph: Graph, scheme_node: URIRef) -> dict[str
     return concepts
 
 
-def _mappings(graph: Graph) -> list[Mapping]:
+def _mappings(graph: TripleIndex) -> list[Mapping]:
     found: dict[tuple[str, str, str], str] = {}
     for relation in MAPPING_RELATIONS:
         for source, target in graph.subject_objects(SKOS[relation]):

@@ -1,0 +1,294 @@
+"""termserver benchmarks, each measured against a reference taken in the same run.
+
+    .venv/bin/python bench/run.py            # everything (≈ 5 minutes)
+    .venv/bin/python bench/run.py --quick    # smaller synthetic set, shorter wrk runs
+    .venv/bin/python bench/run.py --only lookup,search --json
+
+Targets (issue: versioned vocabulary store): lookup ≤ 5× dict.get; one-word search
+p50 ≤ 100 µs on the real KL+ICF data; HTTP lookup ≥ 80 % of a fixed-JSON FastAPI
+endpoint with p99 ≤ 10 ms; start ≤ 2 s; 350,000 synthetic concepts import in ≤ 120 s
+with ≤ 2 GB peak RSS, then search p50 ≤ 1 ms and lookup ≤ 5× dict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+SHARED = Path(os.environ.get("TERMSERVER_SHARED_DATA", REPO.parent / "shared" / "data"))
+BIN = Path(sys.executable).parent
+RESULTS = REPO / "bench" / "results"
+ONE_WORD = ["hukommelse", "angst", "bolig", "medicin", "rengøring", "bad", "gang", "mad",
+            "økonomi", "misbrug", "søvn", "smerte", "tobak", "motion", "hørelse", "syn",
+            "kost", "indkøb", "tøjvask", "samtale", "relationer", "ensomhed", "uddannelse",
+            "beskæftigelse", "hjemløshed", "kriminalitet", "overgreb", "motivation",
+            "walking", "memory", "d450", "b144", "toilet", "spise", "drikke", "sår",
+            "hygiejne", "mobilitet", "kommunikation", "netværk", "familie", "omsorg",
+            "støttebehov", "funktionsevne", "aktivitet", "ophold", "afklaring", "praktik",
+            "rehabilitering", "genoptræning"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def row(name: str, value: float, unit: str, reference: float | None, ref_name: str,
+        ratio: float | None, target: str, ok: bool) -> dict:
+    return {"name": name, "value": round(value, 3), "unit": unit,
+            "reference": None if reference is None else round(reference, 3),
+            "reference_name": ref_name, "ratio": None if ratio is None else round(ratio, 3),
+            "target": target, "pass": ok}
+
+
+# -- data ------------------------------------------------------------------------------------
+def real_data_dir(work: Path) -> Path:
+    from termserver.importers import ImportOptions
+    from termserver.publishing import import_paths
+    from termserver.settings import Settings
+
+    data = work / "real"
+    settings = Settings(data_dir=data, vocab_dir=REPO / "vocab")
+    kl = sorted((SHARED / "kl-term").glob("CodeSystem-*.json"))
+    icf = [SHARED / "icf" / "ICF_1.0.2_2012-08-05.owl",
+           SHARED / "icf" / "icf2005syst_claml_20120619.xml"]
+    import_paths(settings, [*kl, *icf], ImportOptions())
+    vocab = sorted((REPO / "vocab").glob("*.ttl"))
+    if vocab:
+        import_paths(settings, vocab, ImportOptions(format="skos"))
+    return data
+
+
+def open_services(data: Path):
+    from termserver.services import open_services as _open
+    from termserver.settings import Settings
+
+    return _open(Settings(data_dir=data, vocab_dir=data / "none"))
+
+
+# -- in-process ----------------------------------------------------------------------------
+def bench_lookup(store, label: str, sample_size: int = 2000) -> dict:
+    pairs = [(r.scheme, c) for r in store.latest_releases() if r.info.kind == "vocabulary"
+             for c in r.concepts]
+    rng = random.Random(1)
+    sample = [rng.choice(pairs) for _ in range(sample_size)]
+    flat = {(s, c): store.concept(s, c) for s, c in sample}
+    per_scheme = {s: store.latest(s).concepts for s in {s for s, _ in sample}}
+    codes = [(per_scheme[s], c) for s, c in sample]
+
+    def plain() -> None:
+        for table, code in codes:
+            table.get(code)
+
+    def ours() -> None:
+        lookup = store.concept
+        for scheme, code in sample:
+            lookup(scheme, code)
+
+    assert all(flat[p] is not None for p in sample)
+    base = min(timeit.repeat(plain, number=50, repeat=7)) / (50 * sample_size)
+    mine = min(timeit.repeat(ours, number=50, repeat=7)) / (50 * sample_size)
+    ratio = mine / base
+    return row(f"lookup ({label})", mine * 1e9, "ns/op", base * 1e9, "dict.get", ratio,
+               "≤ 5× dict.get", ratio <= 5)
+
+
+def bench_search(services, label: str, queries: list[str], limit_us: float) -> list[dict]:
+    search = services.search.search
+    for q in queries:  # warm up
+        search(q)
+    times: list[float] = []
+    for _ in range(20):
+        for q in queries:
+            start = time.perf_counter()
+            search(q)
+            times.append(time.perf_counter() - start)
+    p50, p99 = percentile(times, 0.5) * 1e6, percentile(times, 0.99) * 1e6
+    return [row(f"one-word search p50 ({label})", p50, "µs", None, "", None,
+                f"≤ {limit_us:g} µs", p50 <= limit_us),
+            row(f"one-word search p99 ({label})", p99, "µs", None, "", None, "(reported)",
+                True)]
+
+
+# -- HTTP ------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def start_termserver(data: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "TERMSERVER_VOCAB_DIR": str(data / "no-vocab")}
+    return subprocess.Popen([str(BIN / "termserver"), "--data-dir", str(data), "serve",
+                             "--port", str(port), "--no-vocab"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def run_wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, float]:
+    command = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99_match = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    value, unit = float(p99_match.group(1)), p99_match.group(2)
+    p99_ms = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    return rps, p99_ms
+
+
+def bench_http(data: Path, work: Path, seconds: int) -> list[dict]:
+    if shutil.which("wrk") is None:
+        return [row("HTTP lookup", 0, "req/s", None, "", None, "wrk missing", False)]
+    from termserver.store import Store
+
+    store = Store.open(data)
+    paths = [f"/api/v1/schemes/{r.scheme}/concepts/{c}" for r in store.latest_releases()
+             if r.info.kind == "vocabulary" for c in r.concepts]
+    random.Random(2).shuffle(paths)
+    script = work / "lookup.lua"
+    listing = ",".join(json.dumps(p) for p in paths[:3000])
+    script.write_text("local paths = {" + listing + "}\nlocal i = 0\n"
+                      "request = function()\n  i = i % #paths + 1\n"
+                      "  return wrk.format('GET', paths[i])\nend\n")
+    base_port, our_port = free_port(), free_port()
+    baseline = subprocess.Popen(
+        [str(BIN / "uvicorn"), "baseline_app:app", "--port", str(base_port), "--workers", "1",
+         "--log-level", "warning", "--no-access-log"],
+        cwd=REPO / "bench", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ours = start_termserver(data, our_port)
+    try:
+        wait_for(f"http://127.0.0.1:{base_port}/fixed")
+        wait_for(f"http://127.0.0.1:{our_port}/api/v1/schemes")
+        run_wrk(f"http://127.0.0.1:{our_port}", 3, script)  # warm the response cache
+        base_rps, base_p99 = run_wrk(f"http://127.0.0.1:{base_port}/fixed", seconds)
+        our_rps, our_p99 = run_wrk(f"http://127.0.0.1:{our_port}", seconds, script)
+    finally:
+        for process in (baseline, ours):
+            process.terminate()
+            process.wait(10)
+    ratio = our_rps / base_rps
+    return [row("HTTP lookup throughput", our_rps, "req/s", base_rps, "FastAPI fixed JSON",
+                ratio, "≥ 0.8× baseline", ratio >= 0.8),
+            row("HTTP lookup p99", our_p99, "ms", base_p99, "FastAPI fixed JSON p99", None,
+                "≤ 10 ms", our_p99 <= 10)]
+
+
+def bench_start(data: Path) -> list[dict]:
+    from termserver.services import open_services as _open
+    from termserver.settings import Settings
+
+    times = []
+    for _ in range(3):
+        port = free_port()
+        process = start_termserver(data, port)
+        try:
+            times.append(wait_for(f"http://127.0.0.1:{port}/api/v1/schemes"))
+        finally:
+            process.terminate()
+            process.wait(10)
+    start = time.perf_counter()
+    _open(Settings(data_dir=data, vocab_dir=data / "none"))
+    in_process = time.perf_counter() - start
+    best = min(times)
+    return [row("service start (spawn → first 200)", best, "s", None, "", None, "≤ 2 s",
+                best <= 2),
+            row("store + index open in-process", in_process, "s", None, "", None,
+                "(reported)", True)]
+
+
+# -- scale -----------------------------------------------------------------------------------
+def bench_scale(work: Path, size: int) -> list[dict]:
+    from synthetic import write_vocabulary
+
+    source = work / "synthetic.nt"
+    _codes, words = write_vocabulary(source, size)
+    data = work / "synthetic-data"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([str(BIN / "termserver"), "--data-dir", str(data), "import", "--json",
+                    str(source)], check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    peak_mb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    services = open_services(data)
+    rows = [row(f"import {size:,} synthetic concepts", seconds, "s", None, "", None,
+                "≤ 120 s", seconds <= 120 * size / 350_000),
+            row("import peak RSS", peak_mb, "MB", None, "", None, "≤ 2048 MB",
+                peak_mb <= 2048)]
+    rows += bench_search(services, f"{size:,} synthetic", random.Random(3).sample(words, 50),
+                         1000)
+    rows.append(bench_lookup(services.store, f"{size:,} synthetic"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small scale test, short runs")
+    parser.add_argument("--only", help="comma list: lookup,search,http,start,scale")
+    parser.add_argument("--json", action="store_true", help="print results as JSON")
+    args = parser.parse_args()
+    wanted = set((args.only or "lookup,search,http,start,scale").split(","))
+    work = Path(tempfile.mkdtemp(prefix="termserver-bench-"))
+    rows: list[dict] = []
+    try:
+        data = real_data_dir(work)
+        services = open_services(data)
+        if "lookup" in wanted:
+            rows.append(bench_lookup(services.store, "real KL + ICF"))
+        if "search" in wanted:
+            rows += bench_search(services, "real KL + ICF", ONE_WORD, 100)
+        if "start" in wanted:
+            rows += bench_start(data)
+        if "http" in wanted:
+            rows += bench_http(data, work, 5 if args.quick else 15)
+        if "scale" in wanted:
+            rows += bench_scale(work, 20_000 if args.quick else 350_000)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+              "machine": f"{os.cpu_count()} cores, {sys.platform}, Python "
+                         f"{sys.version.split()[0]}",
+              "quick": args.quick, "results": rows}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{report['date'].replace(':', '')}.json").write_text(json.dumps(report, indent=2))
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    print(f"{'benchmark':<42} {'value':>12} {'reference':>20} {'ratio':>7}  target")
+    for r in rows:
+        ref = "" if r["reference"] is None else f"{r['reference']:g} ({r['reference_name']})"
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        status = "PASS" if r["pass"] else "FAIL"
+        print(f"{r['name']:<42} {r['value']:>9g} {r['unit']:<3} {ref:>20} {ratio:>7}  "
+              f"{r['target']} {status}")
+
+
+if __name__ == "__main__":
+    main()
