@@ -1,0 +1,139 @@
+"""The caseworker page in headless Chromium (Debian's), against the real `termserver serve`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from termserver.settings import Settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+TERMSERVER = Path(sys.executable).with_name("termserver")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    log = tmp_path_factory.mktemp("browser-serve") / "stderr.log"
+    env = {**os.environ, "TERMSERVER_VOCAB_DIR": str(real_settings.vocab_dir)}
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen(
+            [str(TERMSERVER), "--data-dir", str(real_settings.data_dir), "serve", "--port",
+             str(port)], env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"termserver serve did not start: {log.read_text()}")
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        message = "Debian chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 800}, locale="da-DK")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def test_typing_d450_shows_walking_interventions(page, server: str) -> None:
+    page.goto(server + "/")
+    page.fill("#q", "d450")
+    suggestions = page.locator("#forslag li")
+    suggestions.first.wait_for(timeout=5000)
+    labels = suggestions.all_inner_texts()
+    assert any("Walking" in text or "gang" in text.lower() or "gå" in text.lower()
+               for text in labels), labels
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "autocomplete-d450.png"))
+    page.press("#q", "Enter")  # no suggestion chosen: the form submits
+    page.wait_for_url("**/?q=d450")
+    heading = page.locator("#icf-h").inner_text()
+    assert heading.startswith("Indsatser til d450")
+    page.screenshot(path=str(SCREENSHOTS / "search-d450.png"), full_page=True)
+
+
+def test_typing_madlavning_shows_lave_mad(page, server: str) -> None:
+    page.goto(server + "/")
+    page.fill("#q", "madlavning")
+    page.locator("#forslag li").first.wait_for(timeout=5000)
+    assert any("Lave mad" in text for text in page.locator("#forslag li").all_inner_texts())
+    page.screenshot(path=str(SCREENSHOTS / "autocomplete-madlavning.png"))
+
+
+def test_keyboard_only_search_opens_a_concept(page, server: str) -> None:
+    page.goto(server + "/")
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Tab")  # brand
+    for _ in range(3):
+        page.keyboard.press("Tab")  # the three menu links
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("hukommelse")
+    page.locator("#forslag li").first.wait_for(timeout=5000)
+    page.keyboard.press("ArrowDown")
+    assert page.get_attribute("#q", "aria-activedescendant") == "forslag-0"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/begreb/**")
+    assert page.locator("h1").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "concept.png"), full_page=True)
+
+
+def test_basics_work_without_javascript(browser, server: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(server + "/")
+    tab.fill("#q", "hukommelse")
+    tab.press("#q", "Enter")
+    tab.wait_for_url("**/?q=hukommelse")
+    assert tab.locator("ol.hits li a", has_text="Hukommelse").count() >= 1
+    tab.goto(server + "/indsatser?icf=d450")
+    assert tab.locator("h2").first.inner_text().startswith("d450")
+    tab.screenshot(path=str(SCREENSHOTS / "indsatser-d450.png"), full_page=True)
+    tab.goto(server + "/katalog")
+    tab.screenshot(path=str(SCREENSHOTS / "katalog.png"), full_page=True)
+    context.close()
