@@ -43,6 +43,7 @@ def import_paths(
     releases = load_files(paths, options, progress)
     with data_dir_lock(settings.data_dir):
         results = ReleaseRepository(settings.data_dir).publish_many(releases)
+        del releases  # reindexing loads the store afresh; don't hold two copies
         if any(r.outcome == "created" for r in results):
             reindex(settings)
     return results

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from ..errors import ImportRefused
 from ..model import MAPPING_RELATIONS, Concept, Mapping, Note, Release, ReleaseInfo
 from ..namespaces import ID_BASE, TS, parse_concept_iri
 from .decoding import read_text
-from .triples import TripleIndex, read_ntriples
+from .triples import TripleIndex, is_literal, read_ntriples
 from .xmlsafety import refuse_entities
 
 FORMATS_BY_SUFFIX = {
@@ -42,6 +42,40 @@ _HANDLED = {
     *NOTE_KINDS, *(SKOS[r] for r in MAPPING_RELATIONS),
 }
 _PROP_PREFIX = f"{TS}prop-"
+
+# Namespace attribute access costs ~1 µs; hot loops use these constants.
+DCTERMS_DESCRIPTION = DCTERMS.description
+DCTERMS_IDENTIFIER = DCTERMS.identifier
+DCTERMS_ISREPLACEDBY = DCTERMS.isReplacedBy
+DCTERMS_ISSUED = DCTERMS.issued
+DCTERMS_TITLE = DCTERMS.title
+OWL_DEPRECATED = OWL.deprecated
+OWL_VERSIONINFO = OWL.versionInfo
+RDF_TYPE = RDF.type
+RDFS_LABEL = RDFS.label
+SKOS_CONCEPTSCHEME = SKOS.ConceptScheme
+SKOS_ALTLABEL = SKOS.altLabel
+SKOS_BROADER = SKOS.broader
+SKOS_DEFINITION = SKOS.definition
+SKOS_HASTOPCONCEPT = SKOS.hasTopConcept
+SKOS_HIDDENLABEL = SKOS.hiddenLabel
+SKOS_INSCHEME = SKOS.inScheme
+SKOS_NARROWER = SKOS.narrower
+SKOS_NOTATION = SKOS.notation
+SKOS_NOTE = SKOS.note
+SKOS_PREFLABEL = SKOS.prefLabel
+SKOS_TOPCONCEPTOF = SKOS.topConceptOf
+TS_MAPPINGSTATEMENT = TS.MappingStatement
+TS_ALSOIDENTIFIEDBY = TS.alsoIdentifiedBy
+TS_HASNOTE = TS.hasNote
+TS_MAPPINGRELATION = TS.mappingRelation
+TS_MAPPINGSOURCE = TS.mappingSource
+TS_MAPPINGTARGET = TS.mappingTarget
+TS_NOTEKIND = TS.noteKind
+TS_NOTEREF = TS.noteRef
+TS_ORDER = TS.order
+TS_RELEASEKIND = TS.releaseKind
+TS_STATUS = TS.status
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -69,7 +103,10 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
         refuse_entities(path, data)
     triples = read_ntriples(text) if fmt == "nt" else None
     if triples is not None:
-        return [_release(path, TripleIndex(triples), options)]
+        del text, data
+        index = TripleIndex(triples)
+        del triples
+        return [_release(path, index, options)]
     graph = Graph()
     try:
         graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
@@ -83,7 +120,7 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
 
 
 def _one_scheme(path: Path, graph: TripleIndex) -> URIRef:
-    schemes = sorted({s for s in graph.subjects(RDF.type, SKOS.ConceptScheme)
+    schemes = sorted({s for s in graph.subjects(RDF_TYPE, SKOS_CONCEPTSCHEME)
                       if isinstance(s, URIRef)}, key=str)
     if len(schemes) != 1:
         found = ", ".join(str(s) for s in schemes) or "none"
@@ -101,7 +138,7 @@ def _scheme_id(path: Path, graph: TripleIndex, scheme: URIRef, options: Any) -> 
     iri = str(scheme)
     if iri.startswith(ID_BASE) and "/" not in iri[len(ID_BASE):].strip("/"):
         return unquote(iri[len(ID_BASE):].strip("/"))
-    identifier = graph.value(scheme, DCTERMS.identifier)
+    identifier = graph.value(scheme, DCTERMS_IDENTIFIER)
     if identifier is not None:
         return str(identifier).strip().lower()
     raise ImportRefused(
@@ -118,23 +155,23 @@ def _literal_text(value: Any) -> str:
 def _release(path: Path, graph: TripleIndex, options: Any) -> Release:
     scheme_node = _one_scheme(path, graph)
     scheme = _scheme_id(path, graph, scheme_node, options)
-    version = options.version or graph.value(scheme_node, OWL.versionInfo)
+    version = options.version or graph.value(scheme_node, OWL_VERSIONINFO)
     if version is None:
         raise ImportRefused(
             f"{path.name}: the scheme has no owl:versionInfo. Add one, or give --version.",
             details={"file": path.name},
         )
-    title = (graph.value(scheme_node, DCTERMS.title) or graph.value(scheme_node, SKOS.prefLabel)
-             or graph.value(scheme_node, RDFS.label) or scheme)
-    kind = str(graph.value(scheme_node, TS.releaseKind) or "vocabulary")
+    title = (graph.value(scheme_node, DCTERMS_TITLE) or graph.value(scheme_node, SKOS_PREFLABEL)
+             or graph.value(scheme_node, RDFS_LABEL) or scheme)
+    kind = str(graph.value(scheme_node, TS_RELEASEKIND) or "vocabulary")
     if kind not in {"vocabulary", "mappings", "overlay"}:
         raise ImportRefused(
             f"{path.name}: ts:releaseKind {kind!r} is not one of vocabulary, mappings, overlay.",
             details={"file": path.name, "kind": kind},
         )
-    issued = graph.value(scheme_node, DCTERMS.issued)
-    description = graph.value(scheme_node, DCTERMS.description)
-    identifier = str(graph.value(scheme_node, DCTERMS.identifier) or "")
+    issued = graph.value(scheme_node, DCTERMS_ISSUED)
+    description = graph.value(scheme_node, DCTERMS_DESCRIPTION)
+    identifier = str(graph.value(scheme_node, DCTERMS_IDENTIFIER) or "")
     info = ReleaseInfo(
         scheme=scheme,
         version=str(version),
@@ -143,7 +180,7 @@ def _release(path: Path, graph: TripleIndex, options: Any) -> Release:
         issued=str(issued) if issued is not None else None,
         description=str(description) if description is not None else "",
         kind=kind,
-        identifiers=sorted(str(o) for o in graph.objects(scheme_node, TS.alsoIdentifiedBy)),
+        identifiers=sorted(str(o) for o in graph.objects(scheme_node, TS_ALSOIDENTIFIEDBY)),
     )
     if kind == "overlay":
         concepts = _overlay_concepts(path, graph, scheme_node)
@@ -155,9 +192,9 @@ def _release(path: Path, graph: TripleIndex, options: Any) -> Release:
 
 
 def _concept_nodes(graph: TripleIndex, scheme_node: URIRef) -> list[URIRef]:
-    nodes = set(graph.subjects(SKOS.inScheme, scheme_node))
-    nodes.update(graph.subjects(SKOS.topConceptOf, scheme_node))
-    nodes.update(graph.objects(scheme_node, SKOS.hasTopConcept))
+    nodes = set(graph.subjects(SKOS_INSCHEME, scheme_node))
+    nodes.update(graph.subjects(SKOS_TOPCONCEPTOF, scheme_node))
+    nodes.update(graph.objects(scheme_node, SKOS_HASTOPCONCEPT))
     return sorted((n for n in nodes if isinstance(n, URIRef)), key=str)
 
 
@@ -170,7 +207,7 @@ def _code_from_iri(iri: str) -> str:
 
 
 def _labels(path: Path, graph: TripleIndex, node: URIRef, concept: Concept) -> None:
-    for value in graph.objects(node, SKOS.prefLabel):
+    for value in graph.objects(node, SKOS_PREFLABEL):
         lang = getattr(value, "language", None) or ""
         if lang in concept.labels and concept.labels[lang] != _literal_text(value):
             raise ImportRefused(
@@ -180,12 +217,12 @@ def _labels(path: Path, graph: TripleIndex, node: URIRef, concept: Concept) -> N
                 details={"file": path.name, "concept": str(node), "lang": lang},
             )
         concept.labels[lang] = _literal_text(value)
-    for predicate, table in ((SKOS.altLabel, concept.alt_labels),
-                             (SKOS.hiddenLabel, concept.hidden_labels)):
+    for predicate, table in ((SKOS_ALTLABEL, concept.alt_labels),
+                             (SKOS_HIDDENLABEL, concept.hidden_labels)):
         for value in sorted(graph.objects(node, predicate), key=str):
             table.setdefault(getattr(value, "language", None) or "", []).append(
                 _literal_text(value))
-    for value in graph.objects(node, SKOS.definition):
+    for value in graph.objects(node, SKOS_DEFINITION):
         concept.definitions[getattr(value, "language", None) or ""] = _literal_text(value)
 
 
@@ -196,7 +233,7 @@ def _concepts(
     code_of: dict[URIRef, str] = {}
     owner: dict[str, URIRef] = {}
     for node in nodes:
-        notation = graph.value(node, SKOS.notation)
+        notation = graph.value(node, SKOS_NOTATION)
         code = _literal_text(notation) if notation is not None else _code_from_iri(str(node))
         if code in owner:
             raise ImportRefused(
@@ -209,25 +246,25 @@ def _concepts(
     concepts: dict[str, Concept] = {}
     for position, node in enumerate(nodes):
         code = code_of[node]
-        order = graph.value(node, TS.order)
+        order = graph.value(node, TS_ORDER)
         concept = Concept(code=code, uri=str(node),
                           order=int(order) if order is not None else position)
         _labels(path, graph, node, concept)
-        for parent in graph.objects(node, SKOS.broader):
+        for parent in graph.objects(node, SKOS_BROADER):
             if parent in code_of:
                 concept.broader.append(code_of[parent])
-        status = graph.value(node, TS.status)
+        status = graph.value(node, TS_STATUS)
         if status is not None:
             concept.status = str(status)  # type: ignore[assignment]
-        elif str(graph.value(node, OWL.deprecated) or "").lower() == "true":
+        elif str(graph.value(node, OWL_DEPRECATED) or "").lower() == "true":
             concept.status = "deprecated"
         concept.replaced_by = sorted(code_of.get(r, _code_from_iri(str(r)))
-                                     for r in graph.objects(node, DCTERMS.isReplacedBy))
+                                     for r in graph.objects(node, DCTERMS_ISREPLACEDBY))
         _notes(graph, node, concept)
         _properties(graph, node, concept)
         concepts[code] = concept
     for node in nodes:  # skos:narrower stated on the parent
-        for child in graph.objects(node, SKOS.narrower):
+        for child in graph.objects(node, SKOS_NARROWER):
             if child in code_of and code_of[node] not in concepts[code_of[child]].broader:
                 concepts[code_of[child]].broader.append(code_of[node])
     for concept in concepts.values():
@@ -238,20 +275,20 @@ def _concepts(
 def _notes(graph: TripleIndex, node: URIRef, concept: Concept) -> None:
     for predicate, kind in NOTE_KINDS.items():
         for value in sorted(graph.objects(node, predicate), key=str):
-            if isinstance(value, Literal):
+            if is_literal(value):
                 concept.notes.append(Note(kind, _literal_text(value), value.language or ""))
     stored = []
-    for note_node in graph.objects(node, TS.hasNote):
-        text = graph.value(note_node, SKOS.note)
+    for note_node in graph.objects(node, TS_HASNOTE):
+        text = graph.value(note_node, SKOS_NOTE)
         if text is None:
             continue
         refs = tuple(sorted(
-            parsed[1] for ref in graph.objects(note_node, TS.noteRef)
+            parsed[1] for ref in graph.objects(note_node, TS_NOTEREF)
             if (parsed := parse_concept_iri(str(ref))) is not None
         ))
-        order = graph.value(note_node, TS.order)
+        order = graph.value(note_node, TS_ORDER)
         stored.append((int(order) if order is not None else 0, Note(
-            str(graph.value(note_node, TS.noteKind) or "note"), str(text),
+            str(graph.value(note_node, TS_NOTEKIND) or "note"), str(text),
             getattr(text, "language", None) or "", refs)))
     concept.notes.extend(note for _, note in sorted(stored, key=lambda item: item[0]))
 
@@ -268,7 +305,7 @@ def _properties(graph: TripleIndex, node: URIRef, concept: Concept) -> None:
 
 
 def _overlay_concepts(path: Path, graph: TripleIndex, scheme_node: URIRef) -> dict[str, Concept]:
-    label_predicates = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.definition)
+    label_predicates = (SKOS_PREFLABEL, SKOS_ALTLABEL, SKOS_HIDDENLABEL, SKOS_DEFINITION)
     subjects = sorted(
         {s for p in label_predicates for s in graph.subjects(p, None)
          if isinstance(s, URIRef) and s != scheme_node},
@@ -291,13 +328,13 @@ def _mappings(graph: TripleIndex) -> list[Mapping]:
         for source, target in graph.subject_objects(SKOS[relation]):
             if isinstance(source, URIRef) and isinstance(target, URIRef):
                 found.setdefault((str(source), relation, str(target)), "")
-    for statement in graph.subjects(RDF.type, TS.MappingStatement):
-        source = graph.value(statement, TS.mappingSource)
-        relation = graph.value(statement, TS.mappingRelation)
-        target = graph.value(statement, TS.mappingTarget)
+    for statement in graph.subjects(RDF_TYPE, TS_MAPPINGSTATEMENT):
+        source = graph.value(statement, TS_MAPPINGSOURCE)
+        relation = graph.value(statement, TS_MAPPINGRELATION)
+        target = graph.value(statement, TS_MAPPINGTARGET)
         if source is None or relation is None or target is None:
             continue
         name = str(relation).rsplit("#", 1)[-1]
-        note = graph.value(statement, SKOS.note)
+        note = graph.value(statement, SKOS_NOTE)
         found[(str(source), name, str(target))] = str(note).strip() if note is not None else ""
     return [Mapping(s, r, t, note) for (s, r, t), note in sorted(found.items())]
