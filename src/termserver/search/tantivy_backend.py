@@ -70,6 +70,7 @@ class TantivyIndex:
         self._occur_must = tantivy.Occur.Must
         self._occur_should = tantivy.Occur.Should
         self._terms: dict[tuple[str, str], tantivy.Query] = {}
+        self._compiled: dict[tuple[str, str | None, str | None], tuple] = {}
 
     # -- translation of the engine-neutral plan ------------------------------------------
     def _q(self, node: object) -> tantivy.Query:
@@ -103,8 +104,22 @@ class TantivyIndex:
         parts += [(self._occur_must, Q.const_score_query(self._q(f), 0.0)) for f in p.filters]
         return Q.boolean_query(parts)
 
-    def _run(self, p: plan.Plan, limit: int) -> tuple[int, list[tuple[float, int]]]:
-        result = self._searcher.search(self._query(p), limit, count=True)
+    def _compile(self, query: str, scheme: str | None, version: str | None) -> tuple:
+        """Analysed query and its tantivy query, memoised: both are immutable, and
+        building ~30 query objects through the binding costs more than searching."""
+        key = (query, scheme, version)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            if len(self._compiled) > 20_000:
+                self._compiled.clear()
+            q = matching.parse_query(query)
+            compiled = (q, self._query(plan.main_plan(q, scheme, version)))
+            self._compiled[key] = compiled
+        return compiled
+
+    def _run(self, p: plan.Plan | tantivy.Query, limit: int) -> tuple[int, list[tuple[float, int]]]:
+        query = p if isinstance(p, tantivy.Query) else self._query(p)
+        result = self._searcher.search(query, limit, count=True)
         hits = result.hits
         if not hits:
             return result.count or 0, []
@@ -113,9 +128,9 @@ class TantivyIndex:
 
     def search(self, query: str, *, scheme: str | None = None, version: str | None = None,
                limit: int = 10) -> SearchResults:
-        q = matching.parse_query(query)
+        q, compiled = self._compile(query, scheme, version)
         limit = max(1, min(int(limit), 1000))
-        total, ranked = self._run(plan.main_plan(q, scheme, version), limit)
+        total, ranked = self._run(compiled, limit)
         if not ranked or ranked[0][0] < plan.ALL_WORDS_FLOOR:
             fuzzy = plan.fuzzy_plan(q, scheme, version)
             if fuzzy is not None:
