@@ -144,11 +144,13 @@ def lines_graph(lines: Iterable[str]) -> Graph:
 
 def content_lines(release: Release) -> list[str]:
     """The release's triples as sorted N-Triples lines: its canonical content."""
-    lines: set[str] = set(scheme_lines(release.info))
+    lines = list(scheme_lines(release.info))
     for concept in release.concepts.values():
-        lines.update(_concept_lines(release.scheme, concept))
-    lines.update(_mapping_lines(release))
-    return sorted(lines)
+        lines.extend(_concept_lines(release.scheme, concept))
+    lines.extend(_mapping_lines(release))
+    lines.sort()
+    # drop duplicates (sorted, so they are neighbours); a set would double the memory
+    return [line for i, line in enumerate(lines) if i == 0 or line != lines[i - 1]]
 
 
 def checksum(lines: Iterable[str]) -> str:

@@ -54,6 +54,42 @@ def is_literal(value: Any) -> bool:
     return isinstance(value, (Literal, PlainLiteral))
 
 
+def _split_simple(line: str) -> tuple | None:
+    """The common `<s> <p> <o> .` / `<s> <p> "text"@lang .` line without a regex.
+
+    IRIs cannot contain `>` or spaces, so the first two `> ` end subject and predicate;
+    anything unusual returns None and the full regex decides.
+    """
+    if not line.startswith("<") or not line.endswith("."):
+        return None
+    s_end = line.find("> <")
+    if s_end < 0:
+        return None
+    p_end = line.find("> ", s_end + 3)
+    if p_end < 0:
+        return None
+    subject, predicate = line[1:s_end], line[s_end + 3 : p_end]
+    obj = line[p_end + 2 : -1].rstrip()
+    if " " in subject or " " in predicate or "<" in subject or "<" in predicate:
+        return None
+    if obj.startswith("<") and obj.endswith(">") and " " not in obj:
+        return subject, None, predicate, obj[1:-1], None, None, None, None
+    if obj.startswith('"'):
+        close = obj.rfind('"')
+        if close <= 0:
+            return None
+        text, suffix = obj[1:close], obj[close + 1 :]
+        if "\\" in text or "\"" in text:  # escapes or stray quotes: the full regex decides
+            return None
+        if not suffix:
+            return subject, None, predicate, None, None, text, None, None
+        if suffix.startswith("@") and suffix[1:].replace("-", "").isalnum():
+            return subject, None, predicate, None, None, text, suffix[1:], None
+        if suffix.startswith("^^<") and suffix.endswith(">"):
+            return subject, None, predicate, None, None, text, None, suffix[3:-1]
+    return None
+
+
 def read_ntriples(text: str) -> list[tuple[Any, URIRef, Any]] | None:
     """Triples of a plain N-Triples document, or None when rdflib should parse it."""
     triples = []
@@ -69,10 +105,13 @@ def read_ntriples(text: str) -> list[tuple[Any, URIRef, Any]] | None:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        match = _LINE.match(stripped)
-        if match is None:
-            return None
-        s_iri, s_bnode, p_iri, o_iri, o_bnode, o_text, o_lang, o_type = match.groups()
+        parts = _split_simple(stripped)
+        if parts is None:
+            match = _LINE.match(stripped)
+            if match is None:
+                return None
+            parts = match.groups()
+        s_iri, s_bnode, p_iri, o_iri, o_bnode, o_text, o_lang, o_type = parts
         subject = iri(s_iri) if s_iri is not None else BNode(s_bnode)
         if o_iri is not None:
             obj: Any = iri(o_iri)
@@ -93,7 +132,8 @@ class TripleIndex:
         self._pos: dict[Any, dict[Any, list[Any]]] = {}
         for s, p, o in triples:
             self._spo.setdefault(s, {}).setdefault(p, []).append(o)
-            self._pos.setdefault(p, {}).setdefault(o, []).append(s)
+            if not is_literal(o):  # nobody looks subjects up by a label: keep memory low
+                self._pos.setdefault(p, {}).setdefault(o, []).append(s)
 
     @classmethod
     def from_graph(cls, graph: Graph) -> TripleIndex:
@@ -107,14 +147,15 @@ class TripleIndex:
         return self._spo.get(subject, {}).get(predicate, [])
 
     def subjects(self, predicate: Any, obj: Any = None) -> Iterator[Any]:
-        table = self._pos.get(predicate, {})
         if obj is not None:
-            yield from table.get(obj, ())
+            yield from self._pos.get(predicate, {}).get(obj, ())
             return
-        for subjects in table.values():
-            yield from subjects
+        for subject, predicates in self._spo.items():
+            if predicate in predicates:
+                yield subject
 
     def subject_objects(self, predicate: Any) -> Iterator[tuple[Any, Any]]:
+        """Pairs for IRI- or blank-node-valued predicates (mapping relations, types)."""
         for obj, subjects in self._pos.get(predicate, {}).items():
             for subject in subjects:
                 yield subject, obj
