@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     for module in (schemes, concepts, search, diff, export, interventions, validate):
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(validate.fhir_router)
     app.include_router(sparql.router)
     app.include_router(linked_data.router)
     from ..web import routes as web_routes

@@ -1,0 +1,175 @@
+"""From bytes to a FHIR JSON-shaped dict, refusing anything unsafe or unreadable.
+
+JSON is primary; XML is converted into the same shape, so every check is written once.
+UTF-8 only (a BOM is tolerated). XML is parsed with DTDs, entities and network access
+off, and a DOCTYPE is refused outright: FHIR XML never needs one.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from typing import Any
+
+from lxml import etree
+
+from .report import Finding
+
+FHIR_NS = "http://hl7.org/fhir"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+ARRAY_ELEMENTS = frozenset({
+    "account", "activity", "address", "addresses", "basedOn", "bodySite", "careTeam",
+    "category", "coding", "communication", "component", "contact", "contained", "derivedFrom",
+    "designation", "destination", "detail", "diagnosis", "dosage", "entry", "episodeOfCare",
+    "evidence", "extension", "finding", "focus", "generalPractitioner", "given", "goal",
+    "hasMember", "identifier", "instantiatesCanonical", "instantiatesUri", "insurance",
+    "interpretation", "investigation", "item", "line", "link", "location", "member",
+    "modifierExtension", "name", "note", "orderDetail", "outcomeCodeableConcept",
+    "outcomeReference", "partOf", "participant", "payload", "performer", "photo", "prediction",
+    "prefix", "productCode", "profile", "protocol", "qualification", "reasonCode",
+    "reasonReference", "referenceRange", "relationship", "relevantHistory", "replaces",
+    "response", "security", "specialty", "stage", "statusReason", "suffix", "supportingInfo",
+    "tag", "target", "telecom", "type",
+})
+
+
+class DocumentError(Exception):
+    """The document cannot be read at all; carries the finding to report."""
+
+    def __init__(self, finding: Finding, status: int = 400) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+        self.status = status
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DocumentError(Finding(
+            "error", "syntax-encoding", f"(byte {exc.start}, linje {line})",
+            f"Dokumentet er ikke gyldig UTF-8 (byte {exc.start}, linje {line}). Gem det som "
+            "UTF-8 og send igen.")) from None
+
+
+def parse_document(data: bytes, content_type: str, max_bytes: int, max_depth: int) -> dict:
+    if len(data) > max_bytes:
+        raise DocumentError(Finding(
+            "error", "syntax-limits", "(dokument)",
+            f"Dokumentet er {len(data):,} bytes; grænsen er {max_bytes:,} bytes."), status=413)
+    if not data.strip():
+        raise DocumentError(Finding("error", "syntax-json", "(dokument)", "Dokumentet er tomt."))
+    is_xml = "xml" in content_type or (not content_type and data.lstrip().startswith(b"<"))
+    return _parse_xml(data, max_depth) if is_xml else _parse_json(data, max_depth)
+
+
+def _parse_json(data: bytes, max_depth: int) -> dict:
+    text = _decode(data)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(Finding(
+            "error", "syntax-json", f"(linje {exc.lineno}, kolonne {exc.colno})",
+            f"Ugyldig JSON på linje {exc.lineno}, kolonne {exc.colno}: {exc.msg}.")) from None
+    except RecursionError:
+        raise DocumentError(Finding("error", "syntax-limits", "(dokument)",
+                                    "Dokumentet er for dybt indlejret.")) from None
+    if _depth(document) > max_depth:
+        raise DocumentError(Finding("error", "syntax-limits", "(dokument)",
+                                    f"Dokumentet er indlejret dybere end {max_depth} niveauer."))
+    if not isinstance(document, dict):
+        raise DocumentError(Finding("error", "struct-resource", "(dokument)",
+                                    "Dokumentet skal være en FHIR-ressource (et JSON-objekt)."))
+    return document
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    stack = [(value, level)]
+    deepest = 0
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def _parse_xml(data: bytes, max_depth: int) -> dict:
+    _decode(data)  # UTF-8 only, whatever the XML declaration claims
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in data.lower():
+        raise DocumentError(Finding(
+            "error", "syntax-xml", "(dokument)",
+            "XML med DOCTYPE eller entiteter afvises (de kan læse filer eller vokse uden "
+            "grænse). Fjern <!DOCTYPE …>; FHIR XML har ikke brug for den."))
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True,
+                             dtd_validation=False, huge_tree=False, remove_comments=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise DocumentError(Finding(
+            "error", "syntax-xml", f"(linje {exc.lineno})",
+            f"Ugyldig XML på linje {exc.lineno}: {exc.msg}")) from None
+    for element in root.iter():
+        depth = sum(1 for _ in element.iterancestors())
+        if depth > max_depth:
+            raise DocumentError(Finding("error", "syntax-limits", "(dokument)",
+                                        f"XML er indlejret dybere end {max_depth} niveauer."))
+    if etree.QName(root).namespace != FHIR_NS:
+        raise DocumentError(Finding("error", "struct-resource", "(dokument)",
+                                    f"Rodelementet skal være i navnerummet {FHIR_NS}."))
+    return _resource(root)
+
+
+def _resource(element: etree._Element) -> dict:
+    out: dict[str, Any] = {"resourceType": etree.QName(element).localname}
+    _children(element, out)
+    return out
+
+
+def _children(element: etree._Element, out: dict[str, Any]) -> None:
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        qname = etree.QName(child)
+        if qname.namespace == XHTML_NS:
+            continue
+        name = qname.localname
+        value = _element_value(child)
+        if name in out:
+            if not isinstance(out[name], list):
+                out[name] = [out[name]]
+            out[name].append(value)
+        else:
+            out[name] = [value] if name in ARRAY_ELEMENTS else value
+
+
+def _element_value(element: etree._Element) -> Any:
+    name = etree.QName(element).localname
+    if name in {"resource"}:
+        inner = next((c for c in element if isinstance(c.tag, str)), None)
+        return _resource(inner) if inner is not None else {}
+    attrs = dict(element.attrib)
+    has_children = any(isinstance(c.tag, str) for c in element)
+    if "value" in attrs and not has_children:
+        return _primitive(attrs["value"])
+    out: dict[str, Any] = {}
+    if "url" in attrs:
+        out["url"] = attrs["url"]
+    if "id" in attrs:
+        out["id"] = attrs["id"]
+    if "value" in attrs:
+        out["value"] = _primitive(attrs["value"])
+    _children(element, out)
+    return out
+
+
+def _primitive(text: str) -> Any:
+    if text in {"true", "false"}:
+        return text == "true"
+    return text
