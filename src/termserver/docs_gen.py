@@ -50,7 +50,10 @@ def openapi_text() -> bytes:
 def main() -> None:
     (DOCS / "cli.md").write_text(cli_reference(), encoding="utf-8")
     (DOCS / "openapi.json").write_bytes(openapi_text() + b"\n")
-    print("wrote docs/cli.md and docs/openapi.json")
+    from validators.matrix import markdown
+
+    (DOCS / "validators.md").write_text(markdown(), encoding="utf-8")
+    print("wrote docs/cli.md, docs/openapi.json and docs/validators.md")
 
 
 if __name__ == "__main__":

@@ -169,6 +169,11 @@ class Validator:
                                            f"({end})."))
             if resource.get("resourceType") == "Patient":
                 issues.extend(self._cpr(path, resource))
+                if resource.get("deceasedBoolean") is True or resource.get("deceasedDateTime"):
+                    issues.append(_finding("data-about-deceased-citizen-warning",
+                                           f"{path}.deceased",
+                                           "Borgeren er registreret som afdød; KL Gateway "
+                                           "modtager kun data om levende borgere."))
         if doc_type and doc_type.id == "ffb-reporting":
             issues.extend(self._ffb_reporting(resources, by_key))
         if doc_type and ("ffb-reporting" in doc_type.rule_sets or "ffb-common" in
@@ -315,7 +320,9 @@ class Validator:
             if not code or term.canonical(str(code.get("system")))[0] != FFB:
                 continue  # FSIII and other conditions have their own bindings
             system = str(code.get("system"))
-            if not term.in_value_set("KLConditionsAndTargetGroupsFFB", system, code["code"]):
+            known = term.lookup(term.canonical(system)[0], code["code"]).exists
+            if known and not term.in_value_set("KLConditionsAndTargetGroupsFFB", system,
+                                               code["code"]):
                 yield _finding("term-valueset", f"{path}.code",
                                f"{code['code']} er hverken en FFB-tilstand eller en målgruppe "
                                "(KLConditionsAndTargetGroupsFFB).")

@@ -135,6 +135,8 @@ _RULES = (
     Rule("per-1", "error", "FHIR R4 Period per-1", "En periodes start må ikke ligge efter slut."),
     Rule("cpr-format", "error", "KL-rapportering: CPR syntaktisk gyldigt",
          "CPR-nummer skal være 10 cifre med en gyldig dato."),
+    Rule("data-about-deceased-citizen-warning", "warning", "kl-gateway, invariant (#warning)",
+         "Der indberettes data om en afdød borger."),
     Rule("one-citizen", "error", "KL-rapportering: kun én borger pr. rapport",
          "Et rapport-Bundle må kun indeholde én borger."),
     Rule("kl-reporting-ffb-condition-1", "error", "kl-ffb-reporting, invariant",
