@@ -227,7 +227,8 @@ SYNTAX_VARIANTS: dict[str, tuple[bytes, str]] = {
     "syntax-xml": (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
                    b'<Patient xmlns="http://hl7.org/fhir"><id value="&e;"/></Patient>',
                    "application/fhir+xml"),
-    "syntax-limits": (b"[" * 300 + b"]" * 300, "application/fhir+json"),
+    "syntax-limits": (b'{"resourceType": "Patient", "extension": ' + b'{"extension": ' * 300
+                      + b"{}" + b"}" * 301, "application/fhir+json"),
 }
 
 

@@ -59,48 +59,40 @@ def _finding(rule: str, path: str, message: str) -> Finding:
     return Finding(RULES[rule].severity, rule, path, message)
 
 
-def _codings(value: Any, path: str) -> Iterator[tuple[str, dict]]:
-    """Every Coding (a dict with system and code) in a resource, with its path."""
-    stack: list[tuple[Any, str]] = [(value, path)]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, dict):
-            if isinstance(item.get("code"), str) and isinstance(item.get("system"), str):
-                yield where, item
-            for key, child in item.items():
-                if isinstance(child, dict | list) and key != "contained":
-                    stack.append((child, f"{where}.{key}"))
-        elif isinstance(item, list):
-            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+class Scan:
+    """Everything the checks need from one walk over the document."""
 
+    __slots__ = ("codings", "depth", "periods", "references")
 
-def _references(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    stack: list[tuple[Any, str]] = [(value, path)]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, dict):
-            ref = item.get("reference")
-            if isinstance(ref, str):
-                yield f"{where}.reference", ref
-            for key, child in item.items():
-                if isinstance(child, dict | list) and key not in {"contained", "resource"}:
-                    stack.append((child, f"{where}.{key}"))
-        elif isinstance(item, list):
-            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
-
-
-def _periods(value: Any, path: str) -> Iterator[tuple[str, dict]]:
-    stack: list[tuple[Any, str]] = [(value, path)]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, dict):
-            for key, child in item.items():
-                if key.endswith("eriod") and isinstance(child, dict):
-                    yield f"{where}.{key}", child
-                if isinstance(child, dict | list) and key != "resource":
-                    stack.append((child, f"{where}.{key}"))
-        elif isinstance(item, list):
-            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+    def __init__(self, document: Any, root: str) -> None:
+        self.codings: list[tuple[str, dict]] = []
+        self.references: list[tuple[str, str]] = []
+        self.periods: list[tuple[str, dict]] = []
+        depth = 0
+        stack: list[tuple[Any, str, int]] = [(document, root, 0)]
+        while stack:
+            item, where, level = stack.pop()
+            if level > depth:
+                depth = level
+            if type(item) is dict:
+                code, system, ref = item.get("code"), item.get("system"), item.get("reference")
+                if type(code) is str and type(system) is str:
+                    self.codings.append((where, item))
+                if type(ref) is str:
+                    self.references.append((f"{where}.reference", ref))
+                for key, child in item.items():
+                    kind = type(child)
+                    if kind is dict:
+                        if key.endswith("eriod"):
+                            self.periods.append((f"{where}.{key}", child))
+                        stack.append((child, f"{where}.{key}", level + 1))
+                    elif kind is list and key != "contained":
+                        stack.append((child, f"{where}.{key}", level + 1))
+            elif type(item) is list:
+                for index, child in enumerate(item):
+                    if type(child) is dict or type(child) is list:
+                        stack.append((child, f"{where}[{index}]", level + 1))
+        self.depth = depth
 
 
 def _profiles(resource: dict) -> list[str]:
@@ -139,9 +131,10 @@ class Validator:
             document = parse_document(data, content_type, max_bytes, max_depth)
         except DocumentError as exc:
             return Report(None, None, self.terminology.versions(), [exc.finding])
-        return self.validate(document, document_type=document_type)
+        return self.validate(document, document_type=document_type, max_depth=max_depth)
 
-    def validate(self, document: dict, *, document_type: str | None = None) -> Report:
+    def validate(self, document: dict, *, document_type: str | None = None,
+                 max_depth: int = 256) -> Report:
         resources = self._resources(document)
         doc_type = document_type_by_id(document_type) if document_type else None
         if doc_type is None:
@@ -157,16 +150,22 @@ class Validator:
                                    "profile."))
         issues.extend(self._structure(document, resources))
         by_key = self._index(document, resources)
+        root = "Bundle" if document.get("resourceType") == "Bundle" else resources[0][0]
+        scan = Scan(document, root)
+        if scan.depth > max_depth:
+            report.issues = [_finding("syntax-limits", "(dokument)",
+                                      f"Dokumentet er indlejret dybere end {max_depth} niveauer.")]
+            return report
         if document.get("resourceType") == "Bundle" and doc_type and doc_type.bundled_references:
-            issues.extend(self._references(resources, by_key))
+            issues.extend(self._references(scan, by_key))
+        issues.extend(self._terminology(scan))
+        for period_path, period in scan.periods:
+            start, end = period.get("start"), period.get("end")
+            if isinstance(start, str) and isinstance(end, str) and start[:19] > end[:19]:
+                issues.append(_finding("per-1", period_path,
+                                       f"Perioden starter ({start}) efter den slutter "
+                                       f"({end})."))
         for path, resource in resources:
-            issues.extend(self._terminology(path, resource))
-            for period_path, period in _periods(resource, path):
-                start, end = period.get("start"), period.get("end")
-                if isinstance(start, str) and isinstance(end, str) and start[:19] > end[:19]:
-                    issues.append(_finding("per-1", period_path,
-                                           f"Perioden starter ({start}) efter den slutter "
-                                           f"({end})."))
             if resource.get("resourceType") == "Patient":
                 issues.extend(self._cpr(path, resource))
                 if resource.get("deceasedBoolean") is True or resource.get("deceasedDateTime"):
@@ -256,22 +255,19 @@ class Validator:
             by_key.setdefault(f"{resource.get('resourceType')}/{resource.get('id')}", resource)
         return by_key
 
-    def _references(self, resources: list[tuple[str, dict]],
-                    by_key: dict[str, dict]) -> Iterator[Finding]:
-        for path, resource in resources:
-            if resource.get("resourceType") == "Bundle":
+    @staticmethod
+    def _references(scan: Scan, by_key: dict[str, dict]) -> Iterator[Finding]:
+        for where, ref in scan.references:
+            if ref.startswith("#") or ref in by_key:
                 continue
-            for where, ref in _references(resource, path):
-                if ref.startswith("#"):
-                    continue
-                tail = "/".join(ref.rstrip("/").split("/")[-2:])
-                if ref not in by_key and tail not in by_key:
-                    yield _finding("ref-resolves", where,
-                                   f"Referencen {ref} findes ikke i Bundlet. Alle refererede "
-                                   "ressourcer skal medsendes.")
+            tail = "/".join(ref.rstrip("/").split("/")[-2:])
+            if tail not in by_key:
+                yield _finding("ref-resolves", where,
+                               f"Referencen {ref} findes ikke i Bundlet. Alle refererede "
+                               "ressourcer skal medsendes.")
 
-    def _terminology(self, path: str, resource: dict) -> Iterator[Finding]:
-        for where, coding in _codings(resource, path):
+    def _terminology(self, scan: Scan) -> Iterator[Finding]:
+        for where, coding in scan.codings:
             system, legacy = self.terminology.canonical(coding["system"])
             answer = self.terminology.lookup(system, coding["code"])
             if not answer.known_system:

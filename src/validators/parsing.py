@@ -67,6 +67,7 @@ def parse_document(data: bytes, content_type: str, max_bytes: int, max_depth: in
 
 
 def _parse_json(data: bytes, max_depth: int) -> dict:
+    """JSON nesting is limited by the validator's own walk (Scan), which sees the depth."""
     text = _decode(data)
     try:
         document = json.loads(text)
@@ -77,26 +78,10 @@ def _parse_json(data: bytes, max_depth: int) -> dict:
     except RecursionError:
         raise DocumentError(Finding("error", "syntax-limits", "(dokument)",
                                     "Dokumentet er for dybt indlejret.")) from None
-    if _depth(document) > max_depth:
-        raise DocumentError(Finding("error", "syntax-limits", "(dokument)",
-                                    f"Dokumentet er indlejret dybere end {max_depth} niveauer."))
     if not isinstance(document, dict):
         raise DocumentError(Finding("error", "struct-resource", "(dokument)",
                                     "Dokumentet skal være en FHIR-ressource (et JSON-objekt)."))
     return document
-
-
-def _depth(value: Any, level: int = 0) -> int:
-    stack = [(value, level)]
-    deepest = 0
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
 
 
 def _parse_xml(data: bytes, max_depth: int) -> dict:
