@@ -109,21 +109,42 @@ def bench_lookup(store, label: str, sample_size: int = 2000) -> dict:
                "≤ 5× dict.get", ratio <= 5)
 
 
+def label_words(store, count: int) -> list[str]:
+    """Distinct words from the loaded labels: queries nobody has asked yet (cold)."""
+    words: dict[str, None] = {}
+    for release in store.latest_releases():
+        for concept in release.concepts.values():
+            for word in re.findall(r"\w{4,}", concept.label().lower()):
+                words[word] = None
+    pool = list(words)
+    random.Random(4).shuffle(pool)
+    return pool[:count]
+
+
 def bench_search(services, label: str, queries: list[str], limit_us: float) -> list[dict]:
     search = services.search.search
+    cold_queries = [q for q in label_words(services.store, 600) if q not in set(queries)]
+    cold: list[float] = []
+    for q in cold_queries:  # each asked once: no result cache can help
+        start = time.perf_counter()
+        search(q)
+        cold.append(time.perf_counter() - start)
     for q in queries:  # warm up
         search(q)
-    times: list[float] = []
+    warm: list[float] = []
     for _ in range(20):
         for q in queries:
             start = time.perf_counter()
             search(q)
-            times.append(time.perf_counter() - start)
-    p50, p99 = percentile(times, 0.5) * 1e6, percentile(times, 0.99) * 1e6
-    return [row(f"one-word search p50 ({label})", p50, "µs", None, "", None,
-                f"≤ {limit_us:g} µs", p50 <= limit_us),
-            row(f"one-word search p99 ({label})", p99, "µs", None, "", None, "(reported)",
-                True)]
+            warm.append(time.perf_counter() - start)
+    rows = []
+    for name, times in (("repeated queries", warm), (f"first-time, {len(cold)} words", cold)):
+        p50, p99 = percentile(times, 0.5) * 1e6, percentile(times, 0.99) * 1e6
+        rows.append(row(f"one-word search p50 ({label}; {name})", p50, "µs", None, "", None,
+                        f"≤ {limit_us:g} µs", p50 <= limit_us))
+        rows.append(row(f"one-word search p99 ({label}; {name})", p99, "µs", None, "", None,
+                        "(reported)", True))
+    return rows
 
 
 # -- HTTP ------------------------------------------------------------------------------------
@@ -281,12 +302,12 @@ def main() -> None:
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    print(f"{'benchmark':<42} {'value':>12} {'reference':>20} {'ratio':>7}  target")
+    print(f"{'benchmark':<60} {'value':>12} {'reference':>20} {'ratio':>7}  target")
     for r in rows:
         ref = "" if r["reference"] is None else f"{r['reference']:g} ({r['reference_name']})"
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
         status = "PASS" if r["pass"] else "FAIL"
-        print(f"{r['name']:<42} {r['value']:>9g} {r['unit']:<3} {ref:>20} {ratio:>7}  "
+        print(f"{r['name']:<60} {r['value']:>9g} {r['unit']:<3} {ref:>20} {ratio:>7}  "
               f"{r['target']} {status}")
 
 

@@ -67,14 +67,18 @@ def _concept_from_json(data: dict) -> Concept:
     return concept
 
 
+def release_json_chunks(release: Release) -> Iterator[bytes]:
+    """The fast-load JSON, concept by concept: a large release never exists twice in memory."""
+    yield b'{"info":' + orjson.dumps(dataclasses.asdict(release.info))
+    yield b',"mappings":' + orjson.dumps([dataclasses.asdict(m) for m in release.mappings])
+    yield b',"concepts":['
+    for index, concept in enumerate(release.concepts.values()):
+        yield (b"," if index else b"") + orjson.dumps(_concept_to_json(concept))
+    yield b"]}"
+
+
 def release_to_json(release: Release) -> bytes:
-    return orjson.dumps(
-        {
-            "info": dataclasses.asdict(release.info),
-            "concepts": [_concept_to_json(c) for c in release.concepts.values()],
-            "mappings": [dataclasses.asdict(m) for m in release.mappings],
-        }
-    )
+    return b"".join(release_json_chunks(release))
 
 
 def release_from_json(data: bytes) -> Release:
@@ -182,9 +186,11 @@ class ReleaseRepository:
             seen[key] = release.info.checksum
             planned.append((release, outcome, lines))
         results = []
-        for release, outcome, lines in planned:
+        while planned:
+            release, outcome, lines = planned.pop(0)  # drop each release's lines once written
             if outcome == "created":
                 self._write(release, lines)
+            del lines
             results.append(PublishResult(release.info, outcome))
         return results
 
@@ -194,8 +200,14 @@ class ReleaseRepository:
             release.info.imported_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         final.parent.mkdir(parents=True, exist_ok=True)
         with atomic.staging_dir(final.parent) as staging:
-            (staging / "release.nt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-            (staging / "release.json").write_bytes(release_to_json(release))
+            with open(staging / "release.nt", "w", encoding="utf-8") as handle:
+                for line in lines:
+                    handle.write(line)
+                    handle.write("\n")
+            lines.clear()  # the caller's list: the N-Triples are on disk now
+            with open(staging / "release.json", "wb") as handle:
+                for chunk in release_json_chunks(release):
+                    handle.write(chunk)
             (staging / "meta.json").write_bytes(
                 orjson.dumps(dataclasses.asdict(release.info), option=orjson.OPT_INDENT_2)
             )

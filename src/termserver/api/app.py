@@ -31,6 +31,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     _install_error_handlers(app)
+    from starlette.routing import Route
+
+    from .concepts import concept_hot_path
+
+    app.router.routes.append(Route("/api/v1/schemes/{scheme}/concepts/{code}", concept_hot_path,
+                                   methods=["GET"], include_in_schema=False))
     from . import (
         concepts,
         diff,

@@ -14,6 +14,17 @@ router = APIRouter(tags=["concepts"])
 VersionQuery = Query(None, description="Version to read (default: latest).")
 
 
+async def concept_hot_path(request: Request) -> Response:
+    """The lookup endpoint without FastAPI's parameter machinery, for throughput.
+
+    Mounted ahead of the documented route in create_app; same URL, same body, same errors.
+    Lookups are the bulk of production traffic (fagsystemer resolving codes).
+    """
+    params = request.path_params
+    return await get_concept(request, params["scheme"], params["code"],
+                             request.query_params.get("version"))
+
+
 @router.get(
     "/schemes/{scheme}/concepts/{code}",
     response_model=ConceptOut,

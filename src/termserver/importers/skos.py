@@ -101,11 +101,9 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
     fmt = _syntax(path, text)
     if fmt == "xml":
         refuse_entities(path, data)
-    triples = read_ntriples(text) if fmt == "nt" else None
-    if triples is not None:
+    index = read_ntriples(text) if fmt == "nt" else None
+    if index is not None:
         del text, data
-        index = TripleIndex(triples)
-        del triples
         return [_release(path, index, options)]
     graph = Graph()
     try:

@@ -40,6 +40,8 @@ class PlainLiteral(str):
     need the text and the language tag.
     """
 
+    __slots__ = ("datatype", "language")
+
     language: str | None
     datatype: URIRef | None
 
@@ -90,9 +92,12 @@ def _split_simple(line: str) -> tuple | None:
     return None
 
 
-def read_ntriples(text: str) -> list[tuple[Any, URIRef, Any]] | None:
-    """Triples of a plain N-Triples document, or None when rdflib should parse it."""
-    triples = []
+def read_ntriples(text: str) -> TripleIndex | None:
+    """The triples of a plain N-Triples document, indexed; None when rdflib should parse it.
+
+    Indexing while reading keeps no list of all triples: a 350,000-concept file has ~2M.
+    """
+    index = TripleIndex(())
     iri_cache: dict[str, URIRef] = {}
 
     def iri(value: str) -> URIRef:
@@ -120,8 +125,8 @@ def read_ntriples(text: str) -> list[tuple[Any, URIRef, Any]] | None:
         else:
             obj = PlainLiteral(_unescape(o_text), o_lang.lower() if o_lang else None,
                                iri(o_type) if o_type else None)
-        triples.append((subject, iri(p_iri), obj))
-    return triples
+        index.add(subject, iri(p_iri), obj)
+    return index
 
 
 class TripleIndex:
@@ -131,9 +136,12 @@ class TripleIndex:
         self._spo: dict[Any, dict[Any, list[Any]]] = {}
         self._pos: dict[Any, dict[Any, list[Any]]] = {}
         for s, p, o in triples:
-            self._spo.setdefault(s, {}).setdefault(p, []).append(o)
-            if not is_literal(o):  # nobody looks subjects up by a label: keep memory low
-                self._pos.setdefault(p, {}).setdefault(o, []).append(s)
+            self.add(s, p, o)
+
+    def add(self, s: Any, p: Any, o: Any) -> None:
+        self._spo.setdefault(s, {}).setdefault(p, []).append(o)
+        if not is_literal(o):  # nobody looks subjects up by a label: keep memory low
+            self._pos.setdefault(p, {}).setdefault(o, []).append(s)
 
     @classmethod
     def from_graph(cls, graph: Graph) -> TripleIndex:

@@ -16,6 +16,7 @@ matched (see `fuzzy_plan`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .analysis import QueryTerms, fuzzy_distance
@@ -147,3 +148,31 @@ def fuzzy_plan(q: QueryTerms, scheme: str | None, version: str | None) -> Plan |
         return None
     return Plan(Const(_all(clauses), FUZZY_ALL),
                 [Const(Term("lang", "da"), DANISH_BONUS)], filters(scheme, version))
+
+
+Ranked = list[tuple[float, int]]
+
+
+def with_fuzzy_fallback(
+    q: QueryTerms,
+    scheme: str | None,
+    version: str | None,
+    limit: int,
+    found: tuple[int, Ranked],
+    run: Callable[[Plan, int], tuple[int, Ranked]],
+) -> tuple[int, Ranked]:
+    """Typo tolerance as a fallback: only when the normal query found nothing convincing.
+
+    Fuzzy hits go first (they are what the user meant), the weak exact hits after them.
+    """
+    total, ranked = found
+    if ranked and ranked[0][0] >= ALL_WORDS_FLOOR:
+        return total, ranked
+    fuzzy = fuzzy_plan(q, scheme, version)
+    if fuzzy is None:
+        return total, ranked
+    f_total, f_ranked = run(fuzzy, limit)
+    if not f_ranked:
+        return total, ranked
+    seen = {n for _, n in f_ranked}
+    return max(total, f_total), (f_ranked + [r for r in ranked if r[1] not in seen])[:limit]

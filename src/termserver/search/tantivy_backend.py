@@ -71,6 +71,7 @@ class TantivyIndex:
         self._occur_should = tantivy.Occur.Should
         self._terms: dict[tuple[str, str], tantivy.Query] = {}
         self._compiled: dict[tuple[str, str | None, str | None], tuple] = {}
+        self._results: dict[tuple[str, str | None, str | None, int], SearchResults] = {}
 
     # -- translation of the engine-neutral plan ------------------------------------------
     def _q(self, node: object) -> tantivy.Query:
@@ -128,17 +129,24 @@ class TantivyIndex:
 
     def search(self, query: str, *, scheme: str | None = None, version: str | None = None,
                limit: int = 10) -> SearchResults:
+        """Results are memoised per (query, filters, limit): the index never changes while
+        it is open, and caseworkers (and autocomplete) repeat the same queries a lot."""
+        key = (query, scheme, version, limit)
+        cached = self._results.get(key)
+        if cached is not None:
+            return cached
+        if len(self._results) > 20_000:
+            self._results.clear()
+        results = self._search(query, scheme, version, limit)
+        self._results[key] = results
+        return results
+
+    def _search(self, query: str, scheme: str | None, version: str | None,
+                limit: int) -> SearchResults:
         q, compiled = self._compile(query, scheme, version)
         limit = max(1, min(int(limit), 1000))
-        total, ranked = self._run(compiled, limit)
-        if not ranked or ranked[0][0] < plan.ALL_WORDS_FLOOR:
-            fuzzy = plan.fuzzy_plan(q, scheme, version)
-            if fuzzy is not None:
-                f_total, f_ranked = self._run(fuzzy, limit)
-                if f_ranked:
-                    seen = {n for _, n in f_ranked}
-                    ranked = (f_ranked + [r for r in ranked if r[1] not in seen])[:limit]
-                    total = max(total, f_total)
+        found = self._run(compiled, limit)
+        total, ranked = plan.with_fuzzy_fallback(q, scheme, version, limit, found, self._run)
         table = self._table
         hits = [matching.make_hit(q, table[n], score) for score, n in ranked]
         return SearchResults(query, total, hits)

@@ -97,15 +97,8 @@ class WhooshIndex:
                limit: int = 10) -> SearchResults:
         q = matching.parse_query(query)
         limit = max(1, min(int(limit), 1000))
-        total, ranked = self._run(plan.main_plan(q, scheme, version), limit)
-        if not ranked or ranked[0][0] < plan.ALL_WORDS_FLOOR:
-            fuzzy = plan.fuzzy_plan(q, scheme, version)
-            if fuzzy is not None:
-                f_total, f_ranked = self._run(fuzzy, limit)
-                if f_ranked:
-                    seen = {n for _, n in f_ranked}
-                    ranked = (f_ranked + [r for r in ranked if r[1] not in seen])[:limit]
-                    total = max(total, f_total)
+        found = self._run(plan.main_plan(q, scheme, version), limit)
+        total, ranked = plan.with_fuzzy_fallback(q, scheme, version, limit, found, self._run)
         table = self._table
         hits = [matching.make_hit(q, table[n], score) for score, n in ranked]
         return SearchResults(query, total, hits)
