@@ -16,6 +16,8 @@ from ..store import Store
 from . import documents, matching, plan
 from .base import SearchResults
 
+WARM_LIMIT = 50_000
+"""Releases up to this size get their labels analysed when the index opens."""
 _WHITESPACE = "whitespace"
 _RAW = "raw"
 
@@ -57,8 +59,11 @@ class TantivyBackend:
         documents.write_doc_table(directory, table)
 
     def open(self, store: Store, directory: Path) -> TantivyIndex:
-        return TantivyIndex(tantivy.Index.open(str(directory)),
-                            documents.read_doc_table(directory, store))
+        table = documents.read_doc_table(directory, store)
+        latest = [c for r in store.latest_releases() if len(r.concepts) <= WARM_LIMIT
+                  for c in r.concepts.values()]
+        matching.warm(latest)
+        return TantivyIndex(tantivy.Index.open(str(directory)), table)
 
 
 class TantivyIndex:
