@@ -9,13 +9,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from termserver.store import Store
 
+from . import rules_ffb, rules_gateway
+from .context import Context, Entry, profile_names, profile_urls
+from .model import Profile
 from .parsing import DocumentError, parse_document
+from .paths import codings, missing, present, resolve, values
 from .report import Finding, Report
-from .standard import CPR_SYSTEM, FFB, RULES, document_type_by_id, document_type_for
+from .standard import (
+    CPR_SYSTEM,
+    PROFILES,
+    RULES,
+    VALUE_SETS,
+    document_type_by_id,
+    document_type_for,
+)
 from .terminology import Terminology
 
 KNOWN_RESOURCES = frozenset("""
@@ -43,8 +55,6 @@ TerminologyCapabilities TestReport TestScript ValueSet VerificationResult Vision
 """.split())
 """The FHIR R4 resource types."""
 _CPR = re.compile(r"^\d{10}$")
-_RANK = "StructureDefinition/ConditionRank"
-_FOLLOW_UP_DATE = "follow-up-date-extension"
 _REQUIRED = {
     "Condition": ("code", "subject"),
     "Observation": ("status", "code"),
@@ -53,23 +63,68 @@ _REQUIRED = {
     "Encounter": ("status", "class"),
     "ServiceRequest": ("status", "intent", "subject"),
 }
+"""FHIR R4 base cardinalities (min 1) of the resources the standard uses."""
+_RULE_SETS = {
+    "ffb-reporting": rules_ffb.check,
+    "fsiii-gateway": rules_gateway.check_fsiii,
+    "gateway-119-140": rules_gateway.check_119_140,
+    "ltt": rules_gateway.check_ltt,
+}
+"""Business-rule modules per rule set named in a DocumentType."""
+
+
+_EMPTY = (None, "", [], {})
+
+
+class _Plan(NamedTuple):
+    required_keys: tuple[str, ...]
+    required_paths: tuple[str, ...]
+    forbidden_keys: tuple[str, ...]
+    forbidden_paths: tuple[str, ...]
+
+
+def _simple(path: str) -> bool:
+    return "." not in path and "[" not in path and ":" not in path
+
+
+@cache
+def _plan(profile: Profile) -> _Plan:
+    """A profile's paths split into plain keys (one dict look-up) and real paths."""
+    return _Plan(tuple(p for p in profile.required if _simple(p)),
+                 tuple(p for p in profile.required if not _simple(p)),
+                 tuple(p for p in profile.forbidden if _simple(p)),
+                 tuple(p for p in profile.forbidden if not _simple(p)))
 
 
 def _finding(rule: str, path: str, message: str) -> Finding:
     return Finding(RULES[rule].severity, rule, path, message)
 
 
+def render(loc: Any) -> str:
+    """A Scan location (nested (parent, segment) pairs) as a FHIRPath-style string."""
+    parts: list[str] = []
+    while type(loc) is tuple:
+        loc, segment = loc
+        parts.append(segment)
+    parts.append(loc)
+    return "".join(reversed(parts))
+
+
 class Scan:
-    """Everything the checks need from one walk over the document."""
+    """Everything the checks need from one walk over the document.
+
+    Locations are kept as cheap (parent, segment) pairs and rendered only for findings:
+    formatting a path for every node was most of the time of a clean document.
+    """
 
     __slots__ = ("codings", "depth", "periods", "references")
 
     def __init__(self, document: Any, root: str) -> None:
-        self.codings: list[tuple[str, dict]] = []
-        self.references: list[tuple[str, str]] = []
-        self.periods: list[tuple[str, dict]] = []
+        self.codings: list[tuple[Any, dict]] = []
+        self.references: list[tuple[Any, str]] = []
+        self.periods: list[tuple[Any, dict]] = []
         depth = 0
-        stack: list[tuple[Any, str, int]] = [(document, root, 0)]
+        stack: list[tuple[Any, Any, int]] = [(document, root, 0)]
         while stack:
             item, where, level = stack.pop()
             if level > depth:
@@ -79,48 +134,26 @@ class Scan:
                 if type(code) is str and type(system) is str:
                     self.codings.append((where, item))
                 if type(ref) is str:
-                    self.references.append((f"{where}.reference", ref))
+                    self.references.append(((where, ".reference"), ref))
                 for key, child in item.items():
                     kind = type(child)
                     if kind is dict:
+                        loc = (where, "." + key)
                         if key.endswith("eriod"):
-                            self.periods.append((f"{where}.{key}", child))
-                        stack.append((child, f"{where}.{key}", level + 1))
+                            self.periods.append((loc, child))
+                        stack.append((child, loc, level + 1))
                     elif kind is list and key != "contained":
-                        stack.append((child, f"{where}.{key}", level + 1))
+                        stack.append((child, (where, "." + key), level + 1))
             elif type(item) is list:
                 for index, child in enumerate(item):
                     if type(child) is dict or type(child) is list:
-                        stack.append((child, f"{where}[{index}]", level + 1))
+                        stack.append((child, (where, f"[{index}]"), level + 1))
         self.depth = depth
 
 
-def _profiles(resource: dict) -> list[str]:
-    meta = resource.get("meta")
-    profiles = meta.get("profile") if isinstance(meta, dict) else None
-    return [p for p in profiles if isinstance(p, str)] if isinstance(profiles, list) else []
-
-
-def _first_coding(concept: Any) -> dict | None:
-    if isinstance(concept, dict):
-        for coding in concept.get("coding") or []:
-            if isinstance(coding, dict) and coding.get("code"):
-                return coding
-    return None
-
-
-def _rank(element: dict) -> int | None:
-    for extension in element.get("extension") or []:
-        if isinstance(extension, dict) and str(extension.get("url", "")).endswith(_RANK):
-            value = extension.get("valuePositiveInt", extension.get("valueInteger"))
-            try:
-                return int(value)
-            except (TypeError, ValueError):
-                return None
-    return None
-
-
 class Validator:
+    """Validates documents against the standard; built once per store, then shared."""
+
     def __init__(self, store: Store) -> None:
         self.terminology = Terminology(store)
 
@@ -135,124 +168,230 @@ class Validator:
 
     def validate(self, document: dict, *, document_type: str | None = None,
                  max_depth: int = 256) -> Report:
-        resources = self._resources(document)
+        entries = self._entries(document)
         doc_type = document_type_by_id(document_type) if document_type else None
         if doc_type is None:
-            profiles = _profiles(document) + [p for _, r in resources for p in _profiles(r)]
+            profiles = profile_urls(document) + [p for e in entries for p in
+                                                 profile_urls(e.resource)]
             doc_type = document_type_for(profiles)
         report = Report(doc_type.id if doc_type else None, doc_type.standard if doc_type else None,
                         self.terminology.versions())
-        issues = report.issues
-        if doc_type is None:
-            issues.append(_finding("doc-type-unknown", "meta.profile",
-                                   "Dokumenttypen kan ikke bestemmes: meta.profile peger ikke "
-                                   "på en kendt KL-profil. Angiv profilen eller parameteren "
-                                   "profile."))
-        issues.extend(self._structure(document, resources))
-        by_key = self._index(document, resources)
-        root = "Bundle" if document.get("resourceType") == "Bundle" else resources[0][0]
+        root = "Bundle" if document.get("resourceType") == "Bundle" else entries[0].path
         scan = Scan(document, root)
         if scan.depth > max_depth:
             report.issues = [_finding("syntax-limits", "(dokument)",
                                       f"Dokumentet er indlejret dybere end {max_depth} niveauer.")]
             return report
+        ctx = Context(document, doc_type, entries, self._index(document, entries),
+                      self.terminology, report.issues)
+        if doc_type is None:
+            ctx.add("doc-type-unknown", "meta.profile",
+                    "Dokumenttypen kan ikke bestemmes: meta.profile peger ikke på en kendt "
+                    "KL-profil. Angiv profilen eller parameteren profile.")
+        report.issues.extend(self._structure(document, entries))
         if document.get("resourceType") == "Bundle" and doc_type and doc_type.bundled_references:
-            issues.extend(self._references(scan, by_key))
-        issues.extend(self._terminology(scan))
+            report.issues.extend(self._references(scan, ctx.by_key))
+        report.issues.extend(self._terminology(scan))
+        self._profiles(ctx)
         for period_path, period in scan.periods:
             start, end = period.get("start"), period.get("end")
             if isinstance(start, str) and isinstance(end, str) and start[:19] > end[:19]:
-                issues.append(_finding("per-1", period_path,
-                                       f"Perioden starter ({start}) efter den slutter "
-                                       f"({end})."))
-        for path, resource in resources:
-            if resource.get("resourceType") == "Patient":
-                issues.extend(self._cpr(path, resource))
-                if resource.get("deceasedBoolean") is True or resource.get("deceasedDateTime"):
-                    issues.append(_finding("data-about-deceased-citizen-warning",
-                                           f"{path}.deceased",
-                                           "Borgeren er registreret som afdød; KL Gateway "
-                                           "modtager kun data om levende borgere."))
-        if doc_type and doc_type.id == "ffb-reporting":
-            issues.extend(self._ffb_reporting(resources, by_key))
-        if doc_type and ("ffb-reporting" in doc_type.rule_sets or "ffb-common" in
-                         doc_type.rule_sets):
-            issues.extend(self._ffb_bindings(resources))
+                ctx.add("per-1", render(period_path),
+                        f"Perioden starter ({start}) efter den slutter ({end}).")
+        for entry in ctx.of("Patient"):
+            report.issues.extend(self._cpr(entry.path, entry.resource))
+            if entry.resource.get("deceasedBoolean") is True or entry.resource.get(
+                    "deceasedDateTime"):
+                ctx.add("data-about-deceased-citizen-warning", f"{entry.path}.deceased",
+                        "Borgeren er registreret som afdød; KL Gateway modtager kun data om "
+                        "levende borgere.")
+        for rule_set in doc_type.rule_sets if doc_type else ():
+            check = _RULE_SETS.get(rule_set)
+            if check is not None:
+                check(ctx)
         return report
 
     # -- layers ------------------------------------------------------------------------------
     @staticmethod
-    def _resources(document: dict) -> list[tuple[str, dict]]:
+    def _entries(document: dict) -> list[Entry]:
+        def entry(path: str, resource: dict) -> Entry:
+            return Entry(path, resource, str(resource.get("resourceType")),
+                         profile_names(resource))
+
         if document.get("resourceType") != "Bundle":
-            return [(str(document.get("resourceType") or "Resource"), document)]
-        out = []
-        for index, entry in enumerate(document.get("entry") or []):
-            resource = entry.get("resource") if isinstance(entry, dict) else None
+            return [entry(str(document.get("resourceType") or "Resource"), document)]
+        out = [entry("Bundle", document)]
+        for index, item in enumerate(document.get("entry") or []):
+            resource = item.get("resource") if isinstance(item, dict) else None
             if isinstance(resource, dict):
-                out.append((f"Bundle.entry[{index}].resource", resource))
+                out.append(entry(f"Bundle.entry[{index}].resource", resource))
                 if resource.get("resourceType") == "Bundle":  # bundles of delivery reports
-                    inner = Validator._resources(resource)
-                    out.extend((f"Bundle.entry[{index}].resource.{p[7:]}", r) for p, r in inner
-                               if p.startswith("Bundle."))
+                    inner = Validator._entries(resource)
+                    out.extend(Entry(f"Bundle.entry[{index}].resource.{e.path[7:]}", e.resource,
+                                     e.kind, e.profiles)
+                               for e in inner if e.path.startswith("Bundle."))
         return out
 
-    def _structure(self, document: dict, resources: list[tuple[str, dict]]) -> Iterator[Finding]:
+    def _structure(self, document: dict, entries: list[Entry]) -> Iterator[Finding]:
         kind = document.get("resourceType")
         if not isinstance(kind, str) or kind not in KNOWN_RESOURCES:
             yield _finding("struct-resource", "(dokument)",
                            f"Ukendt eller manglende resourceType: {kind!r}.")
             return
         if kind == "Bundle":
-            seen_urls: dict[str, int] = {}
-            seen_ids: dict[tuple[str, str], str] = {}
-            for index, entry in enumerate(document.get("entry") or []):
-                where = f"Bundle.entry[{index}]"
-                resource = entry.get("resource") if isinstance(entry, dict) else None
-                if not isinstance(resource, dict):
-                    yield _finding("bdl-entry-resource", where, "Entry uden resource.")
-                    continue
-                full_url = entry.get("fullUrl")
-                if isinstance(full_url, str):
-                    if full_url in seen_urls:
-                        yield _finding("bdl-7", f"{where}.fullUrl",
-                                       f"fullUrl {full_url} bruges også af entry "
-                                       f"[{seen_urls[full_url]}].")
-                    seen_urls.setdefault(full_url, index)
-                    rtype, rid = resource.get("resourceType"), resource.get("id")
-                    if rid and not full_url.startswith("urn:") and not full_url.endswith(
-                            f"{rtype}/{rid}"):
-                        yield _finding("bdl-fullurl-resource", f"{where}.fullUrl",
-                                       f"fullUrl {full_url} svarer ikke til ressourcen "
-                                       f"{rtype}/{rid}. Ret fullUrl til …/{rtype}/{rid}.")
-                    key = (str(rtype), str(rid))
-                    if rid and key in seen_ids and seen_ids[key] != full_url:
-                        yield _finding("bdl-duplicate-id", f"{where}.resource.id",
-                                       f"{rtype}/{rid} findes også under {seen_ids[key]}.")
-                    if rid:
-                        seen_ids.setdefault(key, full_url)
-        for path, resource in resources:
-            rtype = resource.get("resourceType")
-            if not isinstance(rtype, str) or rtype not in KNOWN_RESOURCES:
-                yield _finding("struct-resource", path, f"Ukendt resourceType: {rtype!r}.")
+            yield from self._bundle(document)
+        for entry in entries:
+            if entry.kind not in KNOWN_RESOURCES:
+                yield _finding("struct-resource", entry.path,
+                               f"Ukendt resourceType: {entry.kind!r}.")
                 continue
-            for element in _REQUIRED.get(rtype, ()):
-                if resource.get(element) in (None, "", [], {}):
-                    yield _finding("struct-required", f"{path}.{element}",
-                                   f"{rtype}.{element} skal udfyldes.")
+            for element in _REQUIRED.get(entry.kind, ()):
+                if not present(entry.resource.get(element)):
+                    yield _finding("struct-required", f"{entry.path}.{element}",
+                                   f"{entry.kind}.{element} skal udfyldes.")
 
     @staticmethod
-    def _index(document: dict, resources: list[tuple[str, dict]]) -> dict[str, dict]:
-        by_key: dict[str, dict] = {}
-        for index, entry in enumerate(document.get("entry") or []):
-            if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
+    def _bundle(document: dict) -> Iterator[Finding]:
+        items = document.get("entry") or []
+        if document.get("type") == "message":
+            first = items[0].get("resource") if items and isinstance(items[0], dict) else None
+            if not isinstance(first, dict) or first.get("resourceType") != "MessageHeader":
+                yield _finding("bdl-message-header", "Bundle.entry[0]",
+                               "Et message-Bundle skal begynde med en MessageHeader.")
+        seen_urls: dict[str, int] = {}
+        seen_ids: dict[tuple[str, str], str] = {}
+        for index, item in enumerate(items):
+            where = f"Bundle.entry[{index}]"
+            resource = item.get("resource") if isinstance(item, dict) else None
+            if not isinstance(resource, dict):
+                yield _finding("bdl-entry-resource", where, "Entry uden resource.")
                 continue
-            resource = entry["resource"]
-            if isinstance(entry.get("fullUrl"), str):
-                by_key[entry["fullUrl"]] = resource
+            full_url = item.get("fullUrl")
+            if not isinstance(full_url, str):
+                continue
+            if full_url in seen_urls:
+                yield _finding("bdl-7", f"{where}.fullUrl",
+                               f"fullUrl {full_url} bruges også af entry [{seen_urls[full_url]}].")
+            seen_urls.setdefault(full_url, index)
+            rtype, rid = resource.get("resourceType"), resource.get("id")
+            if rid and not full_url.startswith("urn:") and not full_url.endswith(
+                    f"{rtype}/{rid}"):
+                yield _finding("bdl-fullurl-resource", f"{where}.fullUrl",
+                               f"fullUrl {full_url} svarer ikke til ressourcen {rtype}/{rid}. "
+                               f"Ret fullUrl til …/{rtype}/{rid}.")
+            key = (str(rtype), str(rid))
+            if rid and key in seen_ids and seen_ids[key] != full_url:
+                yield _finding("bdl-duplicate-id", f"{where}.resource.id",
+                               f"{rtype}/{rid} findes også under {seen_ids[key]}.")
+            if rid:
+                seen_ids.setdefault(key, full_url)
+
+    def _profiles(self, ctx: Context) -> None:
+        """Cardinalities, fixed values and bindings of every declared KL profile."""
+        allowed = set(ctx.doc_type.report_profiles) if ctx.doc_type else set()
+        for entry in ctx.entries:
+            if allowed and not entry.profiles & allowed:
+                ctx.add("report-allowed-profiles", f"{entry.path}.meta.profile",
+                        f"{entry.kind} angiver ingen af rapportens profiler; brug en af: "
+                        + ", ".join(sorted(p for p in allowed if PROFILES.get(p) and
+                                           PROFILES[p].resource_type == entry.kind)) + ".")
+            for name in entry.profiles:
+                profile = PROFILES.get(name)
+                if profile is None or profile.resource_type != entry.kind:
+                    continue
+                self._profile(ctx, entry, profile)
+
+    def _profile(self, ctx: Context, entry: Entry, profile: Profile) -> None:
+        resource, name = entry.resource, profile.name
+        plan = _plan(profile)
+        get = resource.get
+        for key in plan.required_keys:
+            if get(key) in _EMPTY:
+                ctx.add("struct-required", f"{entry.path}.{key}", f"{key} skal udfyldes ({name}).")
+        for path in plan.required_paths:
+            for where in missing(resource, entry.path, path):
+                ctx.add("struct-required", where,
+                        f"{where.rsplit('.', 1)[-1]} skal udfyldes ({name}).")
+        for key in plan.forbidden_keys:
+            if get(key) not in _EMPTY:
+                ctx.add("struct-forbidden", f"{entry.path}.{key}",
+                        f"Elementet må ikke forekomme i {name}; fjern det.")
+        for path in plan.forbidden_paths:
+            if any(v not in _EMPTY for v in values(resource, path)):
+                for where, value in resolve(resource, entry.path, path):
+                    if value not in _EMPTY:
+                        ctx.add("struct-forbidden", where,
+                                f"Elementet må ikke forekomme i {name}; fjern det.")
+        for path, expected in profile.fixed:
+            if any(v not in _EMPTY and v != expected for v in values(resource, path)):
+                for where, value in resolve(resource, entry.path, path):
+                    if value not in _EMPTY and value != expected:
+                        ctx.add("struct-fixed", where,
+                                f"Værdien skal være »{expected}« ({name}); fundet »{value}«.")
+        for binding in profile.bindings:
+            found = values(resource, binding.path)
+            if found and not all(self._bound(v, binding.value_set) for v in found):
+                for where, value in resolve(resource, entry.path, binding.path):
+                    self._binding(ctx, where, value, binding.value_set, binding.strength)
+
+    def _bound(self, value: object, name: str) -> bool:
+        """Fast path: every coding from the value set's systems is a member, and one exists."""
+        term = self.terminology
+        expansion = term.value_sets[name]
+        member = False
+        for _, coding in codings(value):
+            codes = expansion.get(term.canonical(str(coding.get("system", "")))[0])
+            if codes is None:
+                continue
+            if coding.get("code") not in codes:
+                return False
+            member = True
+        return member
+
+    def _binding(self, ctx: Context, where: str, value: object, name: str,
+                 strength: str) -> None:
+        term = self.terminology
+        expansion = term.value_sets[name]
+        systems = {s for s in expansion if s in term.systems}
+        if not systems:
+            return
+        rule = "term-valueset" if strength == "required" else "term-valueset-extensible"
+        relevant, foreign = [], []
+        for rel, coding in codings(value):
+            system, _ = term.canonical(str(coding.get("system", "")))
+            if system in systems:
+                relevant.append((rel, coding, system))
+            elif system in term.systems and term.lookup(system, str(coding.get("code"))).exists:
+                foreign.append(system)  # unknown codes are the terminology layer's finding
+        if not relevant:
+            if foreign or not any(c.get("code") for _, c in codings(value)):
+                found = f"fundet {', '.join(foreign)}" if foreign else "ingen kode fundet"
+                ctx.add(rule, where, f"Feltet skal have en kode fra værdisættet {name} "
+                                     f"({', '.join(sorted(systems))}); {found}.")
+            return
+        for rel, coding, system in relevant:
+            code = str(coding.get("code", ""))
+            if code in expansion[system] or not term.lookup(system, code).exists:
+                continue  # in the value set, or unknown/retired: reported by terminology
+            others = [n for n in term.containing(system, code) if n != name]
+            hint = (f" Koden hører til {others[0]} ({VALUE_SETS[others[0]].title})."
+                    if others else "")
+            ctx.add(rule, f"{where}{rel}.code",
+                    f"Koden {code} er ikke tilladt her: feltet skal have en kode fra "
+                    f"{name} ({VALUE_SETS[name].title}).{hint}")
+
+    @staticmethod
+    def _index(document: dict, entries: list[Entry]) -> dict[str, dict]:
+        by_key: dict[str, dict] = {}
+        for item in document.get("entry") or []:
+            if not isinstance(item, dict) or not isinstance(item.get("resource"), dict):
+                continue
+            resource = item["resource"]
+            if isinstance(item.get("fullUrl"), str):
+                by_key[item["fullUrl"]] = resource
             by_key[f"{resource.get('resourceType')}/{resource.get('id')}"] = resource
-            del index
-        for _, resource in resources:
-            by_key.setdefault(f"{resource.get('resourceType')}/{resource.get('id')}", resource)
+        for entry in entries:
+            by_key.setdefault(f"{entry.kind}/{entry.resource.get('id')}", entry.resource)
         return by_key
 
     @staticmethod
@@ -262,21 +401,35 @@ class Validator:
                 continue
             tail = "/".join(ref.rstrip("/").split("/")[-2:])
             if tail not in by_key:
-                yield _finding("ref-resolves", where,
+                yield _finding("ref-resolves", render(where),
                                f"Referencen {ref} findes ikke i Bundlet. Alle refererede "
                                "ressourcer skal medsendes.")
 
     def _terminology(self, scan: Scan) -> Iterator[Finding]:
-        for where, coding in scan.codings:
-            system, legacy = self.terminology.canonical(coding["system"])
-            answer = self.terminology.lookup(system, coding["code"])
-            if not answer.known_system:
+        term = self.terminology
+        for loc, coding in scan.codings:
+            system, legacy = term.canonical(coding["system"])
+            if system not in term.systems:
                 continue
+            answer = term.lookup(system, coding["code"])
+            version = coding.get("version")
+            display = coding.get("display")
+            if (answer.exists and not legacy and version is None and (
+                    not isinstance(display, str) or display.casefold().strip() in
+                    answer.displays)):
+                continue  # the common case: nothing to say
+            where = render(loc)
             if legacy:
                 yield _finding("term-legacy-canonical", f"{where}.system",
                                f"{coding['system']} er en forældet URL; brug {system}.")
+            if isinstance(version, str) and not term.has_version(system, version):
+                yield _finding("term-unknown-version", f"{where}.version",
+                               f"{system} findes ikke i version {version}; kendte versioner "
+                               "står i rapportens terminology_versions.")
+                version = None
+            if isinstance(version, str):
+                answer = term.lookup(system, coding["code"], version)
             if answer.exists:
-                display = coding.get("display")
                 if isinstance(display, str) and display.casefold().strip() not in answer.displays:
                     yield _finding("term-display", f"{where}.display",
                                    f"Visningsteksten »{display}« svarer ikke til "
@@ -286,6 +439,10 @@ class Validator:
                                f"Koden {coding['code']} er udgået af {answer.scheme}: sidst med "
                                f"i version {answer.last_version}, fjernet i "
                                f"{answer.retired_since}.")
+            elif answer.other_system:
+                yield _finding("term-wrong-system", f"{where}.system",
+                               f"Koden {coding['code']} findes ikke i {system}, men i "
+                               f"{answer.other_system}. Ret system.")
             else:
                 yield _finding("term-unknown-code", f"{where}.code",
                                f"Koden {coding['code']} findes ikke i {answer.scheme} "
@@ -297,100 +454,25 @@ class Validator:
             if not isinstance(identifier, dict) or identifier.get("system") != CPR_SYSTEM:
                 continue
             value = str(identifier.get("value", ""))
-            ok = bool(_CPR.match(value))
-            if ok:
-                try:
-                    date(2000 + int(value[4:6]), int(value[2:4]), int(value[0:2]))
-                except ValueError:
-                    ok = False
-            if not ok:
+            if not _cpr_valid(value):
                 yield _finding("cpr-format", f"{path}.identifier[{index}].value",
-                               f"»{value}« er ikke et gyldigt CPR-nummer (10 cifre, DDMMÅÅ…).")
+                               f"»{value}« er ikke et gyldigt CPR-nummer (10 cifre, DDMMÅÅ "
+                               "efterfulgt af 4 cifre, med en gyldig dato).")
 
-    def _ffb_bindings(self, resources: list[tuple[str, dict]]) -> Iterator[Finding]:
-        term = self.terminology
-        for path, resource in resources:
-            if resource.get("resourceType") != "Condition":
-                continue
-            code = _first_coding(resource.get("code"))
-            if not code or term.canonical(str(code.get("system")))[0] != FFB:
-                continue  # FSIII and other conditions have their own bindings
-            system = str(code.get("system"))
-            known = term.lookup(term.canonical(system)[0], code["code"]).exists
-            if known and not term.in_value_set("KLConditionsAndTargetGroupsFFB", system,
-                                               code["code"]):
-                yield _finding("term-valueset", f"{path}.code",
-                               f"{code['code']} er hverken en FFB-tilstand eller en målgruppe "
-                               "(KLConditionsAndTargetGroupsFFB).")
-            severity = _first_coding(resource.get("severity"))
-            if not severity:
-                continue
-            severity_system = str(severity.get("system"))
-            if not term.in_value_set("KLSeveritiesFFB", severity_system, severity["code"]):
-                extra = (" Det er et støttebehovsniveau, ikke et funktionsevneniveau."
-                         if term.in_value_set("KLSupportNeedsFFB", severity_system,
-                                              severity["code"]) else "")
-                yield _finding("term-valueset", f"{path}.severity",
-                               f"{severity['code']} er ikke et FFB-funktionsevneniveau "
-                               f"(KLSeveritiesFFB).{extra}")
 
-    def _ffb_reporting(self, resources: list[tuple[str, dict]],
-                       by_key: dict[str, dict]) -> Iterator[Finding]:
-        term = self.terminology
-        patients = [p for p, r in resources if r.get("resourceType") == "Patient"]
-        if len(patients) > 1:
-            yield _finding("one-citizen", patients[1],
-                           f"Rapporten indeholder {len(patients)} borgere; kun én er tilladt.")
-
-        def is_ad(condition: dict | None) -> bool:
-            coding = _first_coding(condition.get("code")) if condition else None
-            return bool(coding) and term.in_value_set("KLConditionADCodesFFB",
-                                                      str(coding.get("system")), coding["code"])
-
-        for path, resource in resources:
-            kind = resource.get("resourceType")
-            profiles = " ".join(_profiles(resource))
-            if kind == "Condition":
-                has_severity = bool(_first_coding(resource.get("severity")))
-                if is_ad(resource) != has_severity:
-                    yield _finding(
-                        "kl-reporting-ffb-condition-1", f"{path}.severity",
-                        "Tilstande under Aktivitet og deltagelse skal have et "
-                        "funktionsevneniveau (severity)." if not has_severity else
-                        "Kun tilstande under Aktivitet og deltagelse må have et "
-                        "funktionsevneniveau; fjern severity.")
-            elif kind == "Goal" and "interventionGoal" in profiles:
-                addresses = resource.get("addresses") or []
-                for index, item in enumerate(addresses):
-                    target = by_key.get(str(item.get("reference", "")))
-                    if target is not None and not is_ad(target):
-                        yield _finding("kl-reporting-ffb-intervention-goal-1",
-                                       f"{path}.addresses[{index}]",
-                                       "Indsatsmålet adresserer en tilstand, der ikke hører "
-                                       "under Aktivitet og deltagelse.")
-                primaries = [a for a in addresses if isinstance(a, dict) and _rank(a) == 1]
-                if len(primaries) != 1:
-                    yield _finding("kl-reporting-ffb-intervention-goal-2", f"{path}.addresses",
-                                   f"Indsatsmålet har {len(primaries)} primære tilstande "
-                                   "(ConditionRank 1); der skal være præcis én.")
-            elif kind == "CarePlan" and "ffb-carePlan" in profiles:
-                ordered = (resource.get("intent") == "order"
-                           and resource.get("status") != "completed")
-                has_follow_up = any(_FOLLOW_UP_DATE in str(e.get("url", ""))
-                                    for e in resource.get("extension") or []
-                                    if isinstance(e, dict))
-                if ordered and not has_follow_up:
-                    yield _finding("kl-reporting-ffb-care-plan-1", f"{path}.extension",
-                                   "Bevilget indsats uden opfølgningsdato: tilføj "
-                                   "follow-up-date-udvidelsen.")
-                primaries = [a for a in resource.get("addresses") or []
-                             if isinstance(a, dict) and _rank(a) == 1]
-                if len(primaries) > 1:
-                    yield _finding("kl-reporting-ffb-care-plan-2", f"{path}.addresses",
-                                   f"Indsatsen har {len(primaries)} primære målgrupper; højst "
-                                   "én er tilladt.")
-            elif (kind == "Observation" and "followUp" in profiles
-                  and resource.get("status") not in {"final", "entered-in-error"}):
-                yield _finding("kl-reporting-ffb-follow-up-1", f"{path}.status",
-                               f"Opfølgningens status er »{resource.get('status')}«; den "
-                               "skal være final eller entered-in-error.")
+def _cpr_valid(value: str) -> bool:
+    """10 digits whose first six are a real date (century from the 7th digit, CPR rules)."""
+    if not _CPR.match(value):
+        return False
+    day, month, year, seventh = int(value[0:2]), int(value[2:4]), int(value[4:6]), int(value[6])
+    if seventh <= 3:
+        century = 1900
+    elif seventh in (4, 9):
+        century = 2000 if year <= 36 else 1900
+    else:
+        century = 2000 if year <= 57 else 1800
+    try:
+        date(century + year, month, day)
+    except ValueError:
+        return False
+    return True

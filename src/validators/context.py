@@ -1,0 +1,85 @@
+"""One document, prepared once for every check: its resources, their profiles, an index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import DocumentType
+from .report import Finding
+from .standard import RULES
+from .terminology import Terminology
+
+
+@dataclass(slots=True)
+class Entry:
+    path: str
+    resource: dict
+    kind: str
+    profiles: frozenset[str]
+    """Profile names (last segment of each meta.profile URL)."""
+
+
+@dataclass(slots=True)
+class Context:
+    document: dict
+    doc_type: DocumentType | None
+    entries: list[Entry]
+    by_key: dict[str, dict]
+    terminology: Terminology
+    issues: list[Finding] = field(default_factory=list)
+
+    def add(self, rule: str, path: str, message: str) -> None:
+        self.issues.append(Finding(RULES[rule].severity, rule, path, message))
+
+    def of(self, kind: str, profile: str | None = None) -> list[Entry]:
+        return [e for e in self.entries if e.kind == kind
+                and (profile is None or profile in e.profiles)]
+
+    def resolve(self, reference: Any) -> dict | None:
+        ref = reference.get("reference") if isinstance(reference, dict) else None
+        if not isinstance(ref, str):
+            return None
+        found = self.by_key.get(ref)
+        if found is None:
+            found = self.by_key.get("/".join(ref.rstrip("/").split("/")[-2:]))
+        return found
+
+
+def profile_urls(resource: dict) -> list[str]:
+    meta = resource.get("meta")
+    profiles = meta.get("profile") if isinstance(meta, dict) else None
+    return [p for p in profiles if isinstance(p, str)] if isinstance(profiles, list) else []
+
+
+def profile_names(resource: dict) -> frozenset[str]:
+    return frozenset(p.rstrip("/").rsplit("/", 1)[-1].split("|")[0]
+                     for p in profile_urls(resource))
+
+
+def first_coding(concept: Any) -> dict | None:
+    if isinstance(concept, dict):
+        for coding in concept.get("coding") or []:
+            if isinstance(coding, dict) and coding.get("code"):
+                return coding
+    return None
+
+
+def rank(element: Any) -> int | None:
+    """ConditionRank on a reference, whichever canonical the extension uses (note §7.1)."""
+    if not isinstance(element, dict):
+        return None
+    for extension in element.get("extension") or []:
+        if isinstance(extension, dict) and str(extension.get("url", "")).endswith(
+                "/ConditionRank"):
+            value = extension.get("valuePositiveInt", extension.get("valueInteger"))
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def has_extension(resource: dict, suffix: str) -> bool:
+    return any(isinstance(e, dict) and str(e.get("url", "")).endswith(suffix)
+               for e in resource.get("extension") or [])

@@ -1,0 +1,150 @@
+"""FFB business rules (kl-ffb-reporting invariants and prose, note §6.1–6.2).
+
+Written from the rules' meaning, not KL's FHIRPath: ranks are read from ConditionRank
+under any canonical and compared as integers (note §7.1).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .context import Context, first_coding, has_extension, rank
+from .standard import STS_ORG_SYSTEM
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+SEVERITY_MEASURE = "66959f77-6e2a-4574-8423-3ff097f8b9fa"
+CHANGE_MEASURE = "90c48f03-f194-4b2f-ad7d-6cba1069ae48"
+
+
+def _in(ctx: Context, value_set: str, concept: object) -> bool:
+    coding = first_coding(concept)
+    return bool(coding) and ctx.terminology.in_value_set(
+        value_set, str(coding.get("system")), str(coding["code"]))
+
+
+def _is_ad(ctx: Context, condition: dict | None) -> bool:
+    return bool(condition) and _in(ctx, "KLConditionADCodesFFB", condition.get("code"))
+
+
+def _ordered_open(plan: dict) -> bool:
+    return plan.get("intent") == "order" and plan.get("status") != "completed"
+
+
+def check(ctx: Context) -> None:
+    patients = ctx.of("Patient")
+    if len(patients) > 1:
+        ctx.add("one-citizen", patients[1].path,
+                f"Rapporten indeholder {len(patients)} borgere; kun én er tilladt.")
+    for patient in patients:
+        _citizen(ctx, patient.path, patient.resource)
+    for entry in ctx.entries:
+        rid = entry.resource.get("id")
+        if entry.kind != "Bundle" and isinstance(rid, str) and not _UUID.match(rid):
+            ctx.add("ffb-resource-id-uuid", f"{entry.path}.id",
+                    f"Id »{rid}« er ikke et UUID; FFB-rapporter bruger UUID'er som id.")
+    for entry in ctx.of("Condition"):
+        if "kl-reporting-ffb-targetGroup" in entry.profiles:
+            continue
+        has_severity = first_coding(entry.resource.get("severity")) is not None
+        if _is_ad(ctx, entry.resource) != has_severity:
+            ctx.add("kl-reporting-ffb-condition-1", f"{entry.path}.severity",
+                    "Tilstande under Aktivitet og deltagelse skal have et funktionsevneniveau "
+                    "(severity)." if not has_severity else
+                    "Kun tilstande under Aktivitet og deltagelse må have et "
+                    "funktionsevneniveau; fjern severity.")
+    for entry in ctx.of("Goal", "kl-reporting-ffb-interventionGoal"):
+        _goal(ctx, entry.path, entry.resource)
+    for entry in ctx.of("CarePlan", "kl-reporting-ffb-carePlan"):
+        _care_plan(ctx, entry.path, entry.resource)
+    for entry in ctx.of("Observation", "kl-reporting-ffb-followUp"):
+        status = entry.resource.get("status")
+        if status not in {"final", "entered-in-error"}:
+            ctx.add("kl-reporting-ffb-follow-up-1", f"{entry.path}.status",
+                    f"Opfølgningens status er »{status}«; den skal være final eller "
+                    "entered-in-error.")
+
+
+def _citizen(ctx: Context, path: str, patient: dict) -> None:
+    organisation = patient.get("managingOrganization")
+    identifier = organisation.get("identifier") if isinstance(organisation, dict) else None
+    if not isinstance(identifier, dict):
+        return  # struct-required reports the absence
+    value = str(identifier.get("value", ""))
+    if identifier.get("system") != STS_ORG_SYSTEM or not _UUID.match(value):
+        ctx.add("ffb-citizen-sts-organisation", f"{path}.managingOrganization.identifier",
+                f"Ansvarlig kommune skal angives som KOMBIT STS-organisation ({STS_ORG_SYSTEM}) "
+                f"med et UUID; fundet {identifier.get('system')!r} / {value!r}.")
+
+
+def _goal(ctx: Context, path: str, goal: dict) -> None:
+    addresses = [a for a in goal.get("addresses") or [] if isinstance(a, dict)]
+    for index, item in enumerate(addresses):
+        target = ctx.resolve(item)
+        if target is not None and not _is_ad(ctx, target):
+            ctx.add("kl-reporting-ffb-intervention-goal-1", f"{path}.addresses[{index}]",
+                    "Indsatsmålet adresserer en tilstand, der ikke hører under Aktivitet og "
+                    "deltagelse.")
+    primaries = sum(1 for a in addresses if rank(a) == 1)
+    if primaries != 1:
+        ctx.add("kl-reporting-ffb-intervention-goal-2", f"{path}.addresses",
+                f"Indsatsmålet har {primaries} primære tilstande (ConditionRank 1); der skal "
+                "være præcis én.")
+    by_measure: dict[str, list[tuple[int, dict]]] = {SEVERITY_MEASURE: [], CHANGE_MEASURE: []}
+    for index, target in enumerate(goal.get("target") or []):
+        coding = first_coding(target.get("measure")) if isinstance(target, dict) else None
+        if coding and coding.get("code") in by_measure:
+            by_measure[coding["code"]].append((index, target))
+    for measure, value_set, label in (
+            (SEVERITY_MEASURE, "KLSeveritiesFFB", "forventet funktionsevneniveau"),
+            (CHANGE_MEASURE, "KLChangeValueCodesFFB", "måltype")):
+        found = by_measure[measure]
+        if len(found) != 1:
+            ctx.add("ffb-goal-targets", f"{path}.target",
+                    f"Indsatsmålet har {len(found)} mål for {label} (måleenhed {measure}); "
+                    "der skal være præcis ét.")
+            continue
+        index, target = found[0]
+        if not _in(ctx, value_set, target.get("detailCodeableConcept")):
+            ctx.add("ffb-goal-targets", f"{path}.target[{index}].detailCodeableConcept",
+                    f"Målet for {label} skal have en værdi fra {value_set}.")
+
+
+def _care_plan(ctx: Context, path: str, plan: dict) -> None:
+    addresses = [a for a in plan.get("addresses") or [] if isinstance(a, dict)]
+    primaries = sum(1 for a in addresses if rank(a) == 1)
+    if primaries > 1:
+        ctx.add("kl-reporting-ffb-care-plan-2", f"{path}.addresses",
+                f"Indsatsen har {primaries} primære målgrupper; højst én er tilladt.")
+    elif addresses and primaries == 0:
+        ctx.add("ffb-care-plan-primary-target-group", f"{path}.addresses",
+                "Indsatsen har målgrupper, men ingen primær (ConditionRank 1).")
+    if not has_extension(plan, "municipalityCaseNumber"):
+        ctx.add("ffb-care-plan-case-number", f"{path}.extension",
+                "Indsatsen mangler sagsnummer: tilføj municipalityCaseNumber-udvidelsen.")
+    outcomes = [ref for activity in plan.get("activity") or [] if isinstance(activity, dict)
+                for ref in activity.get("outcomeReference") or []]
+    evaluations = [ref for ref in outcomes
+                   if "kl-reporting-ffb-careEvaluation" in _profiles_of(ctx.resolve(ref))]
+    if len(evaluations) > 1:
+        ctx.add("ffb-care-plan-one-support-need", f"{path}.activity",
+                f"Indsatsen henviser til {len(evaluations)} støttebehovsvurderinger; højst én "
+                "er tilladt.")
+    if not _ordered_open(plan):
+        return
+    if not has_extension(plan, "follow-up-date-extension"):
+        ctx.add("kl-reporting-ffb-care-plan-1", f"{path}.extension",
+                "Bevilget indsats uden opfølgningsdato: tilføj follow-up-date-udvidelsen.")
+    if not outcomes:
+        ctx.add("kl-reporting-ffb-care-plan-4", f"{path}.activity",
+                "Bevilget indsats uden støttebehovsvurdering: henvis til den i "
+                "activity.outcomeReference.")
+    if not addresses:
+        ctx.add("kl-reporting-ffb-care-plan-5", f"{path}.addresses",
+                "Bevilget indsats uden målgruppe: angiv målgruppen i addresses.")
+
+
+def _profiles_of(resource: dict | None) -> str:
+    if not resource:
+        return ""
+    meta = resource.get("meta")
+    return " ".join(meta.get("profile") or []) if isinstance(meta, dict) else ""

@@ -1,0 +1,88 @@
+"""FSIII hjemmepleje og sygepleje: kl.dk.fhir.gateway 1.2.0 (kl-gateway @ 5873a09, 2024-10).
+
+Also serves its predecessors (care-data 1.0.1, healthcare-data 1.0.1), whose profiles
+have the same names under other canonicals.
+"""
+
+from __future__ import annotations
+
+from ..model import Binding, DocumentType, Profile, Rule
+
+CLAUSE = "kl-gateway 1.2.0"
+
+DOCUMENT_TYPE = DocumentType(
+    "fsiii-gateway", "FSIII hjemmepleje og sygepleje", "http://fhir.kl.dk/gateway/",
+    "kl.dk.fhir.gateway#1.2.0", True, ("fsiii-gateway",))
+PREDECESSORS = (
+    DocumentType("fsiii-care-data", "FSIII (forgænger, care-data)",
+                 "http://municipality-care-data.gateway.kl.dk/1.0/",
+                 "hl7.fhir.dk.kl.gateway.municipality-care-data#1.0.1", True, ("fsiii-gateway",)),
+    DocumentType("fsiii-healthcare-data", "FSIII (forgænger, healthcare-data)",
+                 "http://municipality-healthcare-data.gateway.kl.dk/1.0/",
+                 "hl7.fhir.dk.kl.gateway.municipality-healthcare-data#1.0.1", True,
+                 ("fsiii-gateway",)),
+)
+
+PROFILES = (
+    Profile("klgateway-care-delivery-report", "Bundle", required=("timestamp",),
+            fixed=(("type", "collection"),)),
+    Profile("klgateway-care-citizen", "Patient",
+            required=("identifier", "managingOrganization", "managingOrganization.identifier"),
+            forbidden=("name", "telecom", "address", "contact")),
+    Profile("klgateway-care-condition", "Condition",
+            required=("clinicalStatus.coding", "verificationStatus.coding", "category.coding",
+                      "code", "code.coding", "recordedDate"),
+            forbidden=("note", "onset[x]", "abatement[x]"),
+            bindings=(Binding("code", "FSIIICareConditions"),
+                      Binding("severity", "KLSeveritiesFSIII"))),
+    Profile("klgateway-care-encounter", "Encounter",
+            required=("type", "type.coding", "subject", "period", "period.start"),
+            forbidden=("period.end",),
+            bindings=(Binding("type", "KLEncounterTypes"),)),
+    Profile("klgateway-care-general-encounter", "Encounter",
+            required=("type", "type.coding", "subject", "period", "period.start"),
+            bindings=(Binding("type", "KLEncounterTypes"),)),
+    Profile("klgateway-care-follow-up-observation", "Observation",
+            required=("code.coding", "focus", "effective[x]", "value[x]"), forbidden=("note",),
+            bindings=(Binding("value[x]", "KLFollowUpCodesFSIII"),)),
+    Profile("klgateway-care-goal", "Goal",
+            required=("category", "description.coding", "start[x]", "target", "target.measure",
+                      "addresses"),
+            forbidden=("note",),
+            bindings=(Binding("category", "KLGoalTypeCodes"),
+                      Binding("target.measure", "KLTargetMeasureCodes"),
+                      Binding("target.detail[x]", "KLSeveritiesFSIII"))),
+    Profile("klgateway-care-matter-of-interest-observation", "Observation",
+            required=("code.coding", "effective[x]"),
+            bindings=(Binding("code.coding", "FSIIICareMatterOfInterests"),
+                      Binding("value[x]", "KLGatewayCareMatterOfInterestValues"))),
+    Profile("klgateway-care-citizens-own-observation", "Observation",
+            required=("focus", "effective[x]", "value[x]"),
+            bindings=(Binding("code", "KLCitizenObservationCodesFSIII"),
+                      Binding("value[x]", "KLCitizenObservationResultCodesFSIII"))),
+    Profile("klgateway-care-planned-intervention", "CarePlan",
+            required=("period", "period.start", "activity", "activity.detail",
+                      "activity.detail.code", "activity.detail.code.coding"),
+            fixed=(("intent", "plan"),),
+            bindings=(Binding("activity.detail.code.coding", "FSIIICareInterventions"),
+                      Binding("activity.detail.extension:DeliveryType.value[x].coding",
+                              "DeliveryTypes"))),
+    Profile("klgateway-care-completed-intervention", "Procedure",
+            required=("code", "code.coding", "performed[x]"),
+            bindings=(Binding("code.coding", "FSIIICareInterventions"),)),
+)
+
+RULES = (
+    Rule("klgateway-severity-mandatory-in-home-care-not-allowed-in-nursing", "error",
+         f"{CLAUSE}, invariant",
+         "Hjemmeplejetilstande skal have funktionsniveau (severity); sygeplejetilstande må "
+         "ikke have det."),
+    Rule("klgateway-adresses-must-be-home-care-condition", "error", f"{CLAUSE}, invariant",
+         "Et mål må kun adressere hjemmeplejetilstande."),
+    Rule("klgateway-citizen-observation-code-and-value-must-match", "error",
+         f"{CLAUSE}, invariant (rettet: KL's udtryk kender kun bogstavkoderne C/D)",
+         "Borgerens egen vurdering: koden Udførelse kræver en udførelsesværdi, Betydning en "
+         "betydningsværdi."),
+    Rule("gateway-care-follow-up-1", "error", f"{CLAUSE}, invariant",
+         "Opfølgningens status skal være final eller entered-in-error."),
+)
