@@ -1,0 +1,284 @@
+"""The standard as data, checked against KL's own artefacts and exercised one constraint at a time.
+
+* every declared value set expands (in our store) to exactly what KL's published ValueSet
+  expands to: drift in either is caught;
+* every declared profile constraint (required, forbidden, fixed, binding) is in KL's
+  StructureDefinition, and every required binding KL declares is declared here (or listed
+  below with the reason it is not);
+* every declared constraint fires on a real example that is changed to break it.
+
+KL's artefacts are read from ../shared/data at test time, never copied.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pytest
+
+from termserver.settings import Settings
+from termserver.store import Store
+from validators import Validator
+from validators.engine import Validator as _V
+from validators.paths import compile_path, resolve, values
+from validators.standard import PROFILES, VALUE_SETS
+
+from .conftest import SHARED_DATA, require_shared
+
+EXAMPLES = SHARED_DATA / "kl-fhir-examples"
+CURRENT_GUIDES = ("kl-ffb-reporting", "kl-gateway", "kl-gateway-prevention", "kl-gateway-rehab",
+                  "kl-ltt")
+NOT_DECLARED = {
+    ("klgateway-care-general-encounter", "class", "EncounterClassCodes"):
+        "v3-ActEncounterCode is not a KL code system in the store",
+    ("klgateway-119-encounter", "class", "EncounterClassCodes"): "same",
+    ("klgateway-140-encounter", "class", "EncounterClassCodes"): "same",
+    ("klgateway-140-servicerequest", "extension.value[x].coding",
+     "ServiceRequestStatusReasons140"): "status reason extension: not in the examples; gap",
+    ("kl-reporting-ffb-interventionGoal", "target.detail[x]", "KLSeveritiesFFB"):
+        "sliced by target.measure: checked by the rule ffb-goal-targets",
+    ("kl-reporting-ffb-interventionGoal", "target.detail[x]", "KLChangeValueCodesFFB"):
+        "sliced by target.measure: checked by the rule ffb-goal-targets",
+}
+"""Required bindings KL declares that we deliberately do not check, with the reason."""
+
+
+@pytest.fixture(scope="module")
+def validator(history_settings: Settings) -> Validator:
+    return Validator(Store.open(history_settings.data_dir))
+
+
+@cache
+def kl_value_sets() -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for path in sorted(EXAMPLES.glob("*/conformance/ValueSet-*.json")):
+        if path.parts[-3] == "KL-dk":  # KL-dk 1.2.0 only re-exports kl-term 1.0.0
+            continue
+        vs = json.loads(path.read_text(encoding="utf-8"))
+        out.setdefault(vs["name"], vs)
+        out.setdefault(vs["url"], vs)
+    return out
+
+
+def kl_expand(validator: Validator, value_set: dict) -> dict[str, set[str]]:
+    """KL's compose, expanded independently of our declarations (same store)."""
+    term = validator.terminology
+    out: dict[str, set[str]] = {}
+    for include in value_set["compose"].get("include", []):
+        for ref in include.get("valueSet", []):
+            for system, codes in kl_expand(validator, kl_value_sets()[ref]).items():
+                out.setdefault(system, set()).update(codes)
+        system = include.get("system")
+        if not system or system not in term.systems:
+            continue
+        release = term.store.latest(term.systems[system])
+        codes = out.setdefault(system, set())
+        codes.update(c["code"] for c in include.get("concept", []))
+        for flt in include.get("filter", []):
+            assert flt["op"] in {"descendent-of", "is-a"}, flt
+            if flt["value"] in release.concepts:
+                codes.update(c.code for c in term.store.descendants(release, flt["value"]))
+                if flt["op"] == "is-a":
+                    codes.add(flt["value"])
+    for exclude in value_set["compose"].get("exclude", []):
+        for concept in exclude.get("concept", []):
+            out.get(exclude["system"], set()).discard(concept["code"])
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(VALUE_SETS))
+def test_value_set_matches_kl(validator: Validator, name: str) -> None:
+    require_shared(EXAMPLES / "kl-term" / "conformance")
+    ours = {s: set(c) for s, c in validator.terminology.value_sets[name].items()
+            if s in validator.terminology.systems}
+    theirs = kl_expand(validator, kl_value_sets()[name])
+    assert ours == theirs
+    assert sum(len(c) for c in ours.values()) > 0
+
+
+def test_descendent_of_excludes_the_root(validator: Validator) -> None:
+    ad = validator.terminology.value_sets["KLConditionADCodesFFB"]["urn:oid:1.2.208.176.2.22"]
+    mobility = "c2b186f9-9c10-478e-8345-2d2c37ab4c46"  # a theme: its subthemes only
+    release = validator.terminology.store.latest("ffb")
+    assert mobility not in ad
+    assert {c.code for c in validator.terminology.store.descendants(release, mobility)} <= ad
+    excluded = "794ebc42-0639-46eb-aca2-40e996568578"
+    assert excluded not in validator.terminology.value_sets["KLInterventionsFFB"][
+        "urn:oid:1.2.208.176.2.22"]
+
+
+# -- profiles against KL's StructureDefinitions ---------------------------------------------
+@cache
+def structure_definition(name: str) -> dict:
+    for guide in CURRENT_GUIDES:
+        path = EXAMPLES / guide / "conformance" / f"StructureDefinition-{name}.json"
+        if path.exists():
+            return json.loads(path.read_text(encoding="utf-8"))
+    raise AssertionError(f"no StructureDefinition for {name}")
+
+
+def normalise(element_id: str) -> str:
+    """`CarePlan.activity.detail.extension:deliveryType.value[x]`
+    → `activity.detail.extension.value[x]` (slice names dropped)."""
+    return ".".join(part.split(":")[0] for part in element_id.split(".")[1:])
+
+
+def elements(name: str) -> list[dict]:
+    return structure_definition(name)["differential"]["element"]
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_profile_constraints_are_kl_s(name: str) -> None:
+    require_shared(EXAMPLES / "kl-ffb-reporting")
+    profile = PROFILES[name]
+    sd = structure_definition(name)
+    assert sd["type"] == profile.resource_type
+    required = {normalise(e["id"]) for e in elements(name) if e.get("min", 0) >= 1}
+    forbidden = {normalise(e["id"]) for e in elements(name) if e.get("max") == "0"}
+    fixed = {(normalise(e["id"]), v) for e in elements(name) for k, v in e.items()
+             if k.startswith(("fixed", "pattern")) and isinstance(v, str)}
+    assert set(profile.required) <= required | {"subject"}  # subject: FHIR base 1..1 (Condition)
+    assert {normalise("X." + p) for p in profile.forbidden} <= forbidden
+    assert set(profile.fixed) <= fixed
+    value_set_names = {url: vs["name"] for url, vs in kl_value_sets().items() if "/" in url}
+    kl_bindings = {(normalise(e["id"]), value_set_names[e["binding"]["valueSet"]],
+                    e["binding"]["strength"]) for e in elements(name)
+                   if e.get("binding", {}).get("valueSet")}
+    ours = {(normalise("X." + b.path), b.value_set, b.strength) for b in profile.bindings}
+    assert ours <= kl_bindings
+    undeclared = {(name, path, vs) for path, vs, strength in kl_bindings - ours
+                  if strength == "required"}
+    assert undeclared <= set(NOT_DECLARED), "declare these bindings or explain in NOT_DECLARED"
+
+
+def test_every_current_profile_is_declared() -> None:
+    require_shared(EXAMPLES / "kl-ffb-reporting")
+    names = set()
+    for guide in CURRENT_GUIDES:
+        for path in (EXAMPLES / guide / "conformance").glob("StructureDefinition-*.json"):
+            sd = json.loads(path.read_text(encoding="utf-8"))
+            if sd["type"] != "Extension" and sd["kind"] == "resource":
+                names.add(path.stem.removeprefix("StructureDefinition-"))
+    undeclared = names - set(PROFILES)
+    # focus conditions, organisations and incremental deliveries carry nothing we check
+    assert {n for n in undeclared if not n.endswith(("focus-condition", "organization",
+                                                     "incremental-delivery"))} == set()
+
+
+# -- every declared constraint fires when a real example breaks it ------------------------
+@cache
+def example_entries() -> list[tuple[str, str, dict]]:
+    """(example file, entry path, resource) for every resource in every current example."""
+    out = []
+    for guide in CURRENT_GUIDES:
+        for path in sorted((EXAMPLES / guide / "examples").glob("*.json")):
+            document = json.loads(path.read_text(encoding="utf-8"))
+            for entry in _V._entries(document):
+                out.append((str(path.relative_to(EXAMPLES)), entry.path, entry.resource))
+    return out
+
+
+def sample(profile: str, path: str) -> tuple[str, str, dict]:
+    """The first example resource of this profile where `path` has a value."""
+    for source, where, resource in example_entries():
+        names = {p.rsplit("/", 1)[-1] for p in resource.get("meta", {}).get("profile", [])}
+        if profile in names and values(resource, path):
+            return source, where, resource
+    raise AssertionError(f"no example has {profile} {path}")
+
+
+def mutated(source: str, resource: dict, change) -> dict:
+    """The example document with `change` applied to (a copy of) this resource."""
+    document = json.loads((EXAMPLES / source).read_text(encoding="utf-8"))
+    target = next(e.resource for e in _V._entries(document) if e.resource == resource)
+    change(target)
+    return document
+
+
+def _cases(kind: str) -> list[tuple[str, str]]:
+    return [(p.name, path) for p in PROFILES.values() for path in
+            (p.required if kind == "required" else p.forbidden if kind == "forbidden"
+             else [b.path for b in p.bindings])]
+
+
+def _delete(resource: dict, path: str) -> None:
+    parent, _, last = path.rpartition(".")
+    holder = values(resource, parent)[0] if parent else resource
+    kind, name = compile_path(last)[0]
+    if kind == "ext":
+        holder["extension"] = [e for e in holder["extension"]
+                               if not str(e.get("url")).endswith(name)]
+    else:
+        for key in [k for k in holder if k == name or (kind == "choice" and k.startswith(name))]:
+            del holder[key]
+
+
+@pytest.mark.parametrize(("profile", "path"), _cases("required"))
+def test_required_element_is_enforced(validator: Validator, profile: str, path: str) -> None:
+    require_shared(EXAMPLES)
+    source, where, resource = sample(profile, path)
+    document = mutated(source, resource, lambda r: _delete(r, path))
+    got = [i for i in validator.validate(document).issues if i.rule == "struct-required"]
+    assert any(i.path.startswith(where) for i in got), got
+
+
+@pytest.mark.parametrize(("profile", "path"), _cases("forbidden"))
+def test_forbidden_element_is_refused(validator: Validator, profile: str, path: str) -> None:
+    require_shared(EXAMPLES)
+    parent, _, last = path.rpartition(".")
+    source, where, resource = (sample(profile, parent) if parent else
+                               sample(profile, PROFILES[profile].required[0]) if
+                               PROFILES[profile].required else sample(profile, "id"))
+
+    def plant(r: dict) -> None:
+        holder = values(r, parent)[0] if parent else r
+        holder[last[:-3] + "String" if last.endswith("[x]") else last] = "fritekst"
+
+    document = mutated(source, resource, plant)
+    got = [i for i in validator.validate(document).issues if i.rule == "struct-forbidden"]
+    assert any(i.path.startswith(where) for i in got), got
+
+
+def _outside(validator: Validator, system: str, value_set: str) -> str:
+    term = validator.terminology
+    release = term.store.latest(term.systems[system])
+    return next(c for c in sorted(release.concepts) if c not in
+                term.value_sets[value_set].get(system, ()))
+
+
+@pytest.mark.parametrize(("profile", "path"), _cases("binding"))
+def test_binding_is_enforced(validator: Validator, profile: str, path: str) -> None:
+    require_shared(EXAMPLES)
+    binding = next(b for b in PROFILES[profile].bindings if b.path == path)
+    systems = set(validator.terminology.value_sets[binding.value_set])
+    try:
+        source, where, resource = sample(profile, path)
+        planted = False
+    except AssertionError:  # no example uses this element: plant it with a bad code
+        head, _, tail = path.partition(".extension:")
+        source, where, resource = sample(profile, head)
+        planted = True
+
+    def swap(r: dict) -> None:
+        if planted:
+            url = "http://fhir.kl.dk/gateway/StructureDefinition/" + tail.split(".")[0]
+            system = sorted(systems)[0]
+            values(r, head)[0].setdefault("extension", []).append(
+                {"url": url, "valueCodeableConcept": {"coding": [
+                    {"system": system, "code": _outside(validator, system, binding.value_set)}]}})
+            return
+        value = values(r, path)[0]
+        codings = value.get("coding", [value]) if isinstance(value, dict) else []
+        coding = next(c for c in codings if validator.terminology.canonical(
+            c.get("system", ""))[0] in systems)
+        system = validator.terminology.canonical(coding["system"])[0]
+        coding["code"] = _outside(validator, system, binding.value_set)
+        coding.pop("display", None)
+
+    document = mutated(source, resource, swap)
+    rule = "term-valueset" if binding.strength == "required" else "term-valueset-extensible"
+    got = [i for i in validator.validate(document).issues if i.rule == rule]
+    located = [loc for loc, _ in resolve(resource, where, path.partition(".extension:")[0]
+                                         if planted else path)]
+    assert any(i.path.startswith(located[0]) for i in got), got
