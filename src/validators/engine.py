@@ -66,6 +66,7 @@ _REQUIRED = {
 """FHIR R4 base cardinalities (min 1) of the resources the standard uses."""
 _RULE_SETS = {
     "ffb-reporting": rules_ffb.check,
+    "ffb-common": rules_ffb.check_common,
     "fsiii-gateway": rules_gateway.check_fsiii,
     "gateway-119-140": rules_gateway.check_119_140,
     "ltt": rules_gateway.check_ltt,

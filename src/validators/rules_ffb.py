@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .context import Context, first_coding, has_extension, rank
-from .standard import STS_ORG_SYSTEM
+from .standard import FFB, FSIII, PROFILES, STS_ORG_SYSTEM
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 SEVERITY_MEASURE = "66959f77-6e2a-4574-8423-3ff097f8b9fa"
@@ -148,3 +148,35 @@ def _profiles_of(resource: dict | None) -> str:
         return ""
     meta = resource.get("meta")
     return " ".join(meta.get("profile") or []) if isinstance(meta, dict) else ""
+
+
+_SCALES = {FFB: ("KLSeveritiesFFB", "FFB funktionsevneniveau"),
+           FSIII: ("KLSeveritiesFSIII", "FSIII funktionsniveau")}
+
+
+def check_common(ctx: Context) -> None:
+    """FKI rules for conditions not covered by a declared reporting profile."""
+    term = ctx.terminology
+    for entry in ctx.of("Condition"):
+        if any(name in PROFILES for name in entry.profiles):
+            continue  # the profile's own bindings apply
+        coding = first_coding(entry.resource.get("code"))
+        if not coding:
+            continue
+        system = term.canonical(str(coding.get("system")))[0]
+        code = str(coding["code"])
+        if not term.lookup(system, code).exists:
+            continue  # unknown or retired: the terminology layer says so
+        if system == FFB and not term.in_value_set("KLConditionsAndTargetGroupsFFB", system,
+                                                   code):
+            ctx.add("fki-condition-code", f"{entry.path}.code",
+                    f"{code} er hverken en FFB-tilstand eller en målgruppe "
+                    "(KLConditionsAndTargetGroupsFFB).")
+        severity = first_coding(entry.resource.get("severity"))
+        if system not in _SCALES or not severity:
+            continue
+        value_set, label = _SCALES[system]
+        if not term.in_value_set(value_set, str(severity.get("system")), str(severity["code"])):
+            ctx.add("fki-severity-scale", f"{entry.path}.severity",
+                    f"Tilstanden er kodet i {'FFB' if system == FFB else 'FSIII'}, så "
+                    f"sværhedsgraden skal være {label} ({value_set}).")

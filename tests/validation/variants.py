@@ -367,3 +367,17 @@ def completed_forloeb_without_end(doc: dict) -> None:
 @variant
 def treatment_encounter_without_participant(doc: dict) -> None:
     resources(doc, "Encounter", "ltt-encounter")[0].pop("participant")
+
+
+# -- FKI core / FFB bestilling -------------------------------------------------------------
+@variant
+def theme_as_condition(doc: dict) -> None:
+    """A theme (Mobilitet) where a tilstand is required: descendent-of excludes the root."""
+    coding = resources(doc, "Condition")[0]["code"]["coding"][0]
+    coding["code"] = "c2b186f9-9c10-478e-8345-2d2c37ab4c46"
+    coding.pop("display", None)
+
+
+@variant
+def fsiii_severity_on_ffb_condition(doc: dict) -> None:
+    doc["severity"] = {"coding": [{"system": "urn:oid:1.2.208.176.2.21", "code": "B3"}]}

@@ -5,6 +5,7 @@
 | kl_term | kl-term 2.3.0 value sets, legacy canonicals |
 | ffb_reporting | FFB uddatasæt 1.0.0 |
 | ffb_messaging | FFB bestilling 0.1.0 |
+| fki_core | FKI core 1.2.0 (rules shared with the bestilling) |
 | fsiii_gateway | KL Gateway FSIII 1.2.0 (+ predecessors) |
 | prevention_119 | § 119 2.1.0 |
 | rehab_140 | § 140 2.2.0 |
@@ -15,10 +16,19 @@
 from __future__ import annotations
 
 from ..model import DocumentType, Profile, Rule
-from . import ffb_messaging, ffb_reporting, fsiii_gateway, ltt, other, prevention_119, rehab_140
+from . import (
+    ffb_messaging,
+    ffb_reporting,
+    fki_core,
+    fsiii_gateway,
+    ltt,
+    other,
+    prevention_119,
+    rehab_140,
+)
 from .kl_term import VALUE_SETS
 
-_MODULES = (ffb_reporting, ffb_messaging, fsiii_gateway, prevention_119, rehab_140, ltt)
+_MODULES = (ffb_reporting, ffb_messaging, fki_core, fsiii_gateway, prevention_119, rehab_140, ltt)
 
 DOCUMENT_TYPES: tuple[DocumentType, ...] = (
     *(m.DOCUMENT_TYPE for m in _MODULES), *fsiii_gateway.PREDECESSORS, *other.DOCUMENT_TYPES)
