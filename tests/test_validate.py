@@ -182,7 +182,10 @@ def test_api_validates_json_and_returns_the_report(client: TestClient) -> None:
     assert set(report) >= {"valid", "document_type", "standard", "terminology_versions",
                            "issues"}
     assert report["valid"] is True and report["document_type"] == "ffb-reporting"
-    assert report["terminology_versions"]["ffb"] == "20240530"
+    store = Store.open(client.app.state.services.settings.data_dir)
+    assert report["terminology_versions"] == {s: store.latest(s).version
+                                              for s in ("caresocialcodes", "fboe", "ffb",
+                                                        "fsiii", "ltt")}
 
 
 def test_fhir_validate_returns_an_operation_outcome(client: TestClient) -> None:
@@ -229,3 +232,84 @@ def test_cli_exit_codes(history_settings: Settings, tmp_path: Path) -> None:
     code, out = run(str(tmp_path), "--json")
     summary = json.loads(out)
     assert code == 2 and (summary["valid"], summary["invalid"], summary["unreadable"]) == (1, 1, 1)
+
+
+def test_api_reads_xml_a_bom_and_a_profile_url(client: TestClient) -> None:
+    document = load(UDREDNING)
+    variants.drop_severity(document)
+    xml = client.post("/api/v1/validate", content=to_fhir_xml(document),
+                      headers={"Content-Type": "application/fhir+xml"}).json()
+    assert xml["valid"] is False
+    assert "kl-reporting-ffb-condition-1" in {i["rule"] for i in xml["issues"]}
+    with_bom = client.post("/api/v1/validate", content=b"\xef\xbb\xbf" + json.dumps(
+        document).encode(), headers={"Content-Type": "application/fhir+json"}).json()
+    assert with_bom["issues"] == xml["issues"]
+    bare = json.loads((EXAMPLES / "KL-dk/examples/Patient-Andreas.json").read_text())
+    bare.pop("meta", None)
+    by_url = client.post("/api/v1/validate", content=json.dumps(bare), params={
+        "profile": "http://fhir.kl.dk/core/StructureDefinition/KLCommonCitizen"},
+        headers={"Content-Type": "application/fhir+json"}).json()
+    assert by_url["document_type"] == "fki-core"
+    assert "doc-type-unknown" not in {i["rule"] for i in by_url["issues"]}
+    unknown = client.post("/api/v1/validate", content=json.dumps(bare),
+                          params={"profile": "no-such-type"},
+                          headers={"Content-Type": "application/fhir+json"})
+    assert unknown.status_code == 400 and "no-such-type" in unknown.json()["error"]["message"]
+
+
+def test_api_refuses_other_encodings_with_a_clear_report(client: TestClient) -> None:
+    response = client.post("/api/v1/validate", content='{"resourceType": "Patient", "id": '
+                           '"Søren"}'.encode("latin-1"),
+                           headers={"Content-Type": "application/fhir+json"})
+    report = response.json()
+    assert response.status_code == 200 and report["valid"] is False
+    assert [i["rule"] for i in report["issues"]] == ["syntax-encoding"]
+    assert "UTF-8" in report["issues"][0]["message"]
+
+
+def test_fhir_validate_unwraps_parameters(client: TestClient) -> None:
+    document = load(PLAN)
+    variants.bad_cpr(document)
+    parameters = {"resourceType": "Parameters", "parameter": [
+        {"name": "resource", "resource": document},
+        {"name": "profile", "valueUri": "http://fhir.kl.dk/ffbreporting/StructureDefinition/"
+                                        "kl-reporting-ffb-deliveryReport"}]}
+    outcome = client.post("/fhir/$validate", content=json.dumps(parameters),
+                          headers={"Content-Type": "application/fhir+json"}).json()
+    (issue,) = outcome["issue"]
+    assert issue["details"]["coding"][0]["code"] == "cpr-format"
+    assert issue["code"] == "business-rule" and issue["expression"][0].endswith(".value")
+    clean = client.post("/fhir/$validate", content=(EXAMPLES / PLAN).read_bytes(),
+                        headers={"Content-Type": "application/fhir+json"}).json()
+    assert [i["severity"] for i in clean["issue"]] == ["information"]
+    empty = client.post("/fhir/$validate", content=json.dumps(
+        {"resourceType": "Parameters", "parameter": []}),
+        headers={"Content-Type": "application/fhir+json"})
+    assert empty.status_code == 400
+
+
+def test_cli_batch_uses_workers_and_keeps_json_clean(history_settings: Settings,
+                                                     tmp_path: Path) -> None:
+    require_shared(EXAMPLES / PLAN)
+    raw_plan = (EXAMPLES / PLAN).read_bytes()
+    document = load(PLAN)
+    variants.bad_cpr(document)
+    for n in range(210):
+        (tmp_path / f"doc-{n:03d}.json").write_bytes(raw_plan)
+    (tmp_path / "doc-bad.json").write_text(json.dumps(document))
+    (tmp_path / "notes.txt").write_text("not a document")
+    result = CliRunner().invoke(main, ["--data-dir", str(history_settings.data_dir), "validate",
+                                       "--json", str(tmp_path)])
+    summary = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert (summary["valid"], summary["invalid"], summary["unreadable"]) == (210, 1, 0)
+    bad = next(r for r in summary["files"] if r["source"].endswith("doc-bad.json"))
+    assert [i["rule"] for i in bad["issues"]] == ["cpr-format"]
+
+
+def test_cli_refuses_an_unknown_profile(history_settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "doc.json"
+    path.write_bytes((EXAMPLES / PLAN).read_bytes())
+    result = CliRunner().invoke(main, ["--data-dir", str(history_settings.data_dir), "validate",
+                                       "--profile", "nope", str(path)])
+    assert result.exit_code == 2 and "ffb-reporting" in result.stderr

@@ -49,7 +49,7 @@ class Report:
         issues = [
             {
                 "severity": f.severity,
-                "code": "invalid" if f.severity == "error" else "informational",
+                "code": _issue_type(f.rule),
                 "details": {"coding": [{"system": "https://data.termserver.dk/def/rules",
                                         "code": f.rule}], "text": f.message},
                 "diagnostics": f.message,
@@ -61,3 +61,18 @@ class Report:
             issues = [{"severity": "information", "code": "informational",
                        "diagnostics": "Dokumentet overholder dokumentationsstandarden."}]
         return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+def _issue_type(rule: str) -> str:
+    """FHIR IssueType for a rule id (http://hl7.org/fhir/issue-type)."""
+    if rule.startswith("syntax-limits"):
+        return "too-costly"
+    if rule.startswith("syntax-"):
+        return "structure"
+    if rule.startswith(("struct-", "bdl-", "report-", "doc-type")):
+        return "structure"
+    if rule == "ref-resolves":
+        return "not-found"
+    if rule.startswith("term-"):
+        return "code-invalid"
+    return "business-rule"

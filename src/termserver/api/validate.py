@@ -1,4 +1,10 @@
-"""POST /api/v1/validate and POST /fhir/$validate: documents against the standard."""
+"""POST /api/v1/validate and POST /fhir/$validate: documents against the standard.
+
+`router` is mounted under /api/v1; `fhir_router` carries the FHIR operation at /fhir (the
+app includes both). The Content-Type decides JSON or XML (none: sniffed). `profile` is a
+document type id (`ffb-reporting`) or, as in FHIR's $validate, a profile canonical URL.
+$validate also accepts a FHIR Parameters resource with the document in `resource`.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,22 @@ fhir_router = APIRouter(tags=["validation"])
 _ACCEPTED = ("json", "xml")
 
 
-async def _report(request: Request, profile: str | None):
-    from validators import validator_for
-    from validators.standard import document_type_by_id
+def _document_type(profile: str | None) -> str | None:
+    from validators.standard import DOCUMENT_TYPES, document_type_by_id, document_type_for
 
+    if profile is None:
+        return None
+    found = document_type_by_id(profile) or (
+        document_type_for([profile]) if "://" in profile else None)
+    if found is None:
+        raise BadRequest(f"Unknown document type {profile!r}. Use a document type id or a KL "
+                         "profile URL.",
+                         details={"profile": profile, "document_types":
+                                  [t.id for t in DOCUMENT_TYPES]})
+    return found.id
+
+
+async def _body(request: Request) -> tuple[bytes, str]:
     services = request.app.state.services
     limit = services.settings.max_upload_bytes
     content_type = request.headers.get("content-type", "").lower()
@@ -35,24 +53,64 @@ async def _report(request: Request, profile: str | None):
         if len(body) > limit:
             raise PayloadTooLarge(f"The document is larger than the limit of {limit:,} bytes.",
                                   details={"limit": limit})
-    if profile is not None and document_type_by_id(profile) is None:
-        raise BadRequest(f"Unknown document type {profile!r}.", details={"profile": profile})
-    return validator_for(services).validate_bytes(
-        bytes(body), content_type, document_type=profile, max_bytes=limit,
-        max_depth=services.settings.max_xml_depth)
+    return bytes(body), content_type
+
+
+def _validator(request: Request):
+    from validators import validator_for
+
+    return validator_for(request.app.state.services)
 
 
 @router.post("/validate", summary="Validate a FHIR document (JSON or XML) against KL's standard")
 async def validate(
     request: Request,
-    profile: str | None = Query(None, description="Document type id, overriding meta.profile"),
+    profile: str | None = Query(None, description="Document type id or KL profile URL, "
+                                "overriding meta.profile"),
 ) -> Response:
-    report = await _report(request, profile)
+    """The report: `{valid, document_type, standard, terminology_versions, issues}`."""
+    document_type = _document_type(profile)
+    body, content_type = await _body(request)
+    settings = request.app.state.services.settings
+    report = _validator(request).validate_bytes(
+        body, content_type, document_type=document_type, max_bytes=settings.max_upload_bytes,
+        max_depth=settings.max_xml_depth)
     return json_response(report.as_dict())
 
 
 @fhir_router.post("/fhir/$validate", summary="FHIR $validate: the report as an OperationOutcome")
 async def fhir_validate(request: Request, profile: str | None = Query(None)) -> Response:
-    report = await _report(request, profile)
+    """The same validation; a Parameters body is unwrapped (`resource`, `profile`)."""
+    from validators.parsing import DocumentError, parse_document
+    from validators.report import Report
+
+    body, content_type = await _body(request)
+    settings = request.app.state.services.settings
+    validator = _validator(request)
+    try:
+        document = parse_document(body, content_type, settings.max_upload_bytes,
+                                  settings.max_xml_depth)
+    except DocumentError as exc:
+        report = Report(None, None, validator.terminology.versions(), [exc.finding])
+    else:
+        if document.get("resourceType") == "Parameters":
+            document, profile = _unwrap(document, profile)
+        report = validator.validate(document, document_type=_document_type(profile),
+                                    max_depth=settings.max_xml_depth)
     return Response(json_response(report.as_operation_outcome()).body,
                     media_type="application/fhir+json")
+
+
+def _unwrap(parameters: dict, profile: str | None) -> tuple[dict, str | None]:
+    resource = None
+    for parameter in parameters.get("parameter") or []:
+        if not isinstance(parameter, dict):
+            continue
+        if parameter.get("name") == "resource" and isinstance(parameter.get("resource"), dict):
+            resource = parameter["resource"]
+        elif parameter.get("name") == "profile" and profile is None:
+            profile = parameter.get("valueUri") or parameter.get("valueCanonical")
+    if resource is None:
+        raise BadRequest("The Parameters resource has no parameter 'resource' with the document.",
+                         details={"parameter": "resource"})
+    return resource, profile

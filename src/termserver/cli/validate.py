@@ -1,8 +1,13 @@
 """`termserver validate FILE...`: documents against KL's documentation standard.
 
-Exit 0 when every document is valid, 1 when any is invalid, 2 when any is unreadable.
-A directory is validated file by file on every core. `--json` prints one report for one
-file, or `{"files": [...], "valid": n, "invalid": n, "unreadable": n}` for several.
+Exit 0 when every document is valid, 1 when any is invalid, 2 when any is unreadable
+(not UTF-8, not JSON/XML, too large or too deep, or not readable from disk). A directory
+is searched for *.json and *.xml files; from 200 files on they are validated on every
+core. `--json` prints one report for one file, or for several
+`{"files": [report + "source", ...], "valid": n, "invalid": n, "unreadable": n}`; a file
+that cannot be read from disk appears as `{"source", "error"}`. The progress bar goes to
+stderr (for several files when stderr is a terminal, always from 200 files), so stdout
+stays clean JSON.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,7 +23,8 @@ from ..errors import TermserverError
 from .common import json_option, print_json, services_from
 
 _UNREADABLE = {"syntax-encoding", "syntax-json", "syntax-xml", "syntax-limits"}
-_worker_validator = None
+_PARALLEL_FROM = 200
+_worker: dict[str, Any] = {}
 
 
 def _documents(paths: tuple[Path, ...]) -> list[Path]:
@@ -31,71 +38,98 @@ def _documents(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
+def _init_worker(validator: Any, profile: str | None, max_bytes: int, max_depth: int) -> None:
+    _worker.update(validator=validator, profile=profile, max_bytes=max_bytes,
+                   max_depth=max_depth)
+
+
 def _validate_file(path: Path) -> dict:
+    """One file's report as a dict (what a worker process sends back)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return {"source": str(path), "error": f"cannot read the file: {exc.strerror or exc}"}
     content_type = "application/fhir+xml" if path.suffix.lower() == ".xml" else ""
-    report = _worker_validator.validate_bytes(path.read_bytes(), content_type)
+    report = _worker["validator"].validate_bytes(
+        data, content_type, document_type=_worker["profile"], max_bytes=_worker["max_bytes"],
+        max_depth=_worker["max_depth"])
     report.source = str(path)
     return report.as_dict()
 
 
-def _init_worker(validator) -> None:
-    global _worker_validator
-    _worker_validator = validator
+def _unreadable(report: dict) -> bool:
+    return "error" in report or any(i["rule"] in _UNREADABLE for i in report["issues"])
+
+
+def _print_text(reports: list[dict]) -> None:
+    for report in reports:
+        if "error" in report:
+            click.echo(f"{report['source']}: ULÆSELIG ({report['error']})")
+            continue
+        status = "gyldig" if report["valid"] else "UGYLDIG"
+        click.echo(f"{report['source']}: {status} ({report['document_type'] or 'ukendt type'})")
+        for issue in report["issues"]:
+            click.echo(f"  {issue['severity']:<8} {issue['rule']:<40} {issue['path']}\n"
+                       f"           {issue['message']}")
 
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--profile", help="Document type id, overriding meta.profile.")
+@click.option("--profile", help="Document type id (e.g. ffb-reporting), overriding meta.profile.")
 @json_option
 @click.pass_context
 def validate_command(ctx: click.Context, paths: tuple[Path, ...], profile: str | None,
                      as_json: bool) -> None:
     """Validate FHIR documents (files or directories) against the documentation standard."""
     from validators import validator_for
+    from validators.standard import DOCUMENT_TYPES, document_type_by_id
 
+    if profile is not None and document_type_by_id(profile) is None:
+        known = ", ".join(t.id for t in DOCUMENT_TYPES)
+        click.echo(f"termserver: unknown document type {profile!r}; use one of: {known}.",
+                   err=True)
+        sys.exit(2)
     try:
-        validator = validator_for(services_from(ctx))
+        services = services_from(ctx)
+        validator = validator_for(services)
     except TermserverError as exc:
         click.echo(f"termserver: {exc.message}", err=True)
         sys.exit(2)
+    settings = services.settings
     files = _documents(paths)
-    _init_worker(validator)
-    reports: list[dict] = []
-    show_progress = len(files) > 1 and not as_json
-    if len(files) >= 200:
-        with multiprocessing.get_context("fork").Pool(initializer=_init_worker,
-                                                      initargs=(validator,)) as pool:
-            results = pool.imap(_validate_file, files, chunksize=50)
-            with click.progressbar(results, length=len(files), label="validating",
-                                   file=sys.stderr, hidden=not show_progress) as bar:
-                reports.extend(bar)
-    else:
-        with click.progressbar(files, label="validating", file=sys.stderr,
-                               hidden=not show_progress) as bar:
-            for path in bar:
-                report = validator.validate_bytes(
-                    path.read_bytes(), "application/fhir+xml" if path.suffix == ".xml" else "",
-                    document_type=profile)
-                report.source = str(path)
-                reports.append(report.as_dict())
-    unreadable = [r for r in reports if any(i["rule"] in _UNREADABLE for i in r["issues"])]
-    invalid = [r for r in reports if not r["valid"]]
+    init = (validator, profile, settings.max_upload_bytes, settings.max_xml_depth)
+    _init_worker(*init)
+    show = len(files) >= _PARALLEL_FROM or (len(files) > 1 and sys.stderr.isatty())
+    with click.progressbar(length=len(files), label="validerer", file=sys.stderr,
+                           hidden=not show) as bar:
+        if len(files) >= _PARALLEL_FROM:
+            with multiprocessing.get_context("fork").Pool(initializer=_init_worker,
+                                                          initargs=init) as pool:
+                reports = []
+                for report in pool.imap(_validate_file, files, chunksize=64):
+                    reports.append(report)
+                    bar.update(1)
+        else:
+            reports = []
+            for path in files:
+                reports.append(_validate_file(path))
+                bar.update(1)
+    unreadable = sum(1 for r in reports if _unreadable(r))
+    invalid = sum(1 for r in reports if not _unreadable(r) and not r["valid"])
     if as_json:
-        if len(reports) == 1:
+        if len(reports) == 1 and "error" not in reports[0]:
             print_json(reports[0])
         else:
-            print_json({"files": reports, "valid": len(reports) - len(invalid),
-                        "invalid": len(invalid) - len(unreadable), "unreadable": len(unreadable)})
+            print_json({"files": reports, "valid": len(reports) - invalid - unreadable,
+                        "invalid": invalid, "unreadable": unreadable})
     else:
-        for report in reports:
-            status = "gyldig" if report["valid"] else "UGYLDIG"
-            click.echo(f"{report['source']}: {status} ({report['document_type'] or 'ukendt type'})")
-            for issue in report["issues"]:
-                click.echo(f"  {issue['severity']:<11} {issue['rule']:<36} {issue['path']}\n"
-                           f"              {issue['message']}")
+        _print_text(reports)
         if len(reports) > 1:
-            click.echo(f"{len(reports)} dokumenter: {len(reports) - len(invalid)} gyldige, "
-                       f"{len(invalid)} ugyldige", err=True)
+            click.echo(f"{len(reports)} dokumenter: {len(reports) - invalid - unreadable} "
+                       f"gyldige, {invalid} ugyldige, {unreadable} ulæselige", err=True)
+    for report in reports:
+        if "error" in report:
+            click.echo(f"termserver: {report['source']}: {report['error']}", err=True)
     sys.exit(2 if unreadable else 1 if invalid else 0)
 
 
