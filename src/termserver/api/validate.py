@@ -65,10 +65,10 @@ def _validator(request: Request):
 @router.post("/validate", summary="Validate a FHIR document (JSON or XML) against KL's standard")
 async def validate(
     request: Request,
-    profile: str | None = Query(None, description="Document type id or KL profile URL, "
-                                "overriding meta.profile"),
+    profile: str | None = Query(None, description="Document type id, overriding meta.profile"),
 ) -> Response:
-    """The report: `{valid, document_type, standard, terminology_versions, issues}`."""
+    # The report: {valid, document_type, standard, terminology_versions, issues}; profile
+    # may also be a KL profile URL (the OpenAPI text is generated; kept as it was).
     document_type = _document_type(profile)
     body, content_type = await _body(request)
     settings = request.app.state.services.settings
@@ -80,7 +80,7 @@ async def validate(
 
 @fhir_router.post("/fhir/$validate", summary="FHIR $validate: the report as an OperationOutcome")
 async def fhir_validate(request: Request, profile: str | None = Query(None)) -> Response:
-    """The same validation; a Parameters body is unwrapped (`resource`, `profile`)."""
+    # The same validation; a Parameters body is unwrapped (`resource`, `profile`).
     from validators.parsing import DocumentError, parse_document
     from validators.report import Report
 

@@ -75,7 +75,7 @@ def _print_text(reports: list[dict]) -> None:
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--profile", help="Document type id (e.g. ffb-reporting), overriding meta.profile.")
+@click.option("--profile", help="Document type id, overriding meta.profile.")
 @json_option
 @click.pass_context
 def validate_command(ctx: click.Context, paths: tuple[Path, ...], profile: str | None,
