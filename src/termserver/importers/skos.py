@@ -136,12 +136,12 @@ def _scheme_id(path: Path, graph: TripleIndex, scheme: URIRef, options: Any) -> 
     iri = str(scheme)
     if iri.startswith(ID_BASE) and "/" not in iri[len(ID_BASE):].strip("/"):
         return unquote(iri[len(ID_BASE):].strip("/"))
-    identifier = graph.value(scheme, DCTERMS_IDENTIFIER)
-    if identifier is not None:
-        return str(identifier).strip().lower()
+    identifier = str(graph.value(scheme, DCTERMS_IDENTIFIER) or "").strip()
+    if identifier and not any(ch in identifier for ch in ":/#"):  # a name, not an IRI
+        return identifier.lower()
     raise ImportRefused(
         f"{path.name}: cannot tell the scheme id of {iri}. Give it with --scheme, or add "
-        "dct:identifier to the scheme.",
+        "a short dct:identifier (such as \"ffb\") to the scheme.",
         details={"file": path.name},
     )
 
@@ -242,6 +242,7 @@ def _concepts(
         owner[code] = node
         code_of[node] = code
     concepts: dict[str, Concept] = {}
+    nodes.sort(key=lambda n: code_of[n])  # deterministic order: by code, unless ts:order
     for position, node in enumerate(nodes):
         code = code_of[node]
         order = graph.value(node, TS_ORDER)
@@ -249,25 +250,45 @@ def _concepts(
                           order=int(order) if order is not None else position)
         _labels(path, graph, node, concept)
         for parent in graph.objects(node, SKOS_BROADER):
-            if parent in code_of:
-                concept.broader.append(code_of[parent])
+            parent_code = _member_code(parent, code_of, owner, scheme)
+            if parent_code is not None:
+                concept.broader.append(parent_code)
         status = graph.value(node, TS_STATUS)
         if status is not None:
             concept.status = str(status)  # type: ignore[assignment]
         elif str(graph.value(node, OWL_DEPRECATED) or "").lower() == "true":
             concept.status = "deprecated"
-        concept.replaced_by = sorted(code_of.get(r, _code_from_iri(str(r)))
-                                     for r in graph.objects(node, DCTERMS_ISREPLACEDBY))
+        concept.replaced_by = sorted(
+            _member_code(r, code_of, owner, scheme) or _code_from_iri(str(r))
+            for r in graph.objects(node, DCTERMS_ISREPLACEDBY))
         _notes(graph, node, concept)
         _properties(graph, node, concept)
         concepts[code] = concept
     for node in nodes:  # skos:narrower stated on the parent
         for child in graph.objects(node, SKOS_NARROWER):
-            if child in code_of and code_of[node] not in concepts[code_of[child]].broader:
-                concepts[code_of[child]].broader.append(code_of[node])
+            child_code = _member_code(child, code_of, owner, scheme)
+            if child_code is not None and code_of[node] not in concepts[child_code].broader:
+                concepts[child_code].broader.append(code_of[node])
     for concept in concepts.values():
         concept.broader.sort()
     return concepts
+
+
+def _member_code(node: Any, code_of: dict[URIRef, str], owner: dict[str, URIRef],
+                 scheme: str) -> str | None:
+    """The code of a concept of this scheme named by its own IRI or by its termserver IRI.
+
+    termserver's exports write hierarchy links with termserver IRIs
+    (`…/id/<scheme>/<code>`) even when a concept's own IRI is the publisher's, so both
+    must resolve for a round trip.
+    """
+    code = code_of.get(node)
+    if code is not None:
+        return code
+    parsed = parse_concept_iri(str(node))
+    if parsed is not None and parsed[0] == scheme and parsed[1] in owner:
+        return parsed[1]
+    return None
 
 
 def _notes(graph: TripleIndex, node: URIRef, concept: Concept) -> None:
