@@ -17,7 +17,10 @@ from .conftest import FIXTURES, ICF_CLAML, KL_TERM, require_shared
 CASES = [
     # fixture, forced format (None = auto-detect), words the message must contain
     ("broken.json", None, ["not valid JSON", "line 3"]),
-    ("broken.ttl", None, ["not valid turtle", "line 6"]),
+    ("broken.ttl", None, ["line 6", "not valid Turtle"]),
+    ("broken.rdf", None, ["line 4, column 2", "not valid RDF/XML", "mismatched tag"]),
+    ("broken.nt", None, ["line 2", "not valid N-Triples"]),
+    ("broken.jsonld", None, ["line 1, column 38", "not valid JSON-LD"]),
     ("unknown.txt", None, ["cannot tell what format", "--format"]),
     ("dup-codes.json", None, ["'A'", "occurs twice"]),
     ("dup.ttl", None, ["used by two concepts", "https://data.termserver.dk/id/dup/"]),

@@ -12,6 +12,7 @@ exported (termserver.rdf) re-imports to identical content.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -108,13 +109,43 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
     graph = Graph()
     try:
         graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
-    except Exception as exc:
-        raise ImportRefused(
-            f"{path.name}: not valid {fmt} RDF: {str(exc).strip()[:500]}. Fix the syntax at the "
-            "place named, or force another syntax with --format.",
-            details={"file": path.name, "syntax": fmt},
-        ) from None
+    except Exception as exc:  # each rdflib parser raises its own error types
+        raise _syntax_error(path, fmt, text, str(exc)) from None
     return [_release(path, TripleIndex.from_graph(graph), options)]
+
+
+SYNTAX_NAMES = {"turtle": "Turtle", "n3": "N3", "nt": "N-Triples", "xml": "RDF/XML",
+                "json-ld": "JSON-LD"}
+_PLACES = (
+    re.compile(r"<[^>]*>:(?P<line>\d+):(?P<column>\d+): "),  # expat via SAX (RDF/XML)
+    re.compile(r"at line (?P<line>\d+)(?: of <[^>]*>)?:?"),  # Turtle / N3
+    re.compile(r"line (?P<line>\d+) column (?P<column>\d+)"),  # JSON
+)
+
+
+def _syntax_error(path: Path, fmt: str, text: str, error: str) -> ImportRefused:
+    """rdflib's parsers each report places differently; say `line N` the same way for all."""
+    line = column = None
+    for pattern in _PLACES:
+        match = pattern.search(error)
+        if match:
+            line = int(match.group("line"))
+            column = int(match["column"]) if "column" in pattern.groupindex else None
+            if pattern is not _PLACES[2]:
+                error = (error[: match.start()] + error[match.end() :]).strip()
+            break
+    if line is None and fmt == "nt" and (bad := re.search(r"Invalid line: (.+)", error)):
+        fragment = bad.group(1).strip().rstrip(".").strip()
+        line = next((number for number, content in enumerate(text.splitlines(), 1)
+                     if fragment and fragment in content), None)
+    place = f"line {line}" + (f", column {column}" if column else "") if line else ""
+    name = SYNTAX_NAMES.get(fmt, fmt)
+    return ImportRefused(
+        f"{path.name}: {place + ': ' if place else ''}not valid {name}: "
+        f"{error.strip()[:500].rstrip('.')}. Fix the syntax there, or name the syntax with "
+        "--format if the file extension is misleading.",
+        details={"file": path.name, "syntax": fmt, "line": line, "column": column},
+    )
 
 
 def _one_scheme(path: Path, graph: TripleIndex) -> URIRef:
