@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from .model import DocumentType
@@ -52,9 +53,21 @@ def profile_urls(resource: dict) -> list[str]:
     return [p for p in profiles if isinstance(p, str)] if isinstance(profiles, list) else []
 
 
+@cache
+def _names(urls: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(p.rstrip("/").rsplit("/", 1)[-1].split("|")[0] for p in urls)
+
+
 def profile_names(resource: dict) -> frozenset[str]:
-    return frozenset(p.rstrip("/").rsplit("/", 1)[-1].split("|")[0]
-                     for p in profile_urls(resource))
+    """Profile names (last URL segment, version dropped); memoised per list of URLs."""
+    meta = resource.get("meta")
+    profiles = meta.get("profile") if type(meta) is dict else None
+    if type(profiles) is not list or not profiles:
+        return frozenset()
+    try:
+        return _names(tuple(profiles))
+    except (TypeError, AttributeError):  # junk in meta.profile
+        return _names(tuple(p for p in profiles if isinstance(p, str)))
 
 
 def first_coding(concept: Any) -> dict | None:

@@ -22,6 +22,7 @@ from .paths import codings, missing, present, resolve, values
 from .report import Finding, Report
 from .standard import (
     CPR_SYSTEM,
+    LEGACY_CANONICALS,
     PROFILES,
     RULES,
     VALUE_SETS,
@@ -77,24 +78,45 @@ _RULE_SETS = {
 _EMPTY = (None, "", [], {})
 
 
+_CHOICE_TYPES = (
+    "Boolean Integer String DateTime Date Time Instant Decimal Uri Url Canonical Code Id Oid "
+    "Uuid Markdown Base64Binary PositiveInt UnsignedInt Age Period Range Quantity "
+    "CodeableConcept Coding Reference Ratio SampledData Attachment Identifier Timing Duration "
+    "Count Distance Money Signature HumanName Address ContactPoint Annotation Dosage Expression "
+    "ContactDetail Contributor DataRequirement ParameterDefinition RelatedArtifact "
+    "TriggerDefinition UsageContext Meta").split()
+"""FHIR R4 data types a choice element `name[x]` can take (`nameDateTime`, …)."""
+
+
 class _Plan(NamedTuple):
     required_keys: tuple[str, ...]
+    required_choices: tuple[tuple[str, frozenset[str]], ...]
     required_paths: tuple[str, ...]
-    forbidden_keys: tuple[str, ...]
+    forbidden_keys: frozenset[str]
     forbidden_paths: tuple[str, ...]
 
 
-def _simple(path: str) -> bool:
-    return "." not in path and "[" not in path and ":" not in path
+def _top_level(path: str) -> bool:
+    return "." not in path and ":" not in path
+
+
+def _concrete(path: str) -> frozenset[str]:
+    """The JSON keys a top-level element stands for (`onset[x]` → onsetDateTime, …)."""
+    if path.endswith("[x]"):
+        return frozenset(path[:-3] + t for t in _CHOICE_TYPES)
+    return frozenset({path})
 
 
 @cache
 def _plan(profile: Profile) -> _Plan:
-    """A profile's paths split into plain keys (one dict look-up) and real paths."""
-    return _Plan(tuple(p for p in profile.required if _simple(p)),
-                 tuple(p for p in profile.required if not _simple(p)),
-                 tuple(p for p in profile.forbidden if _simple(p)),
-                 tuple(p for p in profile.forbidden if not _simple(p)))
+    """A profile's paths split into plain keys (one dict or set look-up) and real paths."""
+    top_required = [p for p in profile.required if _top_level(p)]
+    return _Plan(
+        tuple(p for p in top_required if not p.endswith("[x]")),
+        tuple((p, _concrete(p)) for p in top_required if p.endswith("[x]")),
+        tuple(p for p in profile.required if not _top_level(p)),
+        frozenset().union(*(_concrete(p) for p in profile.forbidden if _top_level(p))),
+        tuple(p for p in profile.forbidden if not _top_level(p)))
 
 
 def _finding(rule: str, path: str, message: str) -> Finding:
@@ -102,11 +124,11 @@ def _finding(rule: str, path: str, message: str) -> Finding:
 
 
 def render(loc: Any) -> str:
-    """A Scan location (nested (parent, segment) pairs) as a FHIRPath-style string."""
+    """A Scan location (nested (parent, key-or-index) pairs) as a FHIRPath-style string."""
     parts: list[str] = []
     while type(loc) is tuple:
         loc, segment = loc
-        parts.append(segment)
+        parts.append(f"[{segment}]" if type(segment) is int else f".{segment}")
     parts.append(loc)
     return "".join(reversed(parts))
 
@@ -114,41 +136,47 @@ def render(loc: Any) -> str:
 class Scan:
     """Everything the checks need from one walk over the document.
 
-    Locations are kept as cheap (parent, segment) pairs and rendered only for findings:
-    formatting a path for every node was most of the time of a clean document.
+    Locations are kept as cheap (parent, key-or-index) pairs and rendered only for
+    findings: formatting a path for every node was most of the time of a clean document.
+    Lists of primitives are not entered (nothing in them is a coding or a reference).
     """
 
     __slots__ = ("codings", "depth", "periods", "references")
 
     def __init__(self, document: Any, root: str) -> None:
-        self.codings: list[tuple[Any, dict]] = []
-        self.references: list[tuple[Any, str]] = []
-        self.periods: list[tuple[Any, dict]] = []
+        codings: list[tuple[Any, dict]] = []
+        references: list[tuple[Any, str]] = []
+        periods: list[tuple[Any, dict]] = []
+        self.codings, self.references, self.periods = codings, references, periods
         depth = 0
         stack: list[tuple[Any, Any, int]] = [(document, root, 0)]
+        pop, push = stack.pop, stack.append
         while stack:
-            item, where, level = stack.pop()
+            item, where, level = pop()
             if level > depth:
                 depth = level
+            level += 1
             if type(item) is dict:
-                code, system, ref = item.get("code"), item.get("system"), item.get("reference")
-                if type(code) is str and type(system) is str:
-                    self.codings.append((where, item))
+                if type(item.get("code")) is str and type(item.get("system")) is str:
+                    codings.append((where, item))
+                ref = item.get("reference")
                 if type(ref) is str:
-                    self.references.append(((where, ".reference"), ref))
+                    references.append(((where, "reference"), ref))
                 for key, child in item.items():
                     kind = type(child)
                     if kind is dict:
-                        loc = (where, "." + key)
+                        loc = (where, key)
                         if key.endswith("eriod"):
-                            self.periods.append((loc, child))
-                        stack.append((child, loc, level + 1))
-                    elif kind is list and key != "contained":
-                        stack.append((child, (where, "." + key), level + 1))
-            elif type(item) is list:
+                            periods.append((loc, child))
+                        push((child, loc, level))
+                    elif kind is list and child and key != "contained":
+                        first = type(child[0])
+                        if first is dict or first is list:
+                            push((child, (where, key), level))
+            else:
                 for index, child in enumerate(item):
                     if type(child) is dict or type(child) is list:
-                        stack.append((child, (where, f"[{index}]"), level + 1))
+                        push((child, (where, index), level))
         self.depth = depth
 
 
@@ -171,10 +199,13 @@ class Validator:
                  max_depth: int = 256) -> Report:
         entries = self._entries(document)
         doc_type = document_type_by_id(document_type) if document_type else None
-        if doc_type is None:
-            profiles = profile_urls(document) + [p for e in entries for p in
-                                                 profile_urls(e.resource)]
-            doc_type = document_type_for(profiles)
+        if doc_type is None:  # the Bundle's profiles first, then each resource's
+            doc_type = document_type_for(profile_urls(document))
+            for entry in entries:
+                if doc_type is not None:
+                    break
+                if entry.profiles:
+                    doc_type = document_type_for(profile_urls(entry.resource))
         report = Report(doc_type.id if doc_type else None, doc_type.standard if doc_type else None,
                         self.terminology.versions())
         root = "Bundle" if document.get("resourceType") == "Bundle" else entries[0].path
@@ -309,11 +340,15 @@ class Validator:
         for key in plan.required_keys:
             if get(key) in _EMPTY:
                 ctx.add("struct-required", f"{entry.path}.{key}", f"{key} skal udfyldes ({name}).")
+        for path, keys in plan.required_choices:
+            if not any(get(k) not in _EMPTY for k in resource.keys() & keys):
+                ctx.add("struct-required", f"{entry.path}.{path}",
+                        f"{path} skal udfyldes ({name}).")
         for path in plan.required_paths:
             for where in missing(resource, entry.path, path):
                 ctx.add("struct-required", where,
                         f"{where.rsplit('.', 1)[-1]} skal udfyldes ({name}).")
-        for key in plan.forbidden_keys:
+        for key in sorted(resource.keys() & plan.forbidden_keys):
             if get(key) not in _EMPTY:
                 ctx.add("struct-forbidden", f"{entry.path}.{key}",
                         f"Elementet må ikke forekomme i {name}; fjern det.")
@@ -324,11 +359,14 @@ class Validator:
                         ctx.add("struct-forbidden", where,
                                 f"Elementet må ikke forekomme i {name}; fjern det.")
         for path, expected in profile.fixed:
+            value = get(path) if "." not in path else None
+            if value is not None and value == expected:
+                continue
             if any(v not in _EMPTY and v != expected for v in values(resource, path)):
-                for where, value in resolve(resource, entry.path, path):
-                    if value not in _EMPTY and value != expected:
+                for where, found in resolve(resource, entry.path, path):
+                    if found not in _EMPTY and found != expected:
                         ctx.add("struct-fixed", where,
-                                f"Værdien skal være »{expected}« ({name}); fundet »{value}«.")
+                                f"Værdien skal være »{expected}« ({name}); fundet »{found}«.")
         for binding in profile.bindings:
             found = values(resource, binding.path)
             if found and not all(self._bound(v, binding.value_set) for v in found):
@@ -337,13 +375,22 @@ class Validator:
 
     def _bound(self, value: object, name: str) -> bool:
         """Fast path: every coding from the value set's systems is a member, and one exists."""
-        term = self.terminology
-        expansion = term.value_sets[name]
+        if type(value) is not dict:
+            return False
+        expansion = self.terminology.value_sets[name]
+        items = value.get("coding") if "coding" in value else (value,)
         member = False
-        for _, coding in codings(value):
-            codes = expansion.get(term.canonical(str(coding.get("system", "")))[0])
-            if codes is None:
+        for coding in items or ():
+            if type(coding) is not dict:
                 continue
+            system = coding.get("system")
+            codes = expansion.get(system)
+            if codes is None:
+                if system not in LEGACY_CANONICALS:
+                    continue
+                codes = expansion.get(LEGACY_CANONICALS[system])
+                if codes is None:
+                    continue
             if coding.get("code") not in codes:
                 return False
             member = True
