@@ -119,11 +119,16 @@ def _parse_xml(data: bytes, max_depth: int) -> dict:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
+        if "Excessive depth" in str(exc.msg):  # libxml2's own limit (256) without huge_tree
+            raise DocumentError(Finding(
+                "error", "syntax-limits", f"(linje {exc.lineno})",
+                "XML er indlejret for dybt (libxml2 tillader højst 256 niveauer).")) from None
         raise DocumentError(Finding(
             "error", "syntax-xml", f"(linje {exc.lineno})",
             f"Ugyldig XML på linje {exc.lineno}: {exc.msg}")) from None
-    for element in root.iter():
-        depth = sum(1 for _ in element.iterancestors())
+    depth = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
         if depth > max_depth:
             raise DocumentError(Finding("error", "syntax-limits", "(dokument)",
                                         f"XML er indlejret dybere end {max_depth} niveauer."))

@@ -69,6 +69,26 @@ def too_deep() -> tuple[bytes, str]:
             + b"}" * 301, "application/fhir+json")
 
 
+@raw
+def xml_too_deep() -> tuple[bytes, str]:
+    return (b'<Patient xmlns="http://hl7.org/fhir">' + b'<extension url="x">' * 300
+            + b"</extension>" * 300 + b"</Patient>", "application/fhir+xml")
+
+
+@raw
+def xml_billion_laughs() -> tuple[bytes, str]:
+    return (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 '
+            b'"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+            b'<Patient xmlns="http://hl7.org/fhir"><id value="&lol2;"/></Patient>',
+            "application/fhir+xml")
+
+
+@raw
+def xml_latin1() -> tuple[bytes, str]:
+    return ('<?xml version="1.0" encoding="ISO-8859-1"?><Patient xmlns="http://hl7.org/fhir">'
+            '<id value="Søren"/></Patient>'.encode("latin-1"), "application/fhir+xml")
+
+
 # -- structure and Bundle --------------------------------------------------------------------
 @variant
 def drop_condition_code(doc: dict) -> None:
