@@ -212,7 +212,7 @@ def _release(path: Path, graph: TripleIndex, options: Any) -> Release:
         identifiers=sorted(str(o) for o in graph.objects(scheme_node, TS_ALSOIDENTIFIEDBY)),
     )
     if kind == "overlay":
-        concepts = _overlay_concepts(path, graph, scheme_node)
+        concepts = _concepts(path, graph, scheme_node, scheme, overlay=True)
     else:
         concepts = _concepts(path, graph, scheme_node, scheme)
     languages = sorted({lang for c in concepts.values() for lang in c.labels if lang})
@@ -256,14 +256,22 @@ def _labels(path: Path, graph: TripleIndex, node: URIRef, concept: Concept) -> N
 
 
 def _concepts(
-    path: Path, graph: TripleIndex, scheme_node: URIRef, scheme: str
+    path: Path, graph: TripleIndex, scheme_node: URIRef, scheme: str, overlay: bool = False
 ) -> dict[str, Concept]:
-    nodes = _concept_nodes(graph, scheme_node)
+    """Concepts of a vocabulary, or of an overlay (whose subjects are other schemes' concepts).
+
+    Both kinds read the same way so that what termserver.rdf writes for either re-imports
+    unchanged; an overlay subject without skos:notation gets a local key.
+    """
+    nodes = _overlay_nodes(graph, scheme_node) if overlay else _concept_nodes(graph, scheme_node)
     code_of: dict[URIRef, str] = {}
     owner: dict[str, URIRef] = {}
     for node in nodes:
         notation = graph.value(node, SKOS_NOTATION)
-        code = _literal_text(notation) if notation is not None else _code_from_iri(str(node))
+        if notation is not None:
+            code = _literal_text(notation)
+        else:
+            code = _overlay_key(node) if overlay else _code_from_iri(str(node))
         if code in owner:
             raise ImportRefused(
                 f"{path.name}: code {code!r} is used by two concepts: {owner[code]} and {node}. "
@@ -354,22 +362,19 @@ def _properties(graph: TripleIndex, node: URIRef, concept: Concept) -> None:
     concept.properties = {name: sorted(v) for name, v in sorted(values.items())}
 
 
-def _overlay_concepts(path: Path, graph: TripleIndex, scheme_node: URIRef) -> dict[str, Concept]:
+def _overlay_nodes(graph: TripleIndex, scheme_node: URIRef) -> list[URIRef]:
+    """Every subject that carries labels or definitions, plus stated scheme members."""
     label_predicates = (SKOS_PREFLABEL, SKOS_ALTLABEL, SKOS_HIDDENLABEL, SKOS_DEFINITION)
-    subjects = sorted(
-        {s for p in label_predicates for s in graph.subjects(p, None)
-         if isinstance(s, URIRef) and s != scheme_node},
-        key=str,
-    )
-    concepts: dict[str, Concept] = {}
-    for position, node in enumerate(subjects):
-        parsed = parse_concept_iri(str(node))
-        code = f"{parsed[0]}:{parsed[1]}" if parsed else _code_from_iri(str(node))
-        code = code.replace("/", "_")
-        concept = Concept(code=code, uri=str(node), order=position)
-        _labels(path, graph, node, concept)
-        concepts[code] = concept
-    return concepts
+    nodes = {s for p in label_predicates for s in graph.subjects(p, None)}
+    nodes.update(_concept_nodes(graph, scheme_node))
+    return sorted((n for n in nodes if isinstance(n, URIRef) and n != scheme_node), key=str)
+
+
+def _overlay_key(node: URIRef) -> str:
+    """`ffb:<code>` for our own concept IRIs, else the IRI's last segment; never a "/"."""
+    parsed = parse_concept_iri(str(node))
+    code = f"{parsed[0]}:{parsed[1]}" if parsed else _code_from_iri(str(node))
+    return code.replace("/", "_")
 
 
 def _mappings(graph: TripleIndex) -> list[Mapping]:
