@@ -22,6 +22,7 @@ from .paths import codings, missing, present, resolve, values
 from .report import Finding, Report
 from .standard import (
     CPR_SYSTEM,
+    FSIII,
     LEGACY_CANONICALS,
     PROFILES,
     RULES,
@@ -56,6 +57,7 @@ TerminologyCapabilities TestReport TestScript ValueSet VerificationResult Vision
 """.split())
 """The FHIR R4 resource types."""
 _CPR = re.compile(r"^\d{10}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _REQUIRED = {
     "Condition": ("code", "subject"),
     "Observation": ("status", "code"),
@@ -183,8 +185,11 @@ class Scan:
 class Validator:
     """Validates documents against the standard; built once per store, then shared."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, accept_legacy_fsiii: bool = True) -> None:
+        """`accept_legacy_fsiii=False` is KL Gateway's post-transition policy (note §2):
+        only UUID codes from FSIII are accepted, legacy mnemonic codes are errors."""
         self.terminology = Terminology(store)
+        self.accept_legacy_fsiii = accept_legacy_fsiii
 
     # -- entry points ------------------------------------------------------------------------
     def validate_bytes(self, data: bytes, content_type: str = "", *, document_type: str | None
@@ -455,10 +460,15 @@ class Validator:
 
     def _terminology(self, scan: Scan) -> Iterator[Finding]:
         term = self.terminology
+        strict = not self.accept_legacy_fsiii
         for loc, coding in scan.codings:
             system, legacy = term.canonical(coding["system"])
             if system not in term.systems:
                 continue
+            if strict and system == FSIII and not _UUID.match(coding["code"]):
+                yield _finding("fsiii-legacy-code", f"{render(loc)}.code",
+                               f"{coding['code']} er en ældre FSIII-kode (brugervendt nøgle); "
+                               "efter overgangsperioden modtages kun UUID-koder.")
             answer = term.lookup(system, coding["code"])
             version = coding.get("version")
             display = coding.get("display")

@@ -401,3 +401,9 @@ def theme_as_condition(doc: dict) -> None:
 @variant
 def fsiii_severity_on_ffb_condition(doc: dict) -> None:
     doc["severity"] = {"coding": [{"system": "urn:oid:1.2.208.176.2.21", "code": "B3"}]}
+
+
+# -- policies ------------------------------------------------------------------------------
+@variant
+def unchanged(doc: dict) -> None:
+    """For variants that differ by validator policy only (manifest `options`)."""

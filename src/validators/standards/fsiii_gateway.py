@@ -73,6 +73,10 @@ PROFILES = (
 )
 
 RULES = (
+    Rule("fsiii-legacy-code", "error",
+         f"{CLAUSE}, overgangsregel: efter overgangen kun UUID'er fra FSIII (note §2)",
+         "Ældre FSIII-koder (brugervendte nøgler) afvises, når validatoren kører med "
+         "politikken accept_legacy_fsiii=False; som standard accepteres de."),
     Rule("klgateway-severity-mandatory-in-home-care-not-allowed-in-nursing", "error",
          f"{CLAUSE}, invariant",
          "Hjemmeplejetilstande skal have funktionsniveau (severity); sygeplejetilstande må "
