@@ -34,7 +34,51 @@ Paths are FHIRPath-style locations with list indexes: in a Bundle
 4. terminology against the store: unknown, retired (with the version it left), wrong
    system, unknown version, legacy canonical URLs (warning), displays (warning, compared
    case-insensitively with every historical display), and value-set bindings;
-5. business rules of each standard, by their KL invariant id where KL has one.
+5. business rules of each standard, by their KL invariant id where KL has one, written
+   from the rule's meaning: KL's rank invariants compare a string and look for the wrong
+   extension URL (note §7.1), the citizen-observation invariant only knows the letter
+   codes; here ranks are integers under any ConditionRank canonical and UUID codes count.
+
+Terminology is answered by our own store, expanded once per validator into sets. Codes
+are checked against the latest release of each KL code system (the version in force when
+the document is validated); a coding's own `version` is honoured. A retired code names
+the last version that had it and the version that removed it. Legacy KL-dk 0.7.0
+canonicals (`http://kl.dk/fhir/common/caresocial/CodeSystem/…`) are mapped with a
+warning. Legacy FSIII codes (letters, `83_stk_…`) are accepted unless the validator runs
+with `accept_legacy_fsiii=False` (KL Gateway's post-transition policy).
+
+## Interfaces
+
+* `termserver validate FILE|DIR... [--profile ID] [--json]`: exit 0 all valid, 1 any
+  invalid, 2 any unreadable (encoding, syntax, limits, or the file cannot be read).
+  `--json` prints the report for one file, or `{"files": [report + "source"], "valid",
+  "invalid", "unreadable"}` for several. Directories are searched for `*.json`/`*.xml`;
+  from 200 files they are validated in one worker process per core. The progress bar is
+  on stderr (several files on a terminal, or 200 and more), never on stdout.
+* `POST /api/v1/validate[?profile=ID|URL]`: the report; `Content-Type` decides JSON
+  (`application/fhir+json`, `application/json`) or XML (`application/fhir+xml`,
+  `application/xml`); other types 415, bodies over `max_upload_bytes` 413.
+* `POST /fhir/$validate[?profile=…]`: the OperationOutcome; also accepts a `Parameters`
+  resource with the document in `resource` (and optionally `profile`).
+* In process: `validators.Validator(store).validate_bytes(data, content_type)` or
+  `.validate(dict)`.
+
+Limits come from the settings: `max_upload_bytes` (default 10 MB) and `max_xml_depth`
+(nesting depth of JSON and XML alike; libxml2 itself stops at 256).
+
+## Known gaps
+
+* Cross-document rules (note §6.2: conflicts with earlier reports, completeness, "same id
+  = update", a changed condition keeping its code) cannot be checked on one document.
+* KL's intentionally invalid `CarePlan-BrunoforloebKostValidationerror` differs from the
+  valid one only by its category (Opfølgnings- instead of Interventionsforløb); no rule in
+  the guide makes that an error on one resource, so it is reported valid.
+* The FFB target group described as another group in KL's FSH (SOURCES.md) carries no
+  display in the document, so there is nothing to compare.
+* Sundhedspleje (children) report rules (gateway-children-report-*, obs-1/-2) and FFinst
+  measurement profiles are not implemented: those documents get the common layers only.
+* Bindings on `Encounter.class` (v3-ActCode) and the § 140 status-reason extension are
+  not checked (tests/test_validate_standard.py lists them with the reason).
 """
 
 
