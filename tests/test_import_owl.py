@@ -69,10 +69,11 @@ def test_release_identity(icf: Release) -> None:
     assert info.source_format == "owl"
 
 
-def test_order_is_icf_order(icf: Release) -> None:
+def test_order_is_icf_order(icf: Release, icf_table: list[dict]) -> None:
     """Components b, s, d, e; a chapter or block before its first category; codes ascending."""
     assert icf.top_concepts == ["b", "s", "d", "e"]
     ordered = [c.code for c in sorted(icf.concepts.values(), key=lambda c: c.order)]
+    assert ordered == [row["code"] for row in icf_table]  # the table is in ICF order
     assert len({c.order for c in icf.concepts.values()}) == len(ordered)
     position = {code: i for i, code in enumerate(ordered)}
     for code, concept in icf.concepts.items():
