@@ -325,12 +325,13 @@ class Validator:
 
     def _profiles(self, ctx: Context) -> None:
         """Cardinalities, fixed values and bindings of every declared KL profile."""
-        allowed = set(ctx.doc_type.report_profiles) if ctx.doc_type else set()
+        allowed = (set(ctx.doc_type.report_profiles) if ctx.doc_type
+                   and ctx.document.get("resourceType") == "Bundle" else set())
         for entry in ctx.entries:
-            if allowed and not entry.profiles & allowed:
+            if allowed and entry.path != "Bundle" and not entry.profiles & allowed:
                 ctx.add("report-allowed-profiles", f"{entry.path}.meta.profile",
                         f"{entry.kind} angiver ingen af rapportens profiler; brug en af: "
-                        + ", ".join(sorted(p for p in allowed if PROFILES.get(p) and
+                        + ", ".join(sorted(p for p in allowed if p not in PROFILES or
                                            PROFILES[p].resource_type == entry.kind)) + ".")
             for name in entry.profiles:
                 profile = PROFILES.get(name)

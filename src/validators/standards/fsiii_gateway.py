@@ -9,18 +9,25 @@ from __future__ import annotations
 from ..model import Binding, DocumentType, Profile, Rule
 
 CLAUSE = "kl-gateway 1.2.0"
+REPORT_PROFILES = tuple(f"klgateway-care-{name}" for name in (
+    "delivery-report", "incremental-delivery", "citizen", "condition", "goal",
+    "planned-intervention", "completed-intervention", "encounter", "general-encounter",
+    "citizens-own-observation", "matter-of-interest-observation", "follow-up-observation"))
+"""gateway-care-report-1/-2: the profiles a report's resources may declare."""
 
 DOCUMENT_TYPE = DocumentType(
     "fsiii-gateway", "FSIII hjemmepleje og sygepleje", "http://fhir.kl.dk/gateway/",
-    "kl.dk.fhir.gateway#1.2.0", True, ("fsiii-gateway",))
+    "kl.dk.fhir.gateway#1.2.0", True, ("fsiii-gateway",),
+    report_profiles=REPORT_PROFILES)
 PREDECESSORS = (
     DocumentType("fsiii-care-data", "FSIII (forgænger, care-data)",
                  "http://municipality-care-data.gateway.kl.dk/1.0/",
-                 "hl7.fhir.dk.kl.gateway.municipality-care-data#1.0.1", True, ("fsiii-gateway",)),
+                 "hl7.fhir.dk.kl.gateway.municipality-care-data#1.0.1", True, ("fsiii-gateway",),
+                 report_profiles=REPORT_PROFILES),
     DocumentType("fsiii-healthcare-data", "FSIII (forgænger, healthcare-data)",
                  "http://municipality-healthcare-data.gateway.kl.dk/1.0/",
                  "hl7.fhir.dk.kl.gateway.municipality-healthcare-data#1.0.1", True,
-                 ("fsiii-gateway",)),
+                 ("fsiii-gateway",), report_profiles=REPORT_PROFILES),
 )
 
 PROFILES = (

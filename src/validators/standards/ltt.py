@@ -10,7 +10,10 @@ TREATMENT = "b7f9217c-2315-4d6f-bba5-5117e202302c"
 
 DOCUMENT_TYPE = DocumentType(
     "ltt", "Lettilgængelige tilbud til børn og unge (LTT)", "http://fhir.kl.dk/ltt/",
-    "kl.dk.fhir.ltt#1.0.1", True, ("ltt",))
+    "kl.dk.fhir.ltt#1.0.1", True, ("ltt",),
+    report_profiles=tuple(f"klgateway-ltt-{name}" for name in (
+        "delivery-report", "incremental-delivery", "citizen", "care-plan", "referral",
+        "encounter")))
 
 PROFILES = (
     Profile("klgateway-ltt-delivery-report", "Bundle", required=("timestamp", "entry"),

@@ -21,7 +21,10 @@ STANDALONE_INTERVENTIONS = (
 
 DOCUMENT_TYPE = DocumentType(
     "prevention-119", "Forebyggelse efter sundhedslovens § 119", "http://fhir.kl.dk/prevention/",
-    "kl.dk.fhir.prevention#2.1.0", True, ("gateway-119-140",))
+    "kl.dk.fhir.prevention#2.1.0", True, ("gateway-119-140",),
+    report_profiles=tuple(f"klgateway-119-{name}" for name in (
+        "delivery-report", "citizen", "organization", "focus-condition", "condition",
+        "care-plan", "planned-intervention", "encounter", "servicerequest")))
 
 PROFILES = (
     Profile("klgateway-119-delivery-report", "Bundle", required=("timestamp", "entry"),

@@ -22,7 +22,11 @@ PLAN_TYPES_REQUIRED = (
 
 DOCUMENT_TYPE = DocumentType(
     "rehab-140", "Genoptræning efter sundhedslovens § 140", "http://fhir.kl.dk/rehab/",
-    "kl.dk.fhir.rehab#2.2.0", True, ("gateway-119-140",))
+    "kl.dk.fhir.rehab#2.2.0", True, ("gateway-119-140",),
+    report_profiles=tuple(f"klgateway-140-{name}" for name in (
+        "delivery-report", "incremental-delivery", "citizen", "organization",
+        "focus-condition", "condition", "care-plan", "planned-intervention", "encounter",
+        "servicerequest")))
 
 PROFILES = (
     Profile("klgateway-140-delivery-report", "Bundle", required=("timestamp", "entry"),
