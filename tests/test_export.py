@@ -120,3 +120,10 @@ def test_unknown_export_format_is_a_bad_request() -> None:
     assert set(EXPORT_FORMATS) == {"ttl", "nt", "jsonld", "fhir"}
     with pytest.raises(BadRequest, match="csv"):
         export_release(poly_release(), "csv")
+
+
+def test_a_crosswalk_is_not_exported_as_a_codesystem() -> None:
+    (crosswalk,) = load_files([FIXTURES / "mappings.ttl"], ImportOptions())
+    with pytest.raises(BadRequest, match=r"crosswalk.*ttl, nt or jsonld"):
+        export_release(crosswalk, "fhir")
+    assert b"exactMatch" in export_release(crosswalk, "ttl")
