@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -316,3 +317,40 @@ def test_cli_refuses_an_unknown_profile(history_settings: Settings, tmp_path: Pa
     result = CliRunner().invoke(main, ["--data-dir", str(history_settings.data_dir), "validate",
                                        "--profile", "nope", str(path)])
     assert result.exit_code == 2 and "ffb-reporting" in result.stderr
+
+
+JUNK = [None, 1, 1.5, True, "x", "", [], {}, [1], [None], ["x"], {"a": 1}, [{"x": 1}],
+        {"coding": "x"}, {"coding": [1]}, {"reference": 5}, {"extension": "x"},
+        {"code": {"x": 1}, "system": "urn:oid:1.2.208.176.2.22"}]
+
+
+def _nodes(value: object, out: list) -> list:
+    if isinstance(value, dict):
+        for key in list(value):
+            out.append((value, key))
+            _nodes(value[key], out)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out.append((value, index))
+            _nodes(item, out)
+    return out
+
+
+def test_wrong_json_types_anywhere_give_a_report_not_a_crash(validator: Validator) -> None:
+    """Seeded random damage (wrong types, missing keys) to real examples: always a report."""
+    import random
+
+    rnd = random.Random(20261123)
+    sources = [p for p in ALL_EXAMPLES if p.name.startswith("Bundle-")]
+    for _ in range(400):
+        document = json.loads(rnd.choice(sources).read_text(encoding="utf-8"))
+        nodes = _nodes(document, [])
+        for _ in range(rnd.randint(1, 10)):
+            parent, key = rnd.choice(nodes)
+            if isinstance(parent, dict) and rnd.random() < 0.2:
+                parent.pop(key, None)
+            elif isinstance(parent, dict) or key < len(parent):
+                parent[key] = copy.deepcopy(rnd.choice(JUNK))
+        report = validator.validate(document)
+        assert report.as_operation_outcome()["resourceType"] == "OperationOutcome"
+        assert report.valid == (not any(i.severity == "error" for i in report.issues))

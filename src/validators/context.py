@@ -47,6 +47,16 @@ class Context:
         return found
 
 
+def lst(value: Any) -> list:
+    """A FHIR array as a list; anything else (a wrong JSON type) as empty."""
+    return value if type(value) is list else []
+
+
+def obj(value: Any) -> dict:
+    """A FHIR complex element as a dict; anything else as empty."""
+    return value if type(value) is dict else {}
+
+
 def profile_urls(resource: dict) -> list[str]:
     meta = resource.get("meta")
     profiles = meta.get("profile") if isinstance(meta, dict) else None
@@ -72,8 +82,8 @@ def profile_names(resource: dict) -> frozenset[str]:
 
 def first_coding(concept: Any) -> dict | None:
     if isinstance(concept, dict):
-        for coding in concept.get("coding") or []:
-            if isinstance(coding, dict) and coding.get("code"):
+        for coding in lst(concept.get("coding")):
+            if isinstance(coding, dict) and type(coding.get("code")) is str and coding["code"]:
                 return coding
     return None
 
@@ -82,7 +92,7 @@ def rank(element: Any) -> int | None:
     """ConditionRank on a reference, whichever canonical the extension uses (note §7.1)."""
     if not isinstance(element, dict):
         return None
-    for extension in element.get("extension") or []:
+    for extension in lst(element.get("extension")):
         if isinstance(extension, dict) and str(extension.get("url", "")).endswith(
                 "/ConditionRank"):
             value = extension.get("valuePositiveInt", extension.get("valueInteger"))
@@ -95,4 +105,4 @@ def rank(element: Any) -> int | None:
 
 def has_extension(resource: dict, suffix: str) -> bool:
     return any(isinstance(e, dict) and str(e.get("url", "")).endswith(suffix)
-               for e in resource.get("extension") or [])
+               for e in lst(resource.get("extension")))

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from termserver.store import Store
 
 from . import rules_ffb, rules_gateway
-from .context import Context, Entry, profile_names, profile_urls
+from .context import Context, Entry, lst, profile_names, profile_urls
 from .model import Profile
 from .parsing import DocumentError, parse_document
 from .paths import codings, missing, present, resolve, values
@@ -258,7 +258,7 @@ class Validator:
         if document.get("resourceType") != "Bundle":
             return [entry(str(document.get("resourceType") or "Resource"), document)]
         out = [entry("Bundle", document)]
-        for index, item in enumerate(document.get("entry") or []):
+        for index, item in enumerate(lst(document.get("entry"))):
             resource = item.get("resource") if isinstance(item, dict) else None
             if isinstance(resource, dict):
                 out.append(entry(f"Bundle.entry[{index}].resource", resource))
@@ -289,7 +289,7 @@ class Validator:
 
     @staticmethod
     def _bundle(document: dict) -> Iterator[Finding]:
-        items = document.get("entry") or []
+        items = lst(document.get("entry"))
         if document.get("type") == "message":
             first = items[0].get("resource") if items and isinstance(items[0], dict) else None
             if not isinstance(first, dict) or first.get("resourceType") != "MessageHeader":
@@ -384,12 +384,14 @@ class Validator:
         if type(value) is not dict:
             return False
         expansion = self.terminology.value_sets[name]
-        items = value.get("coding") if "coding" in value else (value,)
+        items = lst(value.get("coding")) if "coding" in value else (value,)
         member = False
-        for coding in items or ():
+        for coding in items:
             if type(coding) is not dict:
                 continue
             system = coding.get("system")
+            if type(system) is not str or type(coding.get("code")) is not str:
+                continue
             codes = expansion.get(system)
             if codes is None:
                 if system not in LEGACY_CANONICALS:
@@ -437,7 +439,7 @@ class Validator:
     @staticmethod
     def _index(document: dict, entries: list[Entry]) -> dict[str, dict]:
         by_key: dict[str, dict] = {}
-        for item in document.get("entry") or []:
+        for item in lst(document.get("entry")):
             if not isinstance(item, dict) or not isinstance(item.get("resource"), dict):
                 continue
             resource = item["resource"]
@@ -509,7 +511,7 @@ class Validator:
 
     @staticmethod
     def _cpr(path: str, patient: dict) -> Iterator[Finding]:
-        for index, identifier in enumerate(patient.get("identifier") or []):
+        for index, identifier in enumerate(lst(patient.get("identifier"))):
             if not isinstance(identifier, dict) or identifier.get("system") != CPR_SYSTEM:
                 continue
             value = str(identifier.get("value", ""))

@@ -116,7 +116,8 @@ def codings(value: Any) -> list[tuple[str, dict]]:
         return []
     if "coding" in value:
         items = value.get("coding")
-        return [(f".coding[{i}]", c) for i, c in enumerate(items or []) if type(c) is dict]
+        return [(f".coding[{i}]", c) for i, c in enumerate(items if type(items) is list else [])
+                if type(c) is dict]
     if "code" in value or "system" in value:
         return [("", value)]
     return []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .context import Context, first_coding, has_extension, rank
+from .context import Context, first_coding, has_extension, lst, rank
 from .standard import FFB, FSIII, PROFILES, STS_ORG_SYSTEM
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -58,7 +58,7 @@ def check(ctx: Context) -> None:
         _care_plan(ctx, entry.path, entry.resource)
     for entry in ctx.of("Observation", "kl-reporting-ffb-followUp"):
         status = entry.resource.get("status")
-        if status not in {"final", "entered-in-error"}:
+        if status not in ("final", "entered-in-error"):
             ctx.add("kl-reporting-ffb-follow-up-1", f"{entry.path}.status",
                     f"Opfølgningens status er »{status}«; den skal være final eller "
                     "entered-in-error.")
@@ -77,7 +77,7 @@ def _citizen(ctx: Context, path: str, patient: dict) -> None:
 
 
 def _goal(ctx: Context, path: str, goal: dict) -> None:
-    addresses = [a for a in goal.get("addresses") or [] if isinstance(a, dict)]
+    addresses = [a for a in lst(goal.get("addresses")) if isinstance(a, dict)]
     for index, item in enumerate(addresses):
         target = ctx.resolve(item)
         if target is not None and not _is_ad(ctx, target):
@@ -90,7 +90,7 @@ def _goal(ctx: Context, path: str, goal: dict) -> None:
                 f"Indsatsmålet har {primaries} primære tilstande (ConditionRank 1); der skal "
                 "være præcis én.")
     by_measure: dict[str, list[tuple[int, dict]]] = {SEVERITY_MEASURE: [], CHANGE_MEASURE: []}
-    for index, target in enumerate(goal.get("target") or []):
+    for index, target in enumerate(lst(goal.get("target"))):
         coding = first_coding(target.get("measure")) if isinstance(target, dict) else None
         if coding and coding.get("code") in by_measure:
             by_measure[coding["code"]].append((index, target))
@@ -110,7 +110,7 @@ def _goal(ctx: Context, path: str, goal: dict) -> None:
 
 
 def _care_plan(ctx: Context, path: str, plan: dict) -> None:
-    addresses = [a for a in plan.get("addresses") or [] if isinstance(a, dict)]
+    addresses = [a for a in lst(plan.get("addresses")) if isinstance(a, dict)]
     primaries = sum(1 for a in addresses if rank(a) == 1)
     if primaries > 1:
         ctx.add("kl-reporting-ffb-care-plan-2", f"{path}.addresses",
@@ -121,8 +121,8 @@ def _care_plan(ctx: Context, path: str, plan: dict) -> None:
     if not has_extension(plan, "municipalityCaseNumber"):
         ctx.add("ffb-care-plan-case-number", f"{path}.extension",
                 "Indsatsen mangler sagsnummer: tilføj municipalityCaseNumber-udvidelsen.")
-    outcomes = [ref for activity in plan.get("activity") or [] if isinstance(activity, dict)
-                for ref in activity.get("outcomeReference") or []]
+    outcomes = [ref for activity in lst(plan.get("activity")) if isinstance(activity, dict)
+                for ref in lst(activity.get("outcomeReference"))]
     evaluations = [ref for ref in outcomes
                    if "kl-reporting-ffb-careEvaluation" in _profiles_of(ctx.resolve(ref))]
     if len(evaluations) > 1:
@@ -147,7 +147,8 @@ def _profiles_of(resource: dict | None) -> str:
     if not resource:
         return ""
     meta = resource.get("meta")
-    return " ".join(meta.get("profile") or []) if isinstance(meta, dict) else ""
+    return " ".join(p for p in lst(meta.get("profile")) if isinstance(p, str)
+                    ) if isinstance(meta, dict) else ""
 
 
 _SCALES = {FFB: ("KLSeveritiesFFB", "FFB funktionsevneniveau"),

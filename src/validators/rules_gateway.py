@@ -6,7 +6,7 @@ same concepts are handled too.
 
 from __future__ import annotations
 
-from .context import Context, first_coding
+from .context import Context, first_coding, lst, obj
 from .paths import present
 from .standards import prevention_119, rehab_140
 from .standards.ltt import TREATMENT
@@ -34,7 +34,7 @@ def check_fsiii(ctx: Context) -> None:
                         "Hjemmeplejetilstande skal have funktionsniveau (severity)." if home
                         else "Sygeplejetilstande må ikke have funktionsniveau; fjern severity.")
         elif entry.kind == "Goal" and "klgateway-care-goal" in entry.profiles:
-            for index, item in enumerate(entry.resource.get("addresses") or []):
+            for index, item in enumerate(lst(entry.resource.get("addresses"))):
                 target = ctx.resolve(item)
                 if target is not None and not _in(ctx, "KLConditionCodesHomeCare",
                                                    target.get("code")):
@@ -48,13 +48,13 @@ def check_fsiii(ctx: Context) -> None:
 def _observation(ctx: Context, path: str, observation: dict, profiles: frozenset[str]) -> None:
     if "klgateway-care-follow-up-observation" in profiles:
         status = observation.get("status")
-        if status not in {"final", "entered-in-error"}:
+        if status not in ("final", "entered-in-error"):
             ctx.add("gateway-care-follow-up-1", f"{path}.status",
                     f"Opfølgningens status er »{status}«; den skal være final eller "
                     "entered-in-error.")
     if "klgateway-care-citizens-own-observation" in profiles:
         coding = first_coding(observation.get("code"))
-        code = coding.get("code") if coding else None
+        code = str(coding.get("code")) if coding else None
         value = observation.get("valueCodeableConcept")
         for codes, value_set, label in ((_PERFORMANCE, "KLPerformanceLevelCodesFSIII",
                                          "Udførelse"),
@@ -74,11 +74,11 @@ def check_119_140(ctx: Context) -> None:
                 else None)
         if rule is None:
             continue
-        for index, activity in enumerate(entry.resource.get("activity") or []):
+        for index, activity in enumerate(lst(entry.resource.get("activity"))):
             detail = activity.get("detail") if isinstance(activity, dict) else None
             if not isinstance(detail, dict):
                 continue
-            stopped = detail.get("status") in {"cancelled", "stopped"}
+            stopped = detail.get("status") in ("cancelled", "stopped")
             if stopped != present(detail.get("statusReason")):
                 ctx.add(rule, f"{entry.path}.activity[{index}].detail.statusReason",
                         "Aktiviteten er stoppet eller aflyst, men mangler en ophørsbegrundelse."
@@ -87,8 +87,8 @@ def check_119_140(ctx: Context) -> None:
 
 
 def _intervention_codes(plan: dict) -> set[str]:
-    return {c.get("code") for a in plan.get("activity") or [] if isinstance(a, dict)
-            for c in ((a.get("detail") or {}).get("code") or {}).get("coding") or []
+    return {str(c.get("code")) for a in lst(plan.get("activity")) if isinstance(a, dict)
+            for c in lst(obj(obj(a.get("detail")).get("code")).get("coding"))
             if isinstance(c, dict)}
 
 
@@ -116,8 +116,8 @@ def check_interventions(ctx: Context) -> None:
                 ctx.add(f"{rule}-2", f"{entry.path}.basedOn",
                         "Denne indsatstype må ikke henvise til et forløb; fjern basedOn.")
     for entry in ctx.of("ServiceRequest", "klgateway-140-servicerequest"):
-        codes = {c.get("code") for cat in entry.resource.get("category") or []
-                 if isinstance(cat, dict) for c in cat.get("coding") or []
+        codes = {str(c.get("code")) for cat in lst(entry.resource.get("category"))
+                 if isinstance(cat, dict) for c in lst(cat.get("coding"))
                  if isinstance(c, dict)}
         if not codes & set(rehab_140.PLAN_TYPES_REQUIRED):
             ctx.add("gateway-140-service-request-1", f"{entry.path}.category",
@@ -134,14 +134,14 @@ def check_ltt(ctx: Context) -> None:
                     "Forløbet er afsluttet (completed), men har ingen slutdato.")
     for entry in ctx.of("Encounter", "klgateway-ltt-encounter"):
         encounter = entry.resource
-        types = {c.get("code") for t in encounter.get("type") or [] if isinstance(t, dict)
-                 for c in t.get("coding") or [] if isinstance(c, dict)}
+        types = {str(c.get("code")) for t in lst(encounter.get("type")) if isinstance(t, dict)
+                 for c in lst(t.get("coding")) if isinstance(c, dict)}
         if TREATMENT not in types:
             continue
-        participant_type = any(first_coding(t) for p in encounter.get("participant") or []
-                               if isinstance(p, dict) for t in p.get("type") or [])
+        participant_type = any(first_coding(t) for p in lst(encounter.get("participant"))
+                               if isinstance(p, dict) for t in lst(p.get("type")))
         delivery = any(first_coding(e.get("valueCodeableConcept"))
-                       for e in encounter.get("extension") or [] if isinstance(e, dict)
+                       for e in lst(encounter.get("extension")) if isinstance(e, dict)
                        and str(e.get("url", "")).endswith("klgateway-ltt-encounter-delivery-type"))
         if not (participant_type and delivery):
             ctx.add("klgateway-ltt-encounter-participants-and-deliveryType", entry.path,
