@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,14 +29,20 @@ EXAMPLES = SHARED / "kl-fhir-examples"
 TYPICAL = EXAMPLES / "kl-ffb-reporting/examples/Bundle-498644ca-b26c-4ba7-a1ef-69d691297ba3.json"
 
 
-def rate(function, seconds: float) -> float:
+def rate(function, seconds: float) -> tuple[float, float]:
+    """(median, best) calls per second over windows of ~0.25 s: this machine is a VM whose
+    CPU steal moves single figures by ±30 %, so both are reported."""
     for _ in range(50):
         function()
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        function()
-        count += 1
-    return count / (time.perf_counter() - start)
+    windows: list[float] = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline or len(windows) < 5:
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < 0.25:
+            function()
+            count += 1
+        windows.append(count / (time.perf_counter() - start))
+    return statistics.median(windows), max(windows)
 
 
 def main() -> None:
@@ -60,16 +67,18 @@ def main() -> None:
         results["validator_build_s"] = round(time.perf_counter() - start, 3)
         raw = TYPICAL.read_bytes()
         resources = len(json.loads(raw)["entry"])
-        per_second = rate(lambda: validator.validate_bytes(raw), args.seconds)
-        results["typical_ffb_bundle_docs_per_s"] = round(per_second)
-        print(f"in-process, one core: {per_second:,.0f} documents/s ({resources}-resource FFB "
-              f"reporting Bundle; target ≥ 1,000) {'PASS' if per_second >= 1000 else 'FAIL'}")
+        per_second, best = rate(lambda: validator.validate_bytes(raw), args.seconds)
+        results["typical_ffb_bundle_docs_per_s"] = {"median": round(per_second),
+                                                    "best": round(best)}
+        print(f"in-process, one core: {per_second:,.0f} documents/s median, {best:,.0f} best "
+              f"({resources}-resource FFB reporting Bundle; target ≥ 1,000) "
+              f"{'PASS' if per_second >= 1000 else 'FAIL'}")
         bundles = [p.read_bytes() for p in sorted(
             (EXAMPLES / "kl-ffb-reporting/examples").glob("Bundle-*.json"))]
-        mixed = rate(lambda: [validator.validate_bytes(b) for b in bundles], args.seconds)
+        mixed, _ = rate(lambda: [validator.validate_bytes(b) for b in bundles], args.seconds)
         results["all_ffb_bundles_docs_per_s"] = round(mixed * len(bundles))
-        print(f"in-process, one core: {mixed * len(bundles):,.0f} documents/s over KL's "
-              f"{len(bundles)} FFB reporting Bundles")
+        print(f"in-process, one core: {mixed * len(bundles):,.0f} documents/s (median) over "
+              f"KL's {len(bundles)} FFB reporting Bundles (13–33 resources)")
 
         folder = work / "docs"
         folder.mkdir()
@@ -84,7 +93,7 @@ def main() -> None:
         before = os.times()
         subprocess.run([str(Path(sys.executable).parent / "termserver"), "--data-dir", str(data),
                         "validate", "--json", str(folder)], check=False,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         elapsed = time.perf_counter() - start
         after = os.times()
         cpu = (after.children_user - before.children_user
