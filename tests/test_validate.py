@@ -354,3 +354,25 @@ def test_wrong_json_types_anywhere_give_a_report_not_a_crash(validator: Validato
         report = validator.validate(document)
         assert report.as_operation_outcome()["resourceType"] == "OperationOutcome"
         assert report.valid == (not any(i.severity == "error" for i in report.issues))
+
+
+def test_a_level_from_the_wrong_scale_is_named(validator: Validator) -> None:
+    """The issue's example: a funktionsevneniveau where a støttebehovsniveau is required."""
+    document = load(GOALS)
+    evaluation = next(r for r in variants.resources(document, "Observation", "careEvaluation"))
+    coding = evaluation["valueCodeableConcept"]["coding"][0]
+    coding["code"] = next(iter(sorted(validator.terminology.value_sets["KLSeveritiesFFB"][
+        "urn:oid:1.2.208.176.2.22"])))
+    coding.pop("display", None)
+    (issue,) = [i for i in validator.validate(document).issues if i.rule == "term-valueset"]
+    assert "KLNeedsAssessmentCodesFFB" in issue.message
+    assert "KLSeveritiesFFB (FFB funktionsevneniveau)" in issue.message
+    assert issue.path.endswith("valueCodeableConcept.coding[0].code")
+
+
+def test_a_foreign_system_in_a_bound_element_is_an_error(validator: Validator) -> None:
+    document = load(UDREDNING)
+    coding = variants.resources(document, "Condition", "ffb-condition")[0]["code"]["coding"][0]
+    coding["system"] = "http://snomed.info/sct"
+    got = {i.rule: i for i in validator.validate(document).issues}
+    assert "term-valueset" in got and "http://snomed.info/sct" in got["term-valueset"].message

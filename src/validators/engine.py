@@ -23,6 +23,8 @@ from .report import Finding, Report
 from .standard import (
     CPR_SYSTEM,
     FSIII,
+    KL_NAMESPACES,
+    KNOWN_FOREIGN,
     LEGACY_CANONICALS,
     PROFILES,
     RULES,
@@ -374,9 +376,12 @@ class Validator:
                         ctx.add("struct-fixed", where,
                                 f"Værdien skal være »{expected}« ({name}); fundet »{found}«.")
         for binding in profile.bindings:
-            found = values(resource, binding.path)
+            # KL binds some slices on `….coding`: judged on the CodeableConcept, where other
+            # slices (local codes, SNOMED CT) may sit beside the KL coding
+            path = binding.path.removesuffix(".coding")
+            found = values(resource, path)
             if found and not all(self._bound(v, binding.value_set) for v in found):
-                for where, value in resolve(resource, entry.path, binding.path):
+                for where, value in resolve(resource, entry.path, path):
                     self._binding(ctx, where, value, binding.value_set, binding.strength)
 
     def _bound(self, value: object, name: str) -> bool:
@@ -412,15 +417,25 @@ class Validator:
         if not systems:
             return
         rule = "term-valueset" if strength == "required" else "term-valueset-extensible"
-        relevant, foreign = [], []
+        relevant, foreign, other = [], [], False
+        unchecked = VALUE_SETS[name].unchecked_systems
         for rel, coding in codings(value):
             system, _ = term.canonical(str(coding.get("system", "")))
             if system in systems:
                 relevant.append((rel, coding, system))
-            elif system in term.systems and term.lookup(system, str(coding.get("code"))).exists:
-                foreign.append(system)  # unknown codes are the terminology layer's finding
+            elif system in unchecked:
+                return  # e.g. a SNOMED CT target measure: not ours to judge
+            elif system in term.systems:
+                if term.lookup(system, str(coding.get("code"))).exists:
+                    foreign.append(system)
+                else:
+                    other = True  # unknown code: the terminology layer's finding
+            elif not system.startswith(KL_NAMESPACES) or _foreign(system):
+                foreign.append(system or "(intet system)")
+            else:
+                other = True  # a KL-looking typo: term-unknown-system says so
         if not relevant:
-            if foreign or not any(c.get("code") for _, c in codings(value)):
+            if foreign or not (other or any(c.get("code") for _, c in codings(value))):
                 found = f"fundet {', '.join(foreign)}" if foreign else "ingen kode fundet"
                 ctx.add(rule, where, f"Feltet skal have en kode fra værdisættet {name} "
                                      f"({', '.join(sorted(systems))}); {found}.")
@@ -467,6 +482,10 @@ class Validator:
         for loc, coding in scan.codings:
             system, legacy = term.canonical(coding["system"])
             if system not in term.systems:
+                if system.startswith(KL_NAMESPACES) and not _foreign(system):
+                    yield _finding("term-unknown-system", f"{render(loc)}.system",
+                                   f"{coding['system']} er ikke et kendt KL-kodesystem. KL's "
+                                   "kodesystemer: " + ", ".join(sorted(term.systems)) + ".")
                 continue
             if strict and system == FSIII and not _UUID.match(coding["code"]):
                 yield _finding("fsiii-legacy-code", f"{render(loc)}.code",
@@ -519,6 +538,11 @@ class Validator:
                 yield _finding("cpr-format", f"{path}.identifier[{index}].value",
                                f"»{value}« er ikke et gyldigt CPR-nummer (10 cifre, DDMMÅÅ "
                                "efterfulgt af 4 cifre, med en gyldig dato).")
+
+
+def _foreign(system: str) -> bool:
+    return any(system == known or (known.endswith(".") and system.startswith(known))
+               for known in KNOWN_FOREIGN)
 
 
 def _cpr_valid(value: str) -> bool:

@@ -40,6 +40,9 @@ class ValueSet:
     include: tuple[Include, ...]
     exclude: tuple[str, ...] = ()
     title: str = ""
+    unchecked_systems: tuple[str, ...] = ()
+    """Systems the value set also draws on that are not ours to expand (SNOMED CT, NPU):
+    their codings are accepted as they are."""
 
     @property
     def systems(self) -> frozenset[str]:

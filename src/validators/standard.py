@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from .model import DocumentType, Rule, ValueSet
 from .standards import DOCUMENT_TYPES, PROFILES, STANDARD_RULES, VALUE_SETS
-from .standards.kl_term import CPR_SYSTEM, FFB, FSIII, LEGACY_CANONICALS, STS_ORG_SYSTEM
+from .standards.kl_term import (
+    CPR_SYSTEM,
+    FFB,
+    FSIII,
+    KL_NAMESPACES,
+    KNOWN_FOREIGN,
+    LEGACY_CANONICALS,
+    STS_ORG_SYSTEM,
+)
 
 _COMMON = (
     Rule("syntax-encoding", "error", "note §9.4", "Dokumentet skal være UTF-8."),
@@ -42,6 +50,9 @@ _COMMON = (
     Rule("term-legacy-canonical", "warning", "note §7.2",
          "Kodesystemet er angivet med en forældet kanonisk URL."),
     Rule("term-unknown-code", "error", "note §9.5", "Koden findes ikke i kodesystemet."),
+    Rule("term-unknown-system", "error", "note §2 (kodesystemer og deres kanoniske URL'er)",
+         "Kodesystemet ligger i KL's navnerum, men er ikke et kendt KL-kodesystem (fx en "
+         "forkert OID)."),
     Rule("term-wrong-system", "error", "note §2",
          "Koden findes, men i et andet KL-kodesystem end det angivne."),
     Rule("term-unknown-version", "error", "note §9.5",
@@ -73,6 +84,7 @@ def document_type_by_id(type_id: str) -> DocumentType | None:
     return next((t for t in DOCUMENT_TYPES if t.id == type_id), None)
 
 
-__all__ = ["CPR_SYSTEM", "DOCUMENT_TYPES", "FFB", "FSIII", "LEGACY_CANONICALS", "PROFILES",
+__all__ = ["CPR_SYSTEM", "DOCUMENT_TYPES", "FFB", "FSIII", "KL_NAMESPACES", "KNOWN_FOREIGN",
+           "LEGACY_CANONICALS", "PROFILES",
            "RULES", "STS_ORG_SYSTEM", "VALUE_SETS", "DocumentType", "Rule", "ValueSet",
            "document_type_by_id", "document_type_for"]

@@ -407,3 +407,8 @@ def fsiii_severity_on_ffb_condition(doc: dict) -> None:
 @variant
 def unchanged(doc: dict) -> None:
     """For variants that differ by validator policy only (manifest `options`)."""
+
+
+@variant
+def ffb_oid_typo(doc: dict) -> None:
+    resources(doc, "Condition")[0]["code"]["coding"][0]["system"] = "urn:oid:1.2.208.176.2.222"

@@ -18,6 +18,15 @@ CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
 STS_ORG_SYSTEM = "https://www.kombit.dk/organisation"
 SOR_SYSTEM = "urn:oid:1.2.208.176.1.1"
 
+KL_NAMESPACES = ("urn:oid:1.2.208.176.2.", "http://fhir.kl.dk/term/CodeSystem/",
+                 "http://kl.dk/fhir/common/caresocial/CodeSystem/")
+"""Where KL's code systems live: an unknown system here is a typo, not a foreign system."""
+KNOWN_FOREIGN = ("urn:oid:1.2.208.176.2.1", "urn:oid:1.2.208.176.2.4.",
+                 "http://fhir.kl.dk/term/CodeSystem/KLCommonproprietary",
+                 "http://kl.dk/fhir/common/caresocial/CodeSystem/KLCommonproprietary")
+"""Systems in those namespaces that are not KL classifications: NPU, SKS (1.2.208.176.2.4.*),
+the KLCommonproprietary fragment. Exact URLs, or prefixes when ending in a dot."""
+
 LEGACY_CANONICALS = {
     "http://kl.dk/fhir/common/caresocial/CodeSystem/FFB": FFB,
     "http://kl.dk/fhir/common/caresocial/CodeSystem/FSIII": FSIII,
@@ -133,9 +142,10 @@ _DECLARED = (
         title="Kontakttyper"),
     _vs("KLGoalTypeCodes", Include(CS, descendent_of=("253bbdc0-c4ca-4e77-9d3e-3a9e51281636",)),
         title="Måltyper (kategori)"),
-    _vs("KLTargetMeasureCodes", Include(CS, codes=(
-        "66959f77-6e2a-4574-8423-3ff097f8b9fa", "90c48f03-f194-4b2f-ad7d-6cba1069ae48")),
-        title="Målemål (KL-delen; SNOMED/NPU-delen prøves ikke)"),
+    ValueSet("KLTargetMeasureCodes", (Include(CS, codes=(
+        "66959f77-6e2a-4574-8423-3ff097f8b9fa", "90c48f03-f194-4b2f-ad7d-6cba1069ae48")),),
+        title="Målemål (KL-delen; SNOMED/NPU-delen prøves ikke)",
+        unchecked_systems=("http://snomed.info/sct", "urn:oid:1.2.208.176.2.1")),
     _vs("CancellationTypes", Include(CS, descendent_of=("2c059407-fed5-4852-92d8-6bb5ad63d7bb",)),
         title="Begrundelse for indsatsophør"),
     _vs("DeliveryTypes", Include(CS, descendent_of=("3f79cee2-b148-4f2c-9cbd-387820e74685",)),
