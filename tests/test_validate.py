@@ -376,3 +376,19 @@ def test_a_foreign_system_in_a_bound_element_is_an_error(validator: Validator) -
     coding["system"] = "http://snomed.info/sct"
     got = {i.rule: i for i in validator.validate(document).issues}
     assert "term-valueset" in got and "http://snomed.info/sct" in got["term-valueset"].message
+
+
+def test_xml_primitives_with_extensions_and_contained_resources_read_as_json() -> None:
+    from validators.parsing import parse_document
+
+    xml = b"""<Observation xmlns="http://hl7.org/fhir"><id value="o1"/>
+      <contained><Patient><id value="p"/></Patient></contained>
+      <status value="final"><extension url="http://example.org/x"><valueString value="y"/>
+      </extension></status><code><coding><system value="urn:oid:1.2.208.176.2.22"/>
+      <code value="abc"/></coding></code></Observation>"""
+    assert parse_document(xml, "application/fhir+xml", 10_000, 50) == {
+        "resourceType": "Observation", "id": "o1",
+        "contained": [{"resourceType": "Patient", "id": "p"}],
+        "status": "final",
+        "_status": {"extension": [{"url": "http://example.org/x", "valueString": "y"}]},
+        "code": {"coding": [{"system": "urn:oid:1.2.208.176.2.22", "code": "abc"}]}}

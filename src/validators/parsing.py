@@ -156,7 +156,9 @@ def _children(element: etree._Element, out: dict[str, Any], parent: str) -> None
         if qname.namespace == XHTML_NS:
             continue
         name = qname.localname
-        value = _element_value(child)
+        value, primitive_extras = _element_value(child)
+        if primitive_extras is not None:  # FHIR JSON keeps these beside the value: `_name`
+            out.setdefault(f"_{name}", primitive_extras)
         if name in out:
             if not isinstance(out[name], list):
                 out[name] = [out[name]]
@@ -165,24 +167,32 @@ def _children(element: etree._Element, out: dict[str, Any], parent: str) -> None
             out[name] = [value] if _is_array(name, parent) else value
 
 
-def _element_value(element: etree._Element) -> Any:
+_RESOURCE_HOLDERS = frozenset({"resource", "contained", "outcome"})
+"""Elements whose single child element is a whole resource."""
+
+
+def _element_value(element: etree._Element) -> tuple[Any, dict | None]:
+    """(value, extras of a primitive): a primitive with an id or extensions keeps its value,
+    the rest goes to `_name` as in FHIR JSON."""
     name = etree.QName(element).localname
-    if name in {"resource"}:
-        inner = next((c for c in element if isinstance(c.tag, str)), None)
-        return _resource(inner) if inner is not None else {}
+    inner = next((c for c in element if isinstance(c.tag, str)), None)
+    if name in _RESOURCE_HOLDERS and inner is not None and etree.QName(inner).localname[:1] \
+            .isupper():
+        return _resource(inner), None
     attrs = dict(element.attrib)
-    has_children = any(isinstance(c.tag, str) for c in element)
-    if "value" in attrs and not has_children:
-        return _primitive(attrs["value"])
+    if "value" in attrs:
+        if inner is None and "id" not in attrs:
+            return _primitive(attrs["value"]), None
+        extras: dict[str, Any] = {"id": attrs["id"]} if "id" in attrs else {}
+        _children(element, extras, name)
+        return _primitive(attrs["value"]), extras
     out: dict[str, Any] = {}
     if "url" in attrs:
         out["url"] = attrs["url"]
     if "id" in attrs:
         out["id"] = attrs["id"]
-    if "value" in attrs:
-        out["value"] = _primitive(attrs["value"])
     _children(element, out, name)
-    return out
+    return out, None
 
 
 def _primitive(text: str) -> Any:
