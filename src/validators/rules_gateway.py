@@ -53,6 +53,15 @@ def _observation(ctx: Context, path: str, observation: dict, profiles: frozenset
                     f"Opfølgningens status er »{status}«; den skal være final eller "
                     "entered-in-error.")
     if "klgateway-care-citizens-own-observation" in profiles:
+        for index, focus in enumerate(lst(observation.get("focus"))):
+            target = ctx.resolve(focus)
+            if target is not None and not (
+                    _in(ctx, "KLConditionCodesHomeCare", target.get("code"))
+                    or _in(ctx, "KLHomeCareAreasFSIII", target.get("code"))):
+                ctx.add("klgateway-focus-must-be-home-care-condition-or-area",
+                        f"{path}.focus[{index}]",
+                        "Vurderingen handler om noget, der hverken er en hjemmeplejetilstand "
+                        "eller et hjemmeplejeområde.")
         coding = first_coding(observation.get("code"))
         code = str(coding.get("code")) if coding else None
         value = observation.get("valueCodeableConcept")

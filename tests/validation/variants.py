@@ -412,3 +412,10 @@ def unchanged(doc: dict) -> None:
 @variant
 def ffb_oid_typo(doc: dict) -> None:
     resources(doc, "Condition")[0]["code"]["coding"][0]["system"] = "urn:oid:1.2.208.176.2.222"
+
+
+@variant
+def own_observation_about_the_citizen(doc: dict) -> None:
+    observation = resources(doc, "Observation", "citizens-own-observation")[0]
+    patient = resources(doc, "Patient")[0]
+    observation["focus"] = [{"reference": f"Patient/{patient['id']}"}]

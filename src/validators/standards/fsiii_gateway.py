@@ -94,6 +94,10 @@ RULES = (
          f"{CLAUSE}, invariant (rettet: KL's udtryk kender kun bogstavkoderne C/D)",
          "Borgerens egen vurdering: koden Udførelse kræver en udførelsesværdi, Betydning en "
          "betydningsværdi."),
+    Rule("klgateway-focus-must-be-home-care-condition-or-area", "error",
+         f"{CLAUSE}, invariant",
+         "Borgerens egen vurdering skal handle om en hjemmeplejetilstand eller et "
+         "hjemmeplejeområde (focus)."),
     Rule("gateway-care-follow-up-1", "error", f"{CLAUSE}, invariant",
          "Opfølgningens status skal være final eller entered-in-error."),
 )
