@@ -282,3 +282,30 @@ def test_binding_is_enforced(validator: Validator, profile: str, path: str) -> N
     located = [loc for loc, _ in resolve(resource, where, path.partition(".extension:")[0]
                                          if planted else path)]
     assert any(i.path.startswith(located[0]) for i in got), got
+
+
+COVERED_BY = {
+    "report-allowed-profiles": {"kl-reporting-ffb-delivery-report-1",
+                                "kl-reporting-ffb-delivery-report-2",
+                                "kl-reporting-ffb-delivery-report-3", "gateway-care-report-1",
+                                "gateway-care-report-2", "gateway-140-report-1",
+                                "gateway-140-report-2"},
+}
+"""KL invariants implemented under one of our rule ids (the rule's clause names them)."""
+
+
+def test_every_kl_invariant_is_a_rule() -> None:
+    """Each invariant of the current guides is a rule of ours, under its own id or named."""
+    from validators.standard import RULES
+
+    require_shared(EXAMPLES / "kl-ffb-reporting")
+    keys = set()
+    for guide in CURRENT_GUIDES:
+        for path in (EXAMPLES / guide / "conformance").glob("StructureDefinition-*.json"):
+            for element in json.loads(path.read_text(encoding="utf-8"))["differential"][
+                    "element"]:
+                keys.update(c["key"] for c in element.get("constraint", []))
+    covered = {key for rule, keys_ in COVERED_BY.items() for key in keys_}
+    assert keys - covered <= set(RULES), sorted(keys - covered - set(RULES))
+    for rule, keys_ in COVERED_BY.items():
+        assert rule in RULES and keys_ <= keys
