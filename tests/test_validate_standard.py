@@ -309,3 +309,21 @@ def test_every_kl_invariant_is_a_rule() -> None:
     assert keys - covered <= set(RULES), sorted(keys - covered - set(RULES))
     for rule, keys_ in COVERED_BY.items():
         assert rule in RULES and keys_ <= keys
+
+
+@pytest.mark.parametrize(("profile", "path", "expected"),
+                         [(p.name, path, value) for p in PROFILES.values()
+                          for path, value in p.fixed])
+def test_fixed_value_is_enforced(validator: Validator, profile: str, path: str,
+                                 expected: str) -> None:
+    require_shared(EXAMPLES)
+    source, where, resource = sample(profile, path)
+    parent, _, last = path.rpartition(".")
+
+    def change(r: dict) -> None:
+        holder = values(r, parent)[0] if parent else r
+        holder[last] = "entered-in-error" if expected != "entered-in-error" else "unknown"
+
+    document = mutated(source, resource, change)
+    got = [i for i in validator.validate(document).issues if i.rule == "struct-fixed"]
+    assert any(i.path.startswith(where) and expected in i.message for i in got), got

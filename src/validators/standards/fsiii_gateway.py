@@ -40,6 +40,7 @@ PROFILES = (
             required=("clinicalStatus.coding", "verificationStatus.coding", "category.coding",
                       "code", "code.coding", "recordedDate"),
             forbidden=("note", "onset[x]", "abatement[x]"),
+            fixed=(("category.coding.code", "problem-list-item"),),
             bindings=(Binding("code", "FSIIICareConditions"),
                       Binding("severity", "KLSeveritiesFSIII"))),
     Profile("klgateway-care-encounter", "Encounter",

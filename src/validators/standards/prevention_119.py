@@ -34,6 +34,7 @@ PROFILES = (
     Profile("klgateway-119-condition", "Condition",
             required=("clinicalStatus", "clinicalStatus.coding", "verificationStatus.coding",
                       "category.coding", "code", "code.coding", "recordedDate"),
+            fixed=(("category.coding.code", "problem-list-item"),),
             bindings=(Binding("code", "KLConditionCodes119"),)),
     Profile("klgateway-119-encounter", "Encounter",
             required=("subject", "period", "period.start", "period.end")),

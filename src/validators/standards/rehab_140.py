@@ -36,7 +36,7 @@ PROFILES = (
     Profile("klgateway-140-condition", "Condition",
             required=("clinicalStatus.coding", "verificationStatus.coding", "category.coding",
                       "code", "code.coding", "recordedDate"),
-            forbidden=("severity",),
+            forbidden=("severity",), fixed=(("category.coding.code", "problem-list-item"),),
             bindings=(Binding("code", "Conditions140"),)),
     Profile("klgateway-140-encounter", "Encounter",
             required=("subject", "period", "period.start", "period.end")),
