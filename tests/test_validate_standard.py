@@ -141,6 +141,14 @@ def test_profile_constraints_are_kl_s(name: str) -> None:
     assert set(profile.required) <= required | {"subject"}  # subject: FHIR base 1..1 (Condition)
     assert {normalise("X." + p) for p in profile.forbidden} <= forbidden
     assert set(profile.fixed) <= fixed
+    patterns = set()
+    for e in elements(name):
+        for key in ("patternCoding", "patternCodeableConcept"):
+            for coding in ([e[key]] if key == "patternCoding" else e.get(key, {}).get(
+                    "coding", [])) if key in e else []:
+                patterns.add((normalise(e["id"]).removesuffix(".coding"), coding["system"],
+                              coding["code"]))
+    assert set(profile.codings) <= patterns
     value_set_names = {url: vs["name"] for url, vs in kl_value_sets().items() if "/" in url}
     kl_bindings = {(normalise(e["id"]), value_set_names[e["binding"]["valueSet"]],
                     e["binding"]["strength"]) for e in elements(name)
@@ -327,3 +335,22 @@ def test_fixed_value_is_enforced(validator: Validator, profile: str, path: str,
     document = mutated(source, resource, change)
     got = [i for i in validator.validate(document).issues if i.rule == "struct-fixed"]
     assert any(i.path.startswith(where) and expected in i.message for i in got), got
+
+
+@pytest.mark.parametrize(("profile", "path", "code"),
+                         [(p.name, path, code) for p in PROFILES.values()
+                          for path, _, code in p.codings])
+def test_pattern_coding_is_enforced(validator: Validator, profile: str, path: str,
+                                    code: str) -> None:
+    require_shared(EXAMPLES)
+    source, where, resource = sample(profile, path)
+
+    def change(r: dict) -> None:
+        value = values(r, path)[0]
+        for coding in value.get("coding", [value]):
+            if coding.get("code") == code:
+                coding["code"] = "not-" + code
+
+    document = mutated(source, resource, change)
+    got = [i for i in validator.validate(document).issues if i.rule == "struct-fixed"]
+    assert any(i.path.startswith(where) and code in i.message for i in got), got

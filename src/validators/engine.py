@@ -375,6 +375,13 @@ class Validator:
                     if found not in _EMPTY and found != expected:
                         ctx.add("struct-fixed", where,
                                 f"Værdien skal være »{expected}« ({name}); fundet »{found}«.")
+        for path, system, code in profile.codings:
+            if all(self._carries(v, system, code) for v in values(resource, path)):
+                continue
+            for where, value in resolve(resource, entry.path, path):
+                if not self._carries(value, system, code):
+                    ctx.add("struct-fixed", where,
+                            f"Elementet skal indeholde koden {code} fra {system} ({name}).")
         for binding in profile.bindings:
             # KL binds some slices on `….coding`: judged on the CodeableConcept, where other
             # slices (local codes, SNOMED CT) may sit beside the KL coding
@@ -383,6 +390,13 @@ class Validator:
             if found and not all(self._bound(v, binding.value_set) for v in found):
                 for where, value in resolve(resource, entry.path, path):
                     self._binding(ctx, where, value, binding.value_set, binding.strength)
+
+    def _carries(self, value: object, system: str, code: str) -> bool:
+        if type(value) is not dict:
+            return False
+        items = lst(value.get("coding")) if "coding" in value else (value,)
+        return any(type(c) is dict and c.get("code") == code and
+                   self.terminology.canonical(str(c.get("system")))[0] == system for c in items)
 
     def _bound(self, value: object, name: str) -> bool:
         """Fast path: every coding from the value set's systems is a member, and one exists."""

@@ -105,11 +105,13 @@ def markdown() -> str:
     lines += ["", "## Profiles", "",
               "| profile | resource | required (min ≥ 1) | forbidden (max 0) | fixed | bindings |",
               "|---|---|---|---|---|---|"]
+    lines[-2] = lines[-2].replace("| fixed |", "| fixed, pattern codings |")
     for p in PROFILES.values():
         bindings = "; ".join(f"{b.path} → {b.value_set}"
                              + (" (extensible)" if b.strength != "required" else "")
                              for b in p.bindings)
-        fixed = ", ".join(f"{k} = {v}" for k, v in p.fixed)
+        fixed = ", ".join([f"{k} = {v}" for k, v in p.fixed]
+                          + [f"{k} ∋ {c}" for k, _, c in p.codings])
         lines.append(f"| `{p.name}` | {p.resource_type} | {', '.join(p.required)} | "
                      f"{', '.join(p.forbidden)} | {fixed} | {bindings} |")
     lines += ["", "## Value sets", "",

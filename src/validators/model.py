@@ -67,7 +67,7 @@ class Profile:
 
     `required`: paths with min ≥ 1 (a child is required in every present parent);
     `forbidden`: paths with max = 0 that carry meaning (free text, unsupported elements);
-    `fixed`: primitive paths with a fixed or pattern value.
+    `fixed`: primitive paths with a fixed or pattern value; `codings`: pattern codings.
     """
 
     name: str
@@ -76,6 +76,9 @@ class Profile:
     forbidden: tuple[str, ...] = ()
     fixed: tuple[tuple[str, str], ...] = ()
     bindings: tuple[Binding, ...] = ()
+    codings: tuple[tuple[str, str, str], ...] = ()
+    """(path, system, code): the CodeableConcept or Coding at path must carry this coding
+    (KL's patternCoding/patternCodeableConcept "type markers", note §8)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ the business rule is implemented instead, under KL's invariant id.
 from __future__ import annotations
 
 from ..model import Binding, DocumentType, Profile, Rule
+from .kl_term import CS, FOLLOW_UP_ENCOUNTER, SNOMED, V3_ACT_CODE
 
 CLAUSE = "kl-ffb-reporting 1.0.0"
 
@@ -43,10 +44,11 @@ PROFILES = (
     Profile("kl-reporting-ffb-careEvaluation", "Observation",
             required=("code.coding", "subject", "effective[x]", "value[x]"),
             forbidden=("note", "code.text", "value[x].text"),
+            codings=(("code", CS, "effe55c7-572c-4a99-8fb4-2a9dda2f6572"),),
             bindings=(Binding("value[x].coding", "KLNeedsAssessmentCodesFFB"),)),
     Profile("kl-reporting-ffb-followUp", "Observation",
             required=("code.coding", "subject", "focus", "effective[x]", "value[x]"),
-            forbidden=("note",),
+            forbidden=("note",), codings=(("code", SNOMED, "712744002"),),
             bindings=(Binding("value[x]", "KLFollowUpCodesFFB"),)),
     Profile("kl-reporting-ffb-carePlan", "CarePlan",
             required=("extension", "period", "period.start", "addresses.extension",
@@ -61,11 +63,14 @@ PROFILES = (
     Profile("kl-reporting-ffb-interventionGoal", "Goal",
             required=("category", "description.coding", "target"),
             forbidden=("note", "outcomeCode"),
+            codings=(("category", CS, "0bb3daef-538d-45dc-b444-abdbcb63f6bc"),
+                     ("description", SNOMED, "410518001")),
             bindings=(Binding("category", "KLGoalTypeCodes"),
                       Binding("target.measure", "KLTargetMeasureCodes", "extensible"))),
     Profile("kl-reporting-ffb-followUpEncounter", "Encounter",
             required=("type", "type.coding", "subject", "period", "period.start"),
             forbidden=("period.end",), fixed=(("status", "planned"),),
+            codings=(("class", V3_ACT_CODE, "HH"), ("type", CS, FOLLOW_UP_ENCOUNTER)),
             bindings=(Binding("type", "KLEncounterTypes"),)),
     Profile("kl-reporting-ffb-informationGathering", "ClinicalImpression",
             required=("extension", "effective[x]"),

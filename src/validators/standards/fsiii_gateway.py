@@ -7,6 +7,7 @@ have the same names under other canonicals.
 from __future__ import annotations
 
 from ..model import Binding, DocumentType, Profile, Rule
+from .kl_term import CS, FOLLOW_UP_ENCOUNTER, FSIII, SNOMED, V3_ACT_CODE
 
 CLAUSE = "kl-gateway 1.2.0"
 REPORT_PROFILES = tuple(f"klgateway-care-{name}" for name in (
@@ -46,17 +47,22 @@ PROFILES = (
     Profile("klgateway-care-encounter", "Encounter",
             required=("type", "type.coding", "subject", "period", "period.start"),
             forbidden=("period.end",),
+            codings=(("class", V3_ACT_CODE, "HH"), ("type", CS, FOLLOW_UP_ENCOUNTER)),
             bindings=(Binding("type", "KLEncounterTypes"),)),
     Profile("klgateway-care-general-encounter", "Encounter",
             required=("type", "type.coding", "subject", "period", "period.start"),
             bindings=(Binding("type", "KLEncounterTypes"),)),
     Profile("klgateway-care-follow-up-observation", "Observation",
             required=("code.coding", "focus", "effective[x]", "value[x]"), forbidden=("note",),
+            codings=(("code", SNOMED, "712744002"),),
             bindings=(Binding("value[x]", "KLFollowUpCodesFSIII"),)),
     Profile("klgateway-care-goal", "Goal",
             required=("category", "description.coding", "start[x]", "target", "target.measure",
                       "addresses"),
             forbidden=("note",),
+            codings=(("category", CS, "ca552020-6ed1-4cdc-b0d4-32697f1f27ad"),
+                     ("description", FSIII, "e182c5dc-9f91-474a-92e8-f62be3d498f4"),
+                     ("target.measure", CS, "66959f77-6e2a-4574-8423-3ff097f8b9fa")),
             bindings=(Binding("category", "KLGoalTypeCodes"),
                       Binding("target.measure", "KLTargetMeasureCodes"),
                       Binding("target.detail[x]", "KLSeveritiesFSIII"))),

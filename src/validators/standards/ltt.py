@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import Binding, DocumentType, Profile, Rule
+from .kl_term import V3_ACT_CODE
 
 CLAUSE = "kl-ltt 1.0.1"
 TREATMENT = "b7f9217c-2315-4d6f-bba5-5117e202302c"
@@ -37,7 +38,7 @@ PROFILES = (
     Profile("klgateway-ltt-encounter", "Encounter",
             required=("extension", "type", "type.coding", "participant.type", "period",
                       "period.start"),
-            forbidden=("period.end",),
+            forbidden=("period.end",), codings=(("class", V3_ACT_CODE, "AMB"),),
             bindings=(Binding("type", "LTTEncounterTypes"),
                       Binding("participant.type", "LTTParticipantTypes"),
                       Binding("extension:klgateway-ltt-encounter-delivery-type.value[x].coding",
