@@ -103,9 +103,9 @@ def markdown() -> str:
     lines += [f"| `{d.id}` | {d.title} | `{d.profile_prefix}…` | {d.standard} |"
               for d in DOCUMENT_TYPES]
     lines += ["", "## Profiles", "",
-              "| profile | resource | required (min ≥ 1) | forbidden (max 0) | fixed | bindings |",
+              "| profile | resource | required (min ≥ 1) | forbidden (max 0) | "
+              "fixed, pattern codings | bindings |",
               "|---|---|---|---|---|---|"]
-    lines[-2] = lines[-2].replace("| fixed |", "| fixed, pattern codings |")
     for p in PROFILES.values():
         bindings = "; ".join(f"{b.path} → {b.value_set}"
                              + (" (extensible)" if b.strength != "required" else "")
