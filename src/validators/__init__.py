@@ -9,7 +9,8 @@ __all__ = ["DOCUMENT_TYPES", "RULES", "Finding", "Report", "Validator", "validat
 
 def validator_for(services) -> Validator:
     """The validator for this process's store, built on first use (value sets expanded)."""
-    validator = services.cache.get("validator")
+    key = ("validator", id(services.store))  # a new store (after an import) gets its own
+    validator = services.cache.get(key)
     if validator is None:
-        validator = services.cache["validator"] = Validator(services.store)
+        validator = services.cache[key] = Validator(services.store)
     return validator
