@@ -392,3 +392,18 @@ def test_xml_primitives_with_extensions_and_contained_resources_read_as_json() -
         "status": "final",
         "_status": {"extension": [{"url": "http://example.org/x", "valueString": "y"}]},
         "code": {"coding": [{"system": "urn:oid:1.2.208.176.2.22", "code": "abc"}]}}
+
+
+def test_a_store_without_kl_terminology_is_a_clear_setup_error(empty_settings: Settings,
+                                                                tmp_path: Path) -> None:
+    require_shared(EXAMPLES / PLAN)
+    response = TestClient(create_app(empty_settings)).post(
+        "/api/v1/validate", content=(EXAMPLES / PLAN).read_bytes(),
+        headers={"Content-Type": "application/fhir+json"})
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "terminology_missing"
+    path = tmp_path / "doc.json"
+    path.write_bytes((EXAMPLES / PLAN).read_bytes())
+    result = CliRunner().invoke(main, ["--data-dir", str(empty_settings.data_dir), "validate",
+                                       str(path)])
+    assert result.exit_code == 2 and "kl-term" in result.stderr

@@ -12,6 +12,7 @@ from datetime import date
 from functools import cache
 from typing import Any, NamedTuple
 
+from termserver.errors import TermserverError
 from termserver.store import Store
 
 from . import rules_ffb, rules_gateway
@@ -24,6 +25,7 @@ from .standard import (
     CPR_SYSTEM,
     FSIII,
     KL_NAMESPACES,
+    KL_SYSTEMS,
     KNOWN_FOREIGN,
     LEGACY_CANONICALS,
     PROFILES,
@@ -123,6 +125,14 @@ def _plan(profile: Profile) -> _Plan:
         tuple(p for p in profile.forbidden if not _top_level(p)))
 
 
+class TerminologyMissing(TermserverError):
+    """Validation asked of a store without KL's code systems: a setup problem, not a finding."""
+
+    status_code = 503
+    code = "terminology_missing"
+    exit_code = 2
+
+
 def _finding(rule: str, path: str, message: str) -> Finding:
     return Finding(RULES[rule].severity, rule, path, message)
 
@@ -192,6 +202,12 @@ class Validator:
         only UUID codes from FSIII are accepted, legacy mnemonic codes are errors."""
         self.terminology = Terminology(store)
         self.accept_legacy_fsiii = accept_legacy_fsiii
+        if not any(system in self.terminology.systems for system in KL_SYSTEMS):
+            raise TerminologyMissing(
+                "The store holds none of KL's code systems (FFB, FSIII, CareSocialCodes, FBOE, "
+                "LTT), so documents cannot be validated. Import kl-term first: termserver "
+                "import ../shared/data/kl-term/CodeSystem-*.json.",
+                details={"required_any_of": list(KL_SYSTEMS)})
 
     # -- entry points ------------------------------------------------------------------------
     def validate_bytes(self, data: bytes, content_type: str = "", *, document_type: str | None
@@ -496,7 +512,8 @@ class Validator:
         for loc, coding in scan.codings:
             system, legacy = term.canonical(coding["system"])
             if system not in term.systems:
-                if system.startswith(KL_NAMESPACES) and not _foreign(system):
+                if (system.startswith(KL_NAMESPACES) and not _foreign(system)
+                        and system not in KL_SYSTEMS):  # a KL system not imported: no opinion
                     yield _finding("term-unknown-system", f"{render(loc)}.system",
                                    f"{coding['system']} er ikke et kendt KL-kodesystem. KL's "
                                    "kodesystemer: " + ", ".join(sorted(term.systems)) + ".")

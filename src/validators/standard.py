@@ -14,6 +14,7 @@ from .standards.kl_term import (
     FFB,
     FSIII,
     KL_NAMESPACES,
+    KL_SYSTEMS,
     KNOWN_FOREIGN,
     LEGACY_CANONICALS,
     STS_ORG_SYSTEM,
@@ -84,7 +85,8 @@ def document_type_by_id(type_id: str) -> DocumentType | None:
     return next((t for t in DOCUMENT_TYPES if t.id == type_id), None)
 
 
-__all__ = ["CPR_SYSTEM", "DOCUMENT_TYPES", "FFB", "FSIII", "KL_NAMESPACES", "KNOWN_FOREIGN",
+__all__ = ["CPR_SYSTEM", "DOCUMENT_TYPES", "FFB", "FSIII", "KL_NAMESPACES", "KL_SYSTEMS",
+           "KNOWN_FOREIGN",
            "LEGACY_CANONICALS", "PROFILES",
            "RULES", "STS_ORG_SYSTEM", "VALUE_SETS", "DocumentType", "Rule", "ValueSet",
            "document_type_by_id", "document_type_for"]

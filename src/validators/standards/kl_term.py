@@ -22,6 +22,9 @@ CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
 STS_ORG_SYSTEM = "https://www.kombit.dk/organisation"
 SOR_SYSTEM = "urn:oid:1.2.208.176.1.1"
 
+FBOE = "http://fhir.kl.dk/term/CodeSystem/FBOE"
+KL_SYSTEMS = (FFB, FSIII, CS, FBOE, LTT)
+"""KL's classifications: validation needs them in the store (imported from kl-term)."""
 KL_NAMESPACES = ("urn:oid:1.2.208.176.2.", "http://fhir.kl.dk/term/CodeSystem/",
                  "http://kl.dk/fhir/common/caresocial/CodeSystem/")
 """Where KL's code systems live: an unknown system here is a typo, not a foreign system."""
