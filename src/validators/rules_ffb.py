@@ -159,8 +159,8 @@ def check_common(ctx: Context) -> None:
     """FKI rules for conditions not covered by a declared reporting profile."""
     term = ctx.terminology
     for entry in ctx.of("Condition"):
-        if any(name in PROFILES for name in entry.profiles):
-            continue  # the profile's own bindings apply
+        bound = {b.path.split(".")[0] for name in entry.profiles if name in PROFILES
+                 for b in PROFILES[name].bindings}  # a profile's own bindings apply instead
         coding = first_coding(entry.resource.get("code"))
         if not coding:
             continue
@@ -168,13 +168,13 @@ def check_common(ctx: Context) -> None:
         code = str(coding["code"])
         if not term.lookup(system, code).exists:
             continue  # unknown or retired: the terminology layer says so
-        if system == FFB and not term.in_value_set("KLConditionsAndTargetGroupsFFB", system,
-                                                   code):
+        if "code" not in bound and system == FFB and not term.in_value_set(
+                "KLConditionsAndTargetGroupsFFB", system, code):
             ctx.add("fki-condition-code", f"{entry.path}.code",
                     f"{code} er hverken en FFB-tilstand eller en målgruppe "
                     "(KLConditionsAndTargetGroupsFFB).")
         severity = first_coding(entry.resource.get("severity"))
-        if system not in _SCALES or not severity:
+        if system not in _SCALES or not severity or "severity" in bound:
             continue
         value_set, label = _SCALES[system]
         if not term.in_value_set(value_set, str(severity.get("system")), str(severity["code"])):
