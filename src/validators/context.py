@@ -29,13 +29,18 @@ class Context:
     by_key: dict[str, dict]
     terminology: Terminology
     issues: list[Finding] = field(default_factory=list)
+    _by_kind: dict[str, list[Entry]] | None = None
 
     def add(self, rule: str, path: str, message: str) -> None:
         self.issues.append(Finding(RULES[rule].severity, rule, path, message))
 
     def of(self, kind: str, profile: str | None = None) -> list[Entry]:
-        return [e for e in self.entries if e.kind == kind
-                and (profile is None or profile in e.profiles)]
+        if self._by_kind is None:
+            self._by_kind = {}
+            for entry in self.entries:
+                self._by_kind.setdefault(entry.kind, []).append(entry)
+        found = self._by_kind.get(kind, [])
+        return found if profile is None else [e for e in found if profile in e.profiles]
 
     def resolve(self, reference: Any) -> dict | None:
         ref = reference.get("reference") if isinstance(reference, dict) else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
-from functools import cache
 from typing import Any, NamedTuple
 
 from termserver.errors import TermserverError
@@ -113,9 +112,21 @@ def _concrete(path: str) -> frozenset[str]:
     return frozenset({path})
 
 
-@cache
+_PLANS: dict[str, _Plan] = {}
+
+
 def _plan(profile: Profile) -> _Plan:
-    """A profile's paths split into plain keys (one dict or set look-up) and real paths."""
+    """A profile's paths split into plain keys (one dict or set look-up) and real paths.
+
+    Memoised by name: hashing the frozen Profile itself on every call cost more than the
+    checks it serves."""
+    plan = _PLANS.get(profile.name)
+    if plan is None:
+        plan = _PLANS[profile.name] = _make_plan(profile)
+    return plan
+
+
+def _make_plan(profile: Profile) -> _Plan:
     top_required = [p for p in profile.required if _top_level(p)]
     return _Plan(
         tuple(p for p in top_required if not p.endswith("[x]")),

@@ -7,6 +7,7 @@ under any canonical and compared as integers (note §7.1).
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from .context import Context, first_coding, has_extension, lst, rank
 from .standard import FFB, FSIII, PROFILES, STS_ORG_SYSTEM
@@ -155,12 +156,17 @@ _SCALES = {FFB: ("KLSeveritiesFFB", "FFB funktionsevneniveau"),
            FSIII: ("KLSeveritiesFSIII", "FSIII funktionsniveau")}
 
 
+@cache
+def _bound_elements(profiles: frozenset[str]) -> frozenset[str]:
+    return frozenset(b.path.split(".")[0] for name in profiles if name in PROFILES
+                     for b in PROFILES[name].bindings)
+
+
 def check_common(ctx: Context) -> None:
     """FKI rules for conditions not covered by a declared reporting profile."""
     term = ctx.terminology
     for entry in ctx.of("Condition"):
-        bound = {b.path.split(".")[0] for name in entry.profiles if name in PROFILES
-                 for b in PROFILES[name].bindings}  # a profile's own bindings apply instead
+        bound = _bound_elements(entry.profiles)  # a profile's own bindings apply instead
         coding = first_coding(entry.resource.get("code"))
         if not coding:
             continue
