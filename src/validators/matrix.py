@@ -64,7 +64,8 @@ with `accept_legacy_fsiii=False` (KL Gateway's post-transition policy).
   `.validate(dict)`.
 
 Limits come from the settings: `max_upload_bytes` (default 10 MB) and `max_xml_depth`
-(nesting depth of JSON and XML alike; libxml2 itself stops at 256).
+(nesting depth of JSON and XML alike; libxml2 itself stops at 256). A store holding none
+of KL's code systems cannot validate: HTTP 503 `terminology_missing`, CLI exit 2.
 
 ## Known gaps
 
