@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from termserver.store import Store
 
 from .model import ValueSet
-from .standard import LEGACY_CANONICALS, VALUE_SETS
+from .standard import KL_SYSTEMS, LEGACY_CANONICALS, VALUE_SETS
 
 
 @dataclass(slots=True)
@@ -60,13 +60,15 @@ class Terminology:
         for scheme, last in self._last_seen.items():
             for code in last:
                 self._owner.setdefault(code, scheme)
+        self._kl_versions = {scheme: store.latest(scheme).version for scheme in sorted(
+            {self.systems[s] for s in KL_SYSTEMS if s in self.systems})}
         self.value_sets: dict[str, dict[str, frozenset[str]]] = {}
         for name in VALUE_SETS:
             self.value_sets[name] = self.expand(VALUE_SETS[name])
 
     def versions(self) -> dict[str, str]:
-        return {scheme: self.store.latest(scheme).version for scheme in sorted(
-            set(self.systems.values()))}
+        """The KL code system releases validation answers from (scheme → version)."""
+        return dict(self._kl_versions)
 
     def canonical(self, system: str) -> tuple[str, bool]:
         """(current canonical, whether the given one was a legacy alias)."""
