@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -34,8 +35,6 @@ NOT_DECLARED = {
         "v3-ActEncounterCode is not a KL code system in the store",
     ("klgateway-119-encounter", "class", "EncounterClassCodes"): "same",
     ("klgateway-140-encounter", "class", "EncounterClassCodes"): "same",
-    ("klgateway-140-servicerequest", "extension.value[x].coding",
-     "ServiceRequestStatusReasons140"): "status reason extension: not in the examples; gap",
     ("kl-messaging-ffb-servicePerformer", "participant.role",
      "KLMessagingFFBParticipantRoleValues"): "the messaging guide's own role codes: not in the "
                                              "store",
@@ -285,15 +284,16 @@ def test_binding_is_enforced(validator: Validator, profile: str, path: str) -> N
         source, where, resource = sample(profile, path)
         planted = False
     except AssertionError:  # no example uses this element: plant it with a bad code
-        head, _, tail = path.partition(".extension:")
-        source, where, resource = sample(profile, head)
+        head, _, tail = ("", "", path.removeprefix("extension:")) if path.startswith(
+            "extension:") else path.partition(".extension:")
+        source, where, resource = sample(profile, head or "id")
         planted = True
 
     def swap(r: dict) -> None:
         if planted:
             url = "http://fhir.kl.dk/gateway/StructureDefinition/" + tail.split(".")[0]
             system = sorted(systems)[0]
-            values(r, head)[0].setdefault("extension", []).append(
+            (values(r, head)[0] if head else r).setdefault("extension", []).append(
                 {"url": url, "valueCodeableConcept": {"coding": [
                     {"system": system, "code": _outside(validator, system, binding.value_set)}]}})
             return
@@ -308,8 +308,8 @@ def test_binding_is_enforced(validator: Validator, profile: str, path: str) -> N
     document = mutated(source, resource, swap)
     rule = "term-valueset" if binding.strength == "required" else "term-valueset-extensible"
     got = [i for i in validator.validate(document).issues if i.rule == rule]
-    located = [loc for loc, _ in resolve(resource, where, path.partition(".extension:")[0]
-                                         if planted else path)]
+    located = [where] if planted and not head else [
+        loc for loc, _ in resolve(resource, where, head if planted else path)]
     assert any(i.path.startswith(located[0]) for i in got), got
 
 
@@ -375,3 +375,15 @@ def test_pattern_coding_is_enforced(validator: Validator, profile: str, path: st
     document = mutated(source, resource, change)
     got = [i for i in validator.validate(document).issues if i.rule == "struct-fixed"]
     assert any(i.path.startswith(where) and code in i.message for i in got), got
+
+
+def test_every_declared_value_set_is_used() -> None:
+    """No dead data: each value set is bound, included by another, or named by a rule."""
+    import validators
+
+    used = {b.value_set for p in PROFILES.values() for b in p.bindings}
+    used |= {n for vs in VALUE_SETS.values() for i in vs.include for n in i.value_sets}
+    rule_code = " ".join(path.read_text(encoding="utf-8") for path in
+                         Path(validators.__file__).parent.glob("rules_*.py"))
+    used |= {name for name in VALUE_SETS if f'"{name}"' in rule_code}
+    assert set(VALUE_SETS) - used == set()

@@ -78,8 +78,9 @@ of KL's code systems cannot validate: HTTP 503 `terminology_missing`, CLI exit 2
   display in the document, so there is nothing to compare.
 * Sundhedspleje (children) report rules (gateway-children-report-*, obs-1/-2) and FFinst
   measurement profiles are not implemented: those documents get the common layers only.
-* Bindings on `Encounter.class` (v3-ActCode) and the § 140 status-reason extension are
-  not checked (tests/test_validate_standard.py lists them with the reason).
+* Bindings on `Encounter.class` (v3-ActCode), the messaging guide's own role and
+  guardianship codes are not checked; a few messaging profiles are not declared
+  (tests/test_validate_standard.py lists each with the reason).
 """
 
 

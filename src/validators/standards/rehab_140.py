@@ -57,7 +57,9 @@ PROFILES = (
             required=("extension", "category", "code", "authoredOn", "requester"),
             fixed=(("intent", "plan"),),
             bindings=(Binding("category.coding", "ServiceRequestTypes140"),
-                      Binding("code.coding", "ServiceTypes140"))),
+                      Binding("code.coding", "ServiceTypes140"),
+                      Binding("extension:request-statusReason.value[x].coding",
+                              "ServiceRequestStatusReasons140"))),
 )
 
 RULES = (
