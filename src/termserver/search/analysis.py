@@ -34,6 +34,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ß": "ss", "đ": "d", "ł": "l"})
 _TYPEABLE_CODE = re.compile(r"^[a-z]{0,3}[0-9][0-9a-z.]{0,10}$")
 """Codes people type and complete (d450, b1440, f12); not UUIDs or word-like codes."""
+_TYPEABLE_CODE_PREFIX = re.compile(r"^(?:[a-z]{2,3}|[a-z]{0,3}[0-9][0-9a-z.]{0,10})$")
+"""What an indexed prefix of a typeable code can look like (`d4`, `ab` of `ab1`)."""
 
 STOPWORDS = frozenset({
     "af", "og", "i", "at", "til", "for", "med", "pa", "en", "et", "den", "det", "de", "der",
@@ -59,7 +61,9 @@ def _paragraph(match: re.Match[str]) -> str:
 
 def fold(text: str) -> str:
     """Lowercase, § normalized, Danish letters and accents folded to ASCII-ish letters."""
-    text = _PARAGRAPH.sub(_paragraph, text).lower().translate(_FOLD)
+    if "§" in text:
+        text = _PARAGRAPH.sub(_paragraph, text)
+    text = text.lower().translate(_FOLD)
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text)
@@ -104,6 +108,12 @@ def code_prefixes(code: str) -> list[str]:
     if not _TYPEABLE_CODE.match(key_):
         return []
     return [key_[:n] for n in range(MIN_PREFIX, len(key_) + 1)]
+
+
+def is_code_prefix_shaped(text: str) -> bool:
+    """Could `text` (a code key) be an indexed code prefix? Lets a query of ordinary words
+    skip the code-prefix tier, which could never match it."""
+    return _TYPEABLE_CODE_PREFIX.match(text) is not None
 
 
 def fuzzy_distance(word: str) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from ..errors import BadRequest
 from ..model import Concept
-from . import analysis
+from . import analysis, plan
 from .analysis import QueryTerms
 from .base import Hit
 
@@ -123,14 +123,47 @@ def explain_match(q: QueryTerms, concept: Concept) -> tuple[str, str]:
     return best
 
 
+def _tier(score: float) -> int:
+    return int(score // plan.DEF_ALL)
+
+
+_CODE = _tier(plan.CODE_EXACT) | _tier(plan.CODE_PREFIX)
+_EXACT = _tier(plan.PREF_EXACT) | _tier(plan.ALT_EXACT)
+_ALL_WORDS = _tier(plan.PREF_ALL) | _tier(plan.ALT_ALL)
+_DEFINITION = _tier(plan.DEF_ALL)
+
+
+def _explain_by_tier(q: QueryTerms, concept: Concept, tiers: int) -> tuple[str, str] | None:
+    """The tier constants are powers of two above every tie-break, so a hit's score says
+    which tiers it matched; look only there. None when the score says nothing usable."""
+    if tiers & _CODE:
+        return "code", concept.code
+    candidates = _candidates(concept)
+    if tiers & _EXACT:
+        for fld, text in candidates:
+            if _analysed(text)[0] == q.key:
+                return fld, text
+    if tiers & _ALL_WORDS:
+        for fld, text in candidates:
+            _, words, stems = _analysed(text)
+            if _all_words(q, words, stems):
+                return fld, text
+    if tiers & _DEFINITION:
+        for text in concept.definitions.values():
+            _, words, stems = _analysed(text)
+            if _all_words(q, words, stems):
+                return "definition", text
+    return None
+
+
 def make_hit(q: QueryTerms, row: tuple[str, str, str, Concept | None], score: float) -> Hit:
     scheme, version, code, concept = row
     if concept is None:
         return Hit(scheme, version, code, code, code, score, "code")
-    fld, text = explain_match(q, concept)
+    tiers = _tier(score)
+    explained = _explain_by_tier(q, concept, tiers) if tiers else None
+    fld, text = explained or explain_match(q, concept)
     return Hit(scheme, version, code, concept.label(), text, score, fld)
-
-
 def warm(concepts: Iterable[Concept]) -> None:
     """Analyse labels and definitions ahead of the first queries (~0.2 s for the real
     releases), so a query nobody has asked before does not pay for stemming the texts of

@@ -1,4 +1,4 @@
-"""The ranking, written once as an engine-neutral query tree that each backend translates.
+"""The ranking, written once against a small query-builder interface each backend implements.
 
 User text never reaches an engine's query parser: quotes, colons, `AND`, `*` or unbalanced
 brackets are just characters that analysis drops, so hostile input cannot raise.
@@ -11,15 +11,19 @@ matched words only breaks ties inside a tier):
     hidden label > all words in a definition > any word (OR fallback)
 
 Typo tolerance is a separate fallback query, run only when no tier above "any word"
-matched (see `fuzzy_plan`).
+matched (see `fuzzy_query`).
+
+The ranking calls the builder directly rather than producing a neutral tree for backends
+to translate: a first-time query is ~30 engine objects, and walking an intermediate tree
+in Python cost more than the search itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
-from .analysis import QueryTerms, fuzzy_distance
+from .analysis import QueryTerms, fuzzy_distance, is_code_prefix_shaped
 
 CODE_EXACT = 64_000.0
 PREF_EXACT = 32_000.0
@@ -37,129 +41,115 @@ WORD_SCALE = 0.05
 ALL_WORDS_FLOOR = DEF_ALL
 """A top score below this means nothing matched all words: try the fuzzy fallback."""
 
-
-@dataclass(slots=True)
-class Term:
-    field: str
-    text: str
+Q = TypeVar("Q")
 
 
-@dataclass(slots=True)
-class Fuzzy:
-    field: str
-    text: str
-    distance: int
+class QueryBuilder(Protocol[Q]):
+    """The handful of query shapes the ranking needs, in one engine's objects."""
+
+    def term(self, field: str, text: str) -> Q: ...
+
+    def fuzzy(self, field: str, text: str, distance: int) -> Q: ...
+
+    def all(self, clauses: list[Q]) -> Q: ...
+
+    def any(self, clauses: list[Q]) -> Q: ...
+
+    def const(self, clause: Q, score: float) -> Q: ...
+
+    def boost(self, clause: Q, boost: float) -> Q: ...
+
+    def query(self, match: Q, bonus: list[Q], filters: list[Q]) -> Q:
+        """A document must match `match` (its score ranks the hit) and every filter
+        (unscored); `bonus` adds to the score of documents that already match."""
+        ...
 
 
-@dataclass(slots=True)
-class All:
-    clauses: tuple[object, ...]
-
-
-@dataclass(slots=True)
-class Any:
-    clauses: tuple[object, ...]
-
-
-@dataclass(slots=True)
-class Const:
-    clause: object
-    score: float
-
-
-@dataclass(slots=True)
-class Boost:
-    clause: object
-    boost: float
-
-
-@dataclass(slots=True)
-class Plan:
-    match: object
-    """A document must match this to be a hit; its score ranks the hit."""
-    bonus: list[object] = field(default_factory=list)
-    """Scored only for documents that already match."""
-    filters: list[Term] = field(default_factory=list)
-
-
-def _word_clause(q: QueryTerms, i: int, stem_field: str, prefix_field: str | None) -> object:
-    term = Term(stem_field, q.stems[i])
-    if prefix_field and q.last_prefix and i == q.required[-1]:
-        return Any((term, Term(prefix_field, q.last_prefix)))
+def _word_clause(b: QueryBuilder[Q], q: QueryTerms, i: int, stem_field: str,
+                 prefix_field: str) -> Q:
+    term = b.term(stem_field, q.stems[i])
+    if q.last_prefix and i == q.required[-1]:
+        return b.any([term, b.term(prefix_field, q.last_prefix)])
     return term
 
 
-def _all(clauses: list[object]) -> object:
-    return clauses[0] if len(clauses) == 1 else All(tuple(clauses))
+def _all(b: QueryBuilder[Q], clauses: list[Q]) -> Q:
+    return clauses[0] if len(clauses) == 1 else b.all(clauses)
 
 
-def filters(scheme: str | None, version: str | None) -> list[Term]:
-    out: list[Term] = []
-    if scheme:
-        out.append(Term("scheme", scheme))
+def _filters(b: QueryBuilder[Q], scheme: str | None, version: str | None) -> list[Q]:
+    out = [b.term("scheme", scheme)] if scheme else []
     if version and version != "latest":
-        out.append(Term("version", version))
+        out.append(b.term("version", version))
     else:
-        out.append(Term("latest", "1"))
+        out.append(b.term("latest", "1"))
     return out
 
 
-def main_plan(q: QueryTerms, scheme: str | None, version: str | None) -> Plan:
-    tiers: list[object] = []
+def _danish_bonus(b: QueryBuilder[Q]) -> list[Q]:
+    return [b.const(b.term("lang", "da"), DANISH_BONUS)]
+
+
+def main_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
+               version: str | None) -> Q:
+    tiers: list[Q] = []
     if q.code:
-        tiers.append(Const(Term("code", q.code), CODE_EXACT))
-        tiers.append(Const(Term("code_pfx", q.code), CODE_PREFIX))
+        tiers.append(b.const(b.term("code", q.code), CODE_EXACT))
+        if is_code_prefix_shaped(q.code):  # only typeable codes have indexed prefixes
+            tiers.append(b.const(b.term("code_pfx", q.code), CODE_PREFIX))
     if q.key:
-        tiers.append(Const(Term("pref_exact", q.key), PREF_EXACT))
-        tiers.append(Const(Term("alt_exact", q.key), ALT_EXACT))
+        tiers.append(b.const(b.term("pref_exact", q.key), PREF_EXACT))
+        tiers.append(b.const(b.term("alt_exact", q.key), ALT_EXACT))
     if q.words:
         req = q.required
-        tiers.append(Const(_all([_word_clause(q, i, "pref", "pref_pfx") for i in req]),
-                           PREF_ALL))
-        tiers.append(Const(_all([_word_clause(q, i, "alt", "alt_pfx") for i in req]),
-                           ALT_ALL))
-        tiers.append(Const(_all([Term("defn", q.stems[i]) for i in req]), DEF_ALL))
-        words: list[object] = []
+        tiers.append(b.const(_all(b, [_word_clause(b, q, i, "pref", "pref_pfx") for i in req]),
+                             PREF_ALL))
+        tiers.append(b.const(_all(b, [_word_clause(b, q, i, "alt", "alt_pfx") for i in req]),
+                             ALT_ALL))
+        tiers.append(b.const(_all(b, [b.term("defn", q.stems[i]) for i in req]), DEF_ALL))
+        words: list[Q] = []
         for s in dict.fromkeys(q.stems):
-            words.append(Boost(Term("pref", s), 3.0 * WORD_SCALE))
-            words.append(Boost(Term("alt", s), 2.0 * WORD_SCALE))
-            words.append(Boost(Term("defn", s), 1.0 * WORD_SCALE))
+            words.append(b.boost(b.term("pref", s), 3.0 * WORD_SCALE))
+            words.append(b.boost(b.term("alt", s), 2.0 * WORD_SCALE))
+            words.append(b.boost(b.term("defn", s), 1.0 * WORD_SCALE))
         if q.last_prefix:
-            words.append(Boost(Term("pref_pfx", q.last_prefix), 2.0 * WORD_SCALE))
-            words.append(Boost(Term("alt_pfx", q.last_prefix), 1.0 * WORD_SCALE))
-        tiers.append(Any(tuple(words)))
-    return Plan(Any(tuple(tiers)), [Const(Term("lang", "da"), DANISH_BONUS)],
-                filters(scheme, version))
+            words.append(b.boost(b.term("pref_pfx", q.last_prefix), 2.0 * WORD_SCALE))
+            words.append(b.boost(b.term("alt_pfx", q.last_prefix), 1.0 * WORD_SCALE))
+        tiers.append(b.any(words))
+    return b.query(b.any(tiers), _danish_bonus(b), _filters(b, scheme, version))
 
 
-def fuzzy_plan(q: QueryTerms, scheme: str | None, version: str | None) -> Plan | None:
-    """Every content word within edit distance 1 (2 for words of 8+ letters) of a label word."""
-    clauses: list[object] = []
+def fuzzy_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
+                version: str | None) -> Q | None:
+    """Every content word within edit distance 1 (2 for words of 8+ letters) of a label
+    word; None when no word is long enough to allow a typo."""
+    clauses: list[Q] = []
     fuzzy_any = False
     for i in q.required:
         word = q.words[i]
         distance = fuzzy_distance(word)
         if distance:
             fuzzy_any = True
-            clauses.append(Any((Term("words", word), Fuzzy("words", word, distance))))
+            clauses.append(b.any([b.term("words", word), b.fuzzy("words", word, distance)]))
         else:
-            clauses.append(Term("words", word))
+            clauses.append(b.term("words", word))
     if not fuzzy_any:
         return None
-    return Plan(Const(_all(clauses), FUZZY_ALL),
-                [Const(Term("lang", "da"), DANISH_BONUS)], filters(scheme, version))
+    return b.query(b.const(_all(b, clauses), FUZZY_ALL), _danish_bonus(b),
+                   _filters(b, scheme, version))
 
 
 Ranked = list[tuple[float, int]]
 
 
 def with_fuzzy_fallback(
+    b: QueryBuilder[Q],
     q: QueryTerms,
     scheme: str | None,
     version: str | None,
     limit: int,
     found: tuple[int, Ranked],
-    run: Callable[[Plan, int], tuple[int, Ranked]],
+    run: Callable[[Q, int], tuple[int, Ranked]],
 ) -> tuple[int, Ranked]:
     """Typo tolerance as a fallback: only when the normal query found nothing convincing.
 
@@ -168,7 +158,7 @@ def with_fuzzy_fallback(
     total, ranked = found
     if ranked and ranked[0][0] >= ALL_WORDS_FLOOR:
         return total, ranked
-    fuzzy = fuzzy_plan(q, scheme, version)
+    fuzzy = fuzzy_query(b, q, scheme, version)
     if fuzzy is None:
         return total, ranked
     f_total, f_ranked = run(fuzzy, limit)

@@ -66,65 +66,120 @@ class TantivyBackend:
         return TantivyIndex(tantivy.Index.open(str(directory)), table)
 
 
+_NOTHING = None
+"""A clause that can match no document: its term is not in the index."""
+
+
+class _Builder:
+    """`plan.QueryBuilder` in tantivy query objects, leaving out what cannot match.
+
+    A term absent from the index (checked with `doc_freq`, ~0.4 µs) becomes `_NOTHING`,
+    which drops out of `any`, empties an `all`, and so never costs a query object or a
+    scorer: a one-word query usually misses half of its ~10 terms (codes, alt labels,
+    exact keys). Term queries are immutable and recur across queries (filters, the Danish
+    bonus, common words), so they are kept in a bounded cache.
+    """
+
+    __slots__ = ("_filters", "_must", "_schema", "_searcher", "_should", "_terms")
+
+    def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher) -> None:
+        self._schema = schema
+        self._searcher = searcher
+        self._must = tantivy.Occur.Must
+        self._should = tantivy.Occur.Should
+        self._terms: dict[str, dict[str, tantivy.Query | None]] = {}
+        self._filters: dict[int, tuple[tantivy.Query, tantivy.Query]] = {}
+
+    def term(self, field: str, text: str) -> tantivy.Query | None:
+        by_text = self._terms.get(field)
+        if by_text is None:
+            by_text = self._terms[field] = {}
+        try:
+            return by_text[text]
+        except KeyError:
+            pass
+        if len(by_text) > 50_000:
+            by_text.clear()
+        query = _NOTHING
+        if self._searcher.doc_freq(field, text):
+            query = tantivy.Query.term_query(self._schema, field, text, index_option="freq")
+        by_text[text] = query
+        return query
+
+    def fuzzy(self, field: str, text: str, distance: int) -> tantivy.Query:
+        return tantivy.Query.fuzzy_term_query(self._schema, field, text, distance, True, False)
+
+    def all(self, clauses: list[tantivy.Query | None]) -> tantivy.Query | None:
+        if _NOTHING in clauses:
+            return _NOTHING
+        if len(clauses) == 1:
+            return clauses[0]
+        must = self._must
+        return tantivy.Query.boolean_query([(must, c) for c in clauses])
+
+    def any(self, clauses: list[tantivy.Query | None]) -> tantivy.Query | None:
+        present = [c for c in clauses if c is not _NOTHING]
+        if len(present) <= 1:
+            return present[0] if present else _NOTHING
+        should = self._should
+        return tantivy.Query.boolean_query([(should, c) for c in present])
+
+    def const(self, clause: tantivy.Query | None, score: float) -> tantivy.Query | None:
+        if clause is _NOTHING:
+            return _NOTHING
+        return tantivy.Query.const_score_query(clause, score)
+
+    def boost(self, clause: tantivy.Query | None, boost: float) -> tantivy.Query | None:
+        if clause is _NOTHING:
+            return _NOTHING
+        return tantivy.Query.boost_query(clause, boost)
+
+    def query(self, match: tantivy.Query | None, bonus: list[tantivy.Query | None],
+              filters: list[tantivy.Query | None]) -> tantivy.Query | None:
+        if match is _NOTHING or _NOTHING in filters:
+            return _NOTHING
+        must, should = self._must, self._should
+        parts = [(must, match)]
+        parts += [(should, b) for b in bonus if b is not _NOTHING]
+        parts += [(must, self._unscored(f)) for f in filters]
+        return tantivy.Query.boolean_query(parts)
+
+    def _unscored(self, clause: tantivy.Query) -> tantivy.Query:
+        """Filters are a handful of cached terms (latest, scheme, version): wrap each once."""
+        entry = self._filters.get(id(clause))
+        if entry is None or entry[0] is not clause:
+            if len(self._filters) > 1_000:
+                self._filters.clear()
+            entry = (clause, tantivy.Query.const_score_query(clause, 0.0))
+            self._filters[id(clause)] = entry
+        return entry[1]
+
+
 class TantivyIndex:
     def __init__(self, index: tantivy.Index, table: list) -> None:
         self._index = index
-        self._schema = index.schema
         self._searcher = index.searcher()
         self._table = table
-        self._occur_must = tantivy.Occur.Must
-        self._occur_should = tantivy.Occur.Should
-        self._terms: dict[tuple[str, str], tantivy.Query] = {}
+        self._builder = _Builder(index.schema, self._searcher)
         self._compiled: dict[tuple[str, str | None, str | None], tuple] = {}
         self._results: dict[tuple[str, str | None, str | None, int], SearchResults] = {}
 
-    # -- translation of the engine-neutral plan ------------------------------------------
-    def _q(self, node: object) -> tantivy.Query:
-        Q = tantivy.Query
-        if isinstance(node, plan.Term):
-            # Term queries are immutable: reuse them (bounded) instead of rebuilding per call.
-            cached = self._terms.get((node.field, node.text))
-            if cached is None:
-                if len(self._terms) > 100_000:
-                    self._terms.clear()
-                cached = Q.term_query(self._schema, node.field, node.text, index_option="freq")
-                self._terms[(node.field, node.text)] = cached
-            return cached
-        if isinstance(node, plan.Const):
-            return Q.const_score_query(self._q(node.clause), node.score)
-        if isinstance(node, plan.Boost):
-            return Q.boost_query(self._q(node.clause), node.boost)
-        if isinstance(node, plan.All):
-            return Q.boolean_query([(self._occur_must, self._q(c)) for c in node.clauses])
-        if isinstance(node, plan.Any):
-            return Q.boolean_query([(self._occur_should, self._q(c)) for c in node.clauses])
-        if isinstance(node, plan.Fuzzy):
-            return Q.fuzzy_term_query(self._schema, node.field, node.text, node.distance, True,
-                                      False)
-        raise TypeError(f"unknown plan node {node!r}")
-
-    def _query(self, p: plan.Plan) -> tantivy.Query:
-        Q = tantivy.Query
-        parts = [(self._occur_must, self._q(p.match))]
-        parts += [(self._occur_should, self._q(b)) for b in p.bonus]
-        parts += [(self._occur_must, Q.const_score_query(self._q(f), 0.0)) for f in p.filters]
-        return Q.boolean_query(parts)
-
     def _compile(self, query: str, scheme: str | None, version: str | None) -> tuple:
-        """Analysed query and its tantivy query, memoised: both are immutable, and
-        building ~30 query objects through the binding costs more than searching."""
+        """Analysed query and its tantivy query, memoised: both are immutable."""
         key = (query, scheme, version)
         compiled = self._compiled.get(key)
         if compiled is None:
             if len(self._compiled) > 20_000:
                 self._compiled.clear()
             q = matching.parse_query(query)
-            compiled = (q, self._query(plan.main_plan(q, scheme, version)))
+            compiled = (q, plan.main_query(self._builder, q, scheme, version))
             self._compiled[key] = compiled
         return compiled
 
-    def _run(self, p: plan.Plan | tantivy.Query, limit: int) -> tuple[int, list[tuple[float, int]]]:
-        query = p if isinstance(p, tantivy.Query) else self._query(p)
+    def _run(self, query: tantivy.Query | None,
+             limit: int) -> tuple[int, list[tuple[float, int]]]:
+        if query is _NOTHING:
+            return 0, []
         result = self._searcher.search(query, limit, count=True)
         hits = result.hits
         if not hits:
@@ -151,7 +206,8 @@ class TantivyIndex:
         q, compiled = self._compile(query, scheme, version)
         limit = max(1, min(int(limit), 1000))
         found = self._run(compiled, limit)
-        total, ranked = plan.with_fuzzy_fallback(q, scheme, version, limit, found, self._run)
+        total, ranked = plan.with_fuzzy_fallback(self._builder, q, scheme, version, limit,
+                                                 found, self._run)
         table = self._table
         hits = [matching.make_hit(q, table[n], score) for score, n in ranked]
         return SearchResults(query, total, hits)

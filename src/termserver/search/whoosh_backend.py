@@ -1,7 +1,7 @@
 """Alternative search engine: whoosh (pure Python), kept passing the same tests as tantivy.
 
 Useful where the tantivy wheel is unavailable. It indexes the same pre-analysed tokens
-(`documents`) and translates the same query plan (`plan`), so ranking tiers match; only
+(`documents`) and builds its queries through the same ranking (`plan`), so ranking tiers match; only
 BM25 tie-breaks inside a tier can differ.
 """
 
@@ -56,26 +56,36 @@ class WhooshBackend:
                            documents.read_doc_table(directory, store))
 
 
-def _q(node: object) -> wq.Query:
-    if isinstance(node, plan.Term):
-        return wq.Term(node.field, node.text)
-    if isinstance(node, plan.Const):
-        return wq.ConstantScoreQuery(_q(node.clause), node.score)
-    if isinstance(node, plan.Boost):
-        child = _q(node.clause)
-        child.boost = node.boost
-        return child
-    if isinstance(node, plan.All):
-        return wq.And([_q(c) for c in node.clauses])
-    if isinstance(node, plan.Any):
-        return wq.Or([_q(c) for c in node.clauses])
-    if isinstance(node, plan.Fuzzy):
+class _Builder:
+    """`plan.QueryBuilder` in whoosh query objects."""
+
+    def term(self, field: str, text: str) -> wq.Query:
+        return wq.Term(field, text)
+
+    def fuzzy(self, field: str, text: str, distance: int) -> wq.Query:
         # whoosh's automaton counts a swap of two letters as two edits; tantivy's as one.
-        swaps = {node.text[:i] + node.text[i + 1] + node.text[i] + node.text[i + 2:]
-                 for i in range(len(node.text) - 1)} - {node.text}
-        fuzzy = wq.FuzzyTerm(node.field, node.text, maxdist=node.distance, prefixlength=0)
-        return wq.Or([fuzzy, *(wq.Term(node.field, w) for w in sorted(swaps))])
-    raise TypeError(f"unknown plan node {node!r}")
+        swaps = {text[:i] + text[i + 1] + text[i] + text[i + 2:]
+                 for i in range(len(text) - 1)} - {text}
+        fuzzy = wq.FuzzyTerm(field, text, maxdist=distance, prefixlength=0)
+        return wq.Or([fuzzy, *(wq.Term(field, w) for w in sorted(swaps))])
+
+    def all(self, clauses: list[wq.Query]) -> wq.Query:
+        return wq.And(clauses)
+
+    def any(self, clauses: list[wq.Query]) -> wq.Query:
+        return wq.Or(clauses)
+
+    def const(self, clause: wq.Query, score: float) -> wq.Query:
+        return wq.ConstantScoreQuery(clause, score)
+
+    def boost(self, clause: wq.Query, boost: float) -> wq.Query:
+        clause.boost = boost  # every clause here is a fresh object, never shared
+        return clause
+
+    def query(self, match: wq.Query, bonus: list[wq.Query],
+              filters: list[wq.Query]) -> tuple[wq.Query, wq.Query | None]:
+        query = wq.AndMaybe(match, wq.Or(bonus)) if bonus else match
+        return query, (wq.And(filters) if filters else None)
 
 
 class WhooshIndex:
@@ -83,12 +93,11 @@ class WhooshIndex:
         self._ix = ix
         self._searcher = ix.searcher()
         self._table = table
+        self._builder = _Builder()
 
-    def _run(self, p: plan.Plan, limit: int) -> tuple[int, list[tuple[float, int]]]:
-        query: wq.Query = _q(p.match)
-        if p.bonus:
-            query = wq.AndMaybe(query, wq.Or([_q(b) for b in p.bonus]))
-        flt = wq.And([_q(f) for f in p.filters]) if p.filters else None
+    def _run(self, built: tuple[wq.Query, wq.Query | None],
+             limit: int) -> tuple[int, list[tuple[float, int]]]:
+        query, flt = built
         results = self._searcher.search(query, limit=limit, filter=flt)
         ranked = [(float(hit.score), hit["n"]) for hit in results]
         return len(results), ranked
@@ -97,8 +106,9 @@ class WhooshIndex:
                limit: int = 10) -> SearchResults:
         q = matching.parse_query(query)
         limit = max(1, min(int(limit), 1000))
-        found = self._run(plan.main_plan(q, scheme, version), limit)
-        total, ranked = plan.with_fuzzy_fallback(q, scheme, version, limit, found, self._run)
+        found = self._run(plan.main_query(self._builder, q, scheme, version), limit)
+        total, ranked = plan.with_fuzzy_fallback(self._builder, q, scheme, version, limit,
+                                                 found, self._run)
         table = self._table
         hits = [matching.make_hit(q, table[n], score) for score, n in ranked]
         return SearchResults(query, total, hits)
