@@ -121,6 +121,7 @@ def search_body(results: SearchResults) -> dict[str, Any]:
                 "matched": h.matched,
                 "field": h.field,
                 "score": round(h.score, 4),
+                "other_codes": h.other_codes,
             }
             for h in results.hits
         ],

@@ -103,6 +103,10 @@ class SearchHitOut(_Open):
     matched: str
     field: str
     score: float
+    other_codes: list[str] = Field(
+        default_factory=list,
+        description="The same concept under other codes in this release (FSIII lists each "
+        "concept under its UUID and its older letter code); folded into this result.")
 
 
 class SearchOut(_Open):

@@ -86,7 +86,8 @@ def search_command(ctx: click.Context, text: str, scheme: str | None, version: s
         sys.exit(1)
     for hit in body["results"]:
         matched = "" if hit["matched"] == hit["label"] else f"   (matched: {hit['matched']})"
-        click.echo(f"{hit['scheme']:<10} {hit['code']:<38} {hit['label']}{matched}")
+        also = f"   (also: {', '.join(hit['other_codes'])})" if hit["other_codes"] else ""
+        click.echo(f"{hit['scheme']:<10} {hit['code']:<38} {hit['label']}{matched}{also}")
 
 
 @click.command("diff")

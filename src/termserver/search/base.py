@@ -6,7 +6,8 @@ implementations that pass the same tests (docs/decisions/0002-search-engine.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -24,13 +25,16 @@ class Hit:
     score: float
     field: str = ""
     """Which field matched: code | label | alt_label | hidden_label | definition."""
+    other_codes: list[str] = dataclasses.field(default_factory=list)
+    """The same concept under other codes in this release (FSIII's older letter codes),
+    folded into this hit."""
 
 
 @dataclass(slots=True)
 class SearchResults:
     query: str
     total: int
-    hits: list[Hit] = field(default_factory=list)
+    hits: list[Hit] = dataclasses.field(default_factory=list)
 
 
 class SearchIndex(Protocol):

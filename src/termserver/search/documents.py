@@ -112,3 +112,35 @@ def read_doc_table(
             cache[(scheme, version)] = concepts
         out.append((scheme, version, code, concepts.get(code)))
     return out
+
+
+def alias_leaders(table: list[tuple[str, str, str, Concept | None]]) -> list[int]:
+    """For each document, the first document of the same release that is the same concept
+    under another code (same label, definition and parent labels), else itself.
+
+    FSIII publishes each concept twice, under its UUID and its older letter code (`I12.2`),
+    both active; without this every FSIII hit would take two of the five places a
+    caseworker looks at. The first in the release (the UUID in KL's files) leads.
+    """
+    leaders = list(range(len(table)))
+    same_label: dict[tuple[str, str, str], list[int]] = {}
+    for n, (scheme, version, _code, concept) in enumerate(table):
+        if concept is not None:
+            same_label.setdefault((scheme, version, concept.label()), []).append(n)
+    shared = [(key, numbers) for key, numbers in same_label.items() if len(numbers) > 1]
+    by_release: dict[tuple[str, str], dict[str, Concept]] = {
+        (scheme, version): {} for (scheme, version, _), _ in shared}
+    for scheme, version, code, concept in table:
+        concepts = by_release.get((scheme, version))
+        if concepts is not None and concept is not None:
+            concepts[code] = concept
+    for (scheme, version, _label), numbers in shared:
+        concepts = by_release[(scheme, version)]
+        first: dict[tuple, int] = {}
+        for n in numbers:
+            concept = table[n][3]
+            assert concept is not None
+            parents = tuple(sorted(concepts[b].label() if b in concepts else b
+                                   for b in concept.broader))
+            leaders[n] = first.setdefault((concept.definition(), parents), n)
+    return leaders

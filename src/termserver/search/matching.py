@@ -164,6 +164,32 @@ def make_hit(q: QueryTerms, row: tuple[str, str, str, Concept | None], score: fl
     explained = _explain_by_tier(q, concept, tiers) if tiers else None
     fld, text = explained or explain_match(q, concept)
     return Hit(scheme, version, code, concept.label(), text, score, fld)
+
+
+
+def fetch_size(limit: int) -> int:
+    """How many ranked documents to ask the engine for so that `limit` hits remain after
+    aliases are folded together (`make_hits`)."""
+    return limit * 2 + 4
+
+
+def make_hits(q: QueryTerms, table: list, leaders: list[int], ranked: list[tuple[float, int]],
+              limit: int) -> list[Hit]:
+    """Hits for the best `limit` concepts, each alias (same concept, other code; see
+    `documents.alias_leaders`) folded into the hit of its best-ranked twin (on equal
+    scores the engines rank the earlier document, the alias leader, first)."""
+    hits: list[Hit] = []
+    by_leader: dict[int, Hit] = {}
+    for score, n in ranked:
+        leader = leaders[n]
+        hit = by_leader.get(leader)
+        if hit is not None:
+            hit.other_codes.append(table[n][2])
+        elif len(hits) < limit:
+            hit = by_leader[leader] = make_hit(q, table[n], score)
+            hits.append(hit)
+    return hits
+
 def warm(concepts: Iterable[Concept]) -> None:
     """Analyse labels and definitions ahead of the first queries (~0.2 s for the real
     releases), so a query nobody has asked before does not pay for stemming the texts of

@@ -38,6 +38,9 @@ DANISH_BONUS = 200.0
 WORD_SCALE = 0.05
 """BM25 tie-break weight; keeps the OR fallback well below the all-words tiers."""
 
+_PREF_WORD, _ALT_WORD, _DEF_WORD = 3 * WORD_SCALE, 2 * WORD_SCALE, 1 * WORD_SCALE
+_PREF_PREFIX, _ALT_PREFIX = 2 * WORD_SCALE, 1 * WORD_SCALE
+
 ALL_WORDS_FLOOR = DEF_ALL
 """A top score below this means nothing matched all words: try the fuzzy fallback."""
 
@@ -92,29 +95,30 @@ def _danish_bonus(b: QueryBuilder[Q]) -> list[Q]:
 
 def main_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
                version: str | None) -> Q:
+    term, const, boost = b.term, b.const, b.boost
     tiers: list[Q] = []
     if q.code:
-        tiers.append(b.const(b.term("code", q.code), CODE_EXACT))
+        tiers.append(const(term("code", q.code), CODE_EXACT))
         if is_code_prefix_shaped(q.code):  # only typeable codes have indexed prefixes
-            tiers.append(b.const(b.term("code_pfx", q.code), CODE_PREFIX))
+            tiers.append(const(term("code_pfx", q.code), CODE_PREFIX))
     if q.key:
-        tiers.append(b.const(b.term("pref_exact", q.key), PREF_EXACT))
-        tiers.append(b.const(b.term("alt_exact", q.key), ALT_EXACT))
+        tiers.append(const(term("pref_exact", q.key), PREF_EXACT))
+        tiers.append(const(term("alt_exact", q.key), ALT_EXACT))
     if q.words:
         req = q.required
-        tiers.append(b.const(_all(b, [_word_clause(b, q, i, "pref", "pref_pfx") for i in req]),
-                             PREF_ALL))
-        tiers.append(b.const(_all(b, [_word_clause(b, q, i, "alt", "alt_pfx") for i in req]),
-                             ALT_ALL))
-        tiers.append(b.const(_all(b, [b.term("defn", q.stems[i]) for i in req]), DEF_ALL))
+        tiers.append(const(_all(b, [_word_clause(b, q, i, "pref", "pref_pfx") for i in req]),
+                           PREF_ALL))
+        tiers.append(const(_all(b, [_word_clause(b, q, i, "alt", "alt_pfx") for i in req]),
+                           ALT_ALL))
+        tiers.append(const(_all(b, [term("defn", q.stems[i]) for i in req]), DEF_ALL))
         words: list[Q] = []
         for s in dict.fromkeys(q.stems):
-            words.append(b.boost(b.term("pref", s), 3.0 * WORD_SCALE))
-            words.append(b.boost(b.term("alt", s), 2.0 * WORD_SCALE))
-            words.append(b.boost(b.term("defn", s), 1.0 * WORD_SCALE))
+            words.append(boost(term("pref", s), _PREF_WORD))
+            words.append(boost(term("alt", s), _ALT_WORD))
+            words.append(boost(term("defn", s), _DEF_WORD))
         if q.last_prefix:
-            words.append(b.boost(b.term("pref_pfx", q.last_prefix), 2.0 * WORD_SCALE))
-            words.append(b.boost(b.term("alt_pfx", q.last_prefix), 1.0 * WORD_SCALE))
+            words.append(boost(term("pref_pfx", q.last_prefix), _PREF_PREFIX))
+            words.append(boost(term("alt_pfx", q.last_prefix), _ALT_PREFIX))
         tiers.append(b.any(words))
     return b.query(b.any(tiers), _danish_bonus(b), _filters(b, scheme, version))
 

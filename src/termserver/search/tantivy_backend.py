@@ -160,6 +160,7 @@ class TantivyIndex:
         self._index = index
         self._searcher = index.searcher()
         self._table = table
+        self._leaders = documents.alias_leaders(table)
         self._builder = _Builder(index.schema, self._searcher)
         self._compiled: dict[tuple[str, str | None, str | None], tuple] = {}
         self._results: dict[tuple[str, str | None, str | None, int], SearchResults] = {}
@@ -205,9 +206,9 @@ class TantivyIndex:
                 limit: int) -> SearchResults:
         q, compiled = self._compile(query, scheme, version)
         limit = max(1, min(int(limit), 1000))
-        found = self._run(compiled, limit)
-        total, ranked = plan.with_fuzzy_fallback(self._builder, q, scheme, version, limit,
+        fetch = matching.fetch_size(limit)
+        found = self._run(compiled, fetch)
+        total, ranked = plan.with_fuzzy_fallback(self._builder, q, scheme, version, fetch,
                                                  found, self._run)
-        table = self._table
-        hits = [matching.make_hit(q, table[n], score) for score, n in ranked]
+        hits = matching.make_hits(q, self._table, self._leaders, ranked, limit)
         return SearchResults(query, total, hits)

@@ -93,6 +93,7 @@ class WhooshIndex:
         self._ix = ix
         self._searcher = ix.searcher()
         self._table = table
+        self._leaders = documents.alias_leaders(table)
         self._builder = _Builder()
 
     def _run(self, built: tuple[wq.Query, wq.Query | None],
@@ -106,9 +107,9 @@ class WhooshIndex:
                limit: int = 10) -> SearchResults:
         q = matching.parse_query(query)
         limit = max(1, min(int(limit), 1000))
-        found = self._run(plan.main_query(self._builder, q, scheme, version), limit)
-        total, ranked = plan.with_fuzzy_fallback(self._builder, q, scheme, version, limit,
+        fetch = matching.fetch_size(limit)
+        found = self._run(plan.main_query(self._builder, q, scheme, version), fetch)
+        total, ranked = plan.with_fuzzy_fallback(self._builder, q, scheme, version, fetch,
                                                  found, self._run)
-        table = self._table
-        hits = [matching.make_hit(q, table[n], score) for score, n in ranked]
+        hits = matching.make_hits(q, self._table, self._leaders, ranked, limit)
         return SearchResults(query, total, hits)
