@@ -179,6 +179,25 @@ def test_everyday_words_reach_the_official_concept(real_settings: Settings,
     assert found >= 19, f"{found}/20"
 
 
+def test_everyday_words_reach_fsiii_concepts(real_settings: Settings) -> None:
+    """Home-care and nursing words, searched within FSIII as a fagsystem would."""
+    services = open_services(real_settings)
+    cases = {
+        "bad": "Vaske sig", "tage tøj på": "Af- og påklædning", "ble": "Problemer med "
+        "urininkontinens", "forstoppelse": "Problemer med mave og tarm", "åndenød":
+        "Respirationsproblemer", "hævede ben": "Ødem", "vægttab": "Uhensigtsmæssig "
+        "vægtændring", "appetit": "Problemer med fødeindtag", "dehydrering": "Problemer med "
+        "væskeindtag", "gangbesvær": "Gå", "svimmel": "Balance", "døv": "Problemer med "
+        "hørelse", "blind": "Problemer med synssans", "forvirret": "Orienteringsevne",
+        "søvnløshed": "Søvnproblemer", "pilleæske": "Medicindispensering", "ryger":
+        "Tobak og nikotin", "handle ind": "Indkøb", "mad på hjul": "Madservice",
+        "nødkald": "Tilsyn/omsorg",
+    }
+    misses = [q for q, label in cases.items() if not any(
+        h.label == label for h in services.search.search(q, scheme="fsiii", limit=5).hits)]
+    assert len(misses) <= 1, misses
+
+
 def test_interventions_for_d450_use_every_match_kind(store: Store) -> None:
     from termserver.interventions import InterventionIndex
 
