@@ -7,19 +7,20 @@ they mean, not that the engine returns what it returned last time.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from termserver.errors import BadRequest, ImportRefused
+from termserver.errors import BadRequest
 from termserver.importers import ImportOptions, load_files
 from termserver.model import Concept, Release, ReleaseInfo
 from termserver.releases import ReleaseRepository
 from termserver.search import BACKENDS, SearchIndex, get_backend, open_index, rebuild_index
 from termserver.store import Store
 
-from .conftest import KL_CURRENT, KL_TERM, require_shared
+from .conftest import KL_TERM, require_shared
 
 OLD_FFB = KL_TERM / "history" / "2023-02-08-9bbffd6" / "CodeSystem-FFB.json"
 OLD_FFB_VERSION = "20200908"
@@ -119,18 +120,11 @@ def _hidden_overlay(target: Concept) -> Release:
 
 
 @pytest.fixture(scope="module")
-def search_store(request: pytest.FixtureRequest) -> Store:
-    """Every official release (+ ICF and vocab/ when their importers are in), old FFB, overlay.
-
-    Uses the shared `real_settings` data dir; while the ICF importers are still being
-    written that fixture refuses the ICF files, and the KL files alone are used.
-    """
+def search_store(real_settings) -> Store:
+    """Every official release with ICF in English and German, vocab/, an older FFB and a
+    test overlay: a store as mixed as a real deployment's."""
     require_shared(KL_TERM, OLD_FFB)
-    try:
-        settings = request.getfixturevalue("real_settings")
-        releases = ReleaseRepository(settings.data_dir).load_all()
-    except ImportRefused:
-        releases = load_files(KL_CURRENT, ImportOptions())
+    releases = ReleaseRepository(real_settings.data_dir).load_all()
     releases += load_files([OLD_FFB], _decode_options(OLD_FFB))
     ffb = next(r for r in releases if r.scheme == "ffb" and r.version != OLD_FFB_VERSION)
     target = next(c for c in ffb.concepts.values() if c.label() == "Hukommelse")
@@ -295,6 +289,18 @@ def test_limit_and_total(index) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
+def test_an_index_from_an_older_analysis_is_rebuilt_on_open(search_store, tmp_path) -> None:
+    """After an upgrade that changes analysis, the old index must not answer queries."""
+    rebuild_index(tmp_path, "tantivy", search_store)
+    root = tmp_path / "index" / "tantivy"
+    old = (root / "CURRENT").read_text()
+    docs = root / old / "docs.json"
+    docs.write_text(json.dumps(json.loads(docs.read_text())["docs"]))  # the old layout
+    index = open_index(tmp_path, "tantivy", search_store)
+    assert (root / "CURRENT").read_text() != old
+    assert index.search("angst").hits[0].label == "Angst"
+
+
 def test_rebuild_and_open_index_in_data_dir(search_store, tmp_path) -> None:
     for name in BACKENDS:
         rebuild_index(tmp_path, name, search_store)
@@ -325,6 +331,27 @@ def test_one_concept_under_several_codes_takes_one_place(index, search_store) ->
     for hit in folded:
         for other in hit.other_codes:
             assert other != hit.code and identity(other) == identity(hit.code)
+
+
+def test_other_languages_are_not_stemmed_as_danish(index) -> None:
+    """Danish stemming makes `demens` → `dem`, a German article in hundreds of ICF's
+    German labels and definitions; those must not match a Danish query."""
+    hits = index.search("demens", limit=10).hits
+    assert hits[0].label == "Demens"
+    assert not [h for h in hits if h.scheme == "icf"], [h.matched for h in hits]
+    # nor the Danish pronoun `dem`, a function word, in our own definitions
+    assert all("demen" in h.matched.lower() for h in hits), [h.matched for h in hits]
+
+
+def test_english_words_still_find_icf(index) -> None:
+    """English labels are indexed as written; English queries reach them whole or as
+    prefixes, first word or last."""
+    assert index.search("walking", scheme="icf").hits[0].code == "d450"
+    assert index.search("walking long", scheme="icf").hits[0].code == "d4501"
+    either = {h.code for h in index.search("walking speaking", scheme="icf").hits}
+    assert {"d450", "d3"} <= {c[:4] if c.startswith("d45") else c[:2] for c in either}
+    functions = index.search("mental functions", scheme="icf", limit=5).hits
+    assert functions[0].label.lower() == "mental functions"
 
 
 def test_same_label_under_other_parents_stays_apart(index) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import atomic
 from ..errors import BadRequest
 from ..store import Store
+from . import documents
 from .base import Hit, SearchBackend, SearchIndex, SearchResults
 
 BACKENDS = ("tantivy", "whoosh")
@@ -69,11 +70,12 @@ def rebuild_index(data_dir: Path, backend_name: str, store: Store) -> Path:
 
 
 def open_index(data_dir: Path, backend_name: str, store: Store) -> SearchIndex:
-    """Open the current index, building it first when there is none (fresh data dir)."""
+    """Open the current index, building it first when there is none (fresh data dir) or
+    when it was built by an older analysis."""
     backend = get_backend(backend_name)
     root = _root(data_dir, backend_name)
     current = root / "CURRENT"
     directory = root / current.read_text().strip() if current.is_file() else None
-    if directory is None or not directory.is_dir():
+    if directory is None or not directory.is_dir() or not documents.is_current(directory):
         directory = rebuild_index(data_dir, backend_name, store)
     return backend.open(store, directory)

@@ -40,9 +40,13 @@ _TYPEABLE_CODE_PREFIX = re.compile(r"^(?:[a-z]{2,3}|[a-z]{0,3}[0-9][0-9a-z.]{0,1
 STOPWORDS = frozenset({
     "af", "og", "i", "at", "til", "for", "med", "pa", "en", "et", "den", "det", "de", "der",
     "som", "er", "om", "fra", "ved", "eller", "ikke", "sig", "sin", "sit", "sine", "hos",
-    "under", "over", "efter",
+    "under", "over", "efter", "dem", "dens", "deres", "han", "hun", "hans", "hendes", "man",
+    "vi", "jeg", "du", "kan", "skal", "vil", "har", "hvis", "hvor", "hvad", "nar", "men",
+    "ogsa", "samt", "sa", "fx", "evt",
 })
-"""Danish function words (folded) that do not have to match in a multi-word query."""
+"""Danish function words (folded): they need not match in a multi-word query, and they
+are not indexed as stems, where they would meet the stems of content words (`dem`, the
+pronoun, is also the stem of `demens`)."""
 
 _stemmer = DanishStemmer()
 
@@ -83,8 +87,23 @@ def stem(word: str) -> str:
     return _stemmer.stem(word)
 
 
-def stems(text: str) -> list[str]:
-    return [stem(w) for w in words(text)]
+FOREIGN_MARK = "_"
+"""Marks a word from a label or definition in another language, indexed unstemmed: it can
+never equal a Danish stem (analysis yields only letters and digits)."""
+
+
+def foreign(word: str) -> str:
+    return FOREIGN_MARK + word
+
+
+def is_danish(lang: str) -> bool:
+    """Text in Danish, or untagged (KL's displays): the texts the Danish stemmer is for."""
+    return lang == "" or lang == "da" or lang.startswith("da-")
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words of `text` that are not function words: what gets indexed."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
 
 
 def key(text: str) -> str:

@@ -22,6 +22,9 @@ SKIPPED_KINDS = ("overlay", "mappings")
 DOCS_FILE = "docs.json"
 """Side file mapping the index's document number to (scheme, version, code)."""
 
+FORMAT = "termserver-search-3"
+"""Changes whenever analysis or fields change, so older indexes are rebuilt on open."""
+
 TEXT_FIELDS = (
     "pref", "pref_pfx", "alt", "alt_pfx", "defn", "words", "code_pfx",
 )
@@ -40,16 +43,30 @@ class SearchDoc:
     fields: dict[str, list[str]]
 
 
-def _label_texts(concept: Concept) -> tuple[list[str], list[str]]:
-    prefs = [t for t in concept.labels.values() if t]
-    others = [t for ts in concept.alt_labels.values() for t in ts if t]
-    others += [t for ts in concept.hidden_labels.values() for t in ts if t]
+def _label_texts(concept: Concept) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(language, text) of the preferred labels, and of the alternative and hidden ones."""
+    prefs = [(lang, t) for lang, t in concept.labels.items() if t]
+    others = [(lang, t) for lang, ts in concept.alt_labels.items() for t in ts if t]
+    others += [(lang, t) for lang, ts in concept.hidden_labels.items() for t in ts if t]
     return prefs, others
 
 
-def _prefix_tokens(texts: list[str]) -> list[str]:
+def _content_tokens(texts: list[tuple[str, str]]) -> list[str]:
+    """Danish (and untagged) text is stemmed, function words left out; other languages
+    keep their folded words, marked as foreign.
+
+    Otherwise German and English words meet Danish stems: `demens` stems to `dem`, the
+    German article in hundreds of ICF's German labels. A query reaches foreign words as
+    typed (`plan`), and the word still being typed by prefix.
+    """
+    return [token for lang, text in texts
+            for token in (analysis.content_stems(text) if analysis.is_danish(lang)
+                          else [analysis.foreign(w) for w in analysis.words(text)])]
+
+
+def _prefix_tokens(texts: list[tuple[str, str]]) -> list[str]:
     seen: dict[str, None] = {}
-    for text in texts:
+    for _lang, text in texts:
         for word in analysis.words(text):
             for prefix in analysis.prefixes(word):
                 seen[prefix] = None
@@ -58,18 +75,18 @@ def _prefix_tokens(texts: list[str]) -> list[str]:
 
 def concept_fields(concept: Concept) -> dict[str, list[str]]:
     prefs, others = _label_texts(concept)
-    definitions = [t for t in concept.definitions.values() if t]
-    words = [w for t in prefs + others for w in analysis.words(t)]
+    definitions = [(lang, t) for lang, t in concept.definitions.items() if t]
+    words = [w for _lang, t in prefs + others for w in analysis.words(t)]
     return {
         "code": [analysis.code_key(concept.code)],
         "code_pfx": analysis.code_prefixes(concept.code),
-        "pref": [s for t in prefs for s in analysis.stems(t)],
+        "pref": _content_tokens(prefs),
         "pref_pfx": _prefix_tokens(prefs),
-        "pref_exact": sorted({analysis.key(t) for t in prefs} - {""}),
-        "alt": [s for t in others for s in analysis.stems(t)],
+        "pref_exact": sorted({analysis.key(t) for _lang, t in prefs} - {""}),
+        "alt": _content_tokens(others),
         "alt_pfx": _prefix_tokens(others),
-        "alt_exact": sorted({analysis.key(t) for t in others} - {""}),
-        "defn": [s for t in definitions for s in analysis.stems(t)],
+        "alt_exact": sorted({analysis.key(t) for _lang, t in others} - {""}),
+        "defn": _content_tokens(definitions),
         "words": sorted(set(words)),
         "lang": ["da"] if concept.labels.get("da") else [],
     }
@@ -92,14 +109,26 @@ def iter_documents(store: Store) -> Iterator[SearchDoc]:
 
 
 def write_doc_table(directory: Path, table: list[tuple[str, str, str]]) -> None:
-    (Path(directory) / DOCS_FILE).write_text(json.dumps(table, ensure_ascii=False))
+    body = {"format": FORMAT, "docs": table}
+    (Path(directory) / DOCS_FILE).write_text(json.dumps(body, ensure_ascii=False))
+
+
+def is_current(directory: Path) -> bool:
+    """Was this index built with today's analysis? An index from an older termserver is
+    rebuilt on open instead of answering with tokens the queries no longer produce."""
+    try:
+        with (Path(directory) / DOCS_FILE).open(encoding="utf-8") as f:
+            head = f.read(64)
+    except OSError:
+        return False
+    return head.startswith(f'{{"format": "{FORMAT}"')
 
 
 def read_doc_table(
     directory: Path, store: Store
 ) -> list[tuple[str, str, str, Concept | None]]:
     """Document number → (scheme, version, concept) for cheap hit assembly."""
-    table = json.loads((Path(directory) / DOCS_FILE).read_text())
+    table = json.loads((Path(directory) / DOCS_FILE).read_text())["docs"]
     cache: dict[tuple[str, str], dict[str, Concept]] = {}
     out: list[tuple[str, str, str, Concept | None]] = []
     for scheme, version, code in table:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from .analysis import QueryTerms, fuzzy_distance, is_code_prefix_shaped
+from .analysis import QueryTerms, foreign, fuzzy_distance, is_code_prefix_shaped
 
 CODE_EXACT = 64_000.0
 PREF_EXACT = 32_000.0
@@ -69,11 +69,15 @@ class QueryBuilder(Protocol[Q]):
 
 
 def _word_clause(b: QueryBuilder[Q], q: QueryTerms, i: int, stem_field: str,
-                 prefix_field: str) -> Q:
-    term = b.term(stem_field, q.stems[i])
-    if q.last_prefix and i == q.required[-1]:
-        return b.any([term, b.term(prefix_field, q.last_prefix)])
-    return term
+                 prefix_field: str | None) -> Q:
+    """One query word in a field: its Danish stem, or the word as typed in a text of
+    another language (indexed unstemmed, `documents`), or, for the word still being
+    typed, any label word it begins (which covers the foreign words too)."""
+    if prefix_field and q.last_prefix and i == q.required[-1]:
+        other = b.term(prefix_field, q.last_prefix)
+    else:
+        other = b.term(stem_field, foreign(q.words[i]))
+    return b.any([b.term(stem_field, q.stems[i]), other])
 
 
 def _all(b: QueryBuilder[Q], clauses: list[Q]) -> Q:
@@ -110,12 +114,15 @@ def main_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
                            PREF_ALL))
         tiers.append(const(_all(b, [_word_clause(b, q, i, "alt", "alt_pfx") for i in req]),
                            ALT_ALL))
-        tiers.append(const(_all(b, [term("defn", q.stems[i]) for i in req]), DEF_ALL))
+        tiers.append(const(_all(b, [_word_clause(b, q, i, "defn", None) for i in req]),
+                           DEF_ALL))
         words: list[Q] = []
         for s in dict.fromkeys(q.stems):
             words.append(boost(term("pref", s), _PREF_WORD))
             words.append(boost(term("alt", s), _ALT_WORD))
             words.append(boost(term("defn", s), _DEF_WORD))
+        for w in dict.fromkeys(q.words):  # labels in English or German (ICF)
+            words.append(boost(term("pref", foreign(w)), _PREF_WORD))
         if q.last_prefix:
             words.append(boost(term("pref_pfx", q.last_prefix), _PREF_PREFIX))
             words.append(boost(term("alt_pfx", q.last_prefix), _ALT_PREFIX))
