@@ -164,6 +164,30 @@ def test_caseworker_queries_find_the_concept_in_the_top_five(index, search_store
     assert rate >= 0.9, f"top-5 rate {rate:.0%}; misses: {misses}"
 
 
+PHRASES: list[tuple[str, str | None, tuple[str, ...]]] = [
+    ("hjælp til påklædning", "fsiii", ("Af- og påklædning",)),
+    ("hjælp til rengøring", "fsiii", ("Rengøring",)),
+    ("problemer med at sove", "fsiii", ("Søvnproblemer", "Problemer med søvn og hvile")),
+    ("har svært ved at huske", ANY, ("Hukommelse",)),
+    ("ondt i ryggen", ANY, ("Problemer med smerter", "Smerte og sansefunktioner")),
+    ("ryger meget", ANY, ("Tobak", "Tobak og nikotin")),
+    ("har ingen venner", "ffb", ("Varetage relationer til netværk", "Personer i netværk")),
+    ("hukommelse og", ANY, ("Hukommelse",)),
+]
+"""Queries as caseworkers phrase them: framing words (`hjælp til`, `har svært ved at`,
+`meget`) around the matter, or a matter no label has whole (`ondt i ryggen`)."""
+
+
+def test_phrased_queries_find_the_matter_not_the_framing(index, search_store) -> None:
+    misses = []
+    for query, scheme, labels in PHRASES:
+        expected = _labels(search_store, scheme, labels)
+        hits = index.search(query, scheme=scheme, limit=5).hits
+        if not expected & {(h.scheme, h.code) for h in hits}:
+            misses.append((query, [h.label for h in hits]))
+    assert misses == []
+
+
 def test_every_case_finds_something(index) -> None:
     empty = [q for q, scheme, _ in CASES if not index.search(q, scheme=scheme).hits]
     assert not empty

@@ -42,11 +42,21 @@ STOPWORDS = frozenset({
     "som", "er", "om", "fra", "ved", "eller", "ikke", "sig", "sin", "sit", "sine", "hos",
     "under", "over", "efter", "dem", "dens", "deres", "han", "hun", "hans", "hendes", "man",
     "vi", "jeg", "du", "kan", "skal", "vil", "har", "hvis", "hvor", "hvad", "nar", "men",
-    "ogsa", "samt", "sa", "fx", "evt",
+    "ogsa", "samt", "sa", "fx", "evt", "meget", "ofte", "tit", "lidt", "altid", "aldrig",
+    "mere", "mindre", "helt", "rigtig", "svaert", "ingen", "noget", "nogle", "alle", "kun",
+    "bare", "hele", "tiden", "mig", "min", "mit", "mine", "bor", "blevet", "bliver",
 })
 """Danish function words (folded): they need not match in a multi-word query, and they
 are not indexed as stems, where they would meet the stems of content words (`dem`, the
 pronoun, is also the stem of `demens`)."""
+
+GENERIC_WORDS = frozenset({
+    "hjaelp", "stotte", "problem", "problemer", "behov", "vanskelighed", "vanskeligheder",
+    "udfordring", "udfordringer", "brug",
+})
+"""Words (folded) that frame a caseworker's query rather than name the matter: indexed,
+and counted in the ranking, but not required when a more specific word is there."""
+
 
 _stemmer = DanishStemmer()
 
@@ -168,8 +178,10 @@ def edit_distance(a: str, b: str, limit: int = 2) -> int:
 class QueryTerms:
     """A user's query, analysed once and shared by index query building and `matched`.
 
-    `required` are the words that must all match (stopwords dropped when anything else is
-    left); the last word may also match as a prefix when the user is still typing.
+    `required` are the words that must all match: function words and then generic words
+    (`hjælp`, `støtte`, `problemer`) are dropped while anything more specific is left, so
+    `hjælp til påklædning` finds "Af- og påklædning". The last word may also match as a
+    prefix while the user is still typing, when it is one of the required words.
     """
 
     __slots__ = ("code", "key", "last_prefix", "required", "stems", "text", "words")
@@ -181,9 +193,12 @@ class QueryTerms:
         self.key = " ".join(self.words)
         self.stems = [stem(w) for w in self.words]
         content = [i for i, w in enumerate(self.words) if w not in STOPWORDS]
-        self.required = content or list(range(len(self.words)))
+        specific = [i for i in content if self.words[i] not in GENERIC_WORDS]
+        self.required = specific or content or list(range(len(self.words)))
         last = self.words[-1] if self.words else ""
-        self.last_prefix = last if len(last) >= MIN_PREFIX and not text.endswith(" ") else ""
+        typing = (len(last) >= MIN_PREFIX and not text.endswith(" ")
+                  and self.required[-1] == len(self.words) - 1)
+        self.last_prefix = last if typing else ""
 
     @property
     def empty(self) -> bool:

@@ -41,6 +41,11 @@ WORD_SCALE = 0.05
 _PREF_WORD, _ALT_WORD, _DEF_WORD = 3 * WORD_SCALE, 2 * WORD_SCALE, 1 * WORD_SCALE
 _PREF_PREFIX, _ALT_PREFIX = 2 * WORD_SCALE, 1 * WORD_SCALE
 
+WORDS_IN_LABELS = 400.0
+WORDS_IN_DEFINITIONS = 120.0
+"""Shared out over the words of a query that no tier above matched whole; with the Danish
+bonus and the tie-break they stay below DEF_ALL."""
+
 ALL_WORDS_FLOOR = DEF_ALL
 """A top score below this means nothing matched all words: try the fuzzy fallback."""
 
@@ -97,6 +102,24 @@ def _danish_bonus(b: QueryBuilder[Q]) -> list[Q]:
     return [b.const(b.term("lang", "da"), DANISH_BONUS)]
 
 
+def _coordination(b: QueryBuilder[Q], q: QueryTerms) -> list[Q]:
+    """For queries of several words, where no concept may have them all: each word found
+    in a label adds a share of WORDS_IN_LABELS, each found only in a definition a share of
+    WORDS_IN_DEFINITIONS, so `ondt i ryggen` ranks the concept with the everyday label
+    `ondt` above definitions that mention backs, and two words beat one."""
+    firsts = list({q.stems[i]: i for i in reversed(q.required)}.values())
+    if len(firsts) < 2:
+        return []
+    in_label, in_definition = WORDS_IN_LABELS / len(firsts), WORDS_IN_DEFINITIONS / len(firsts)
+    out: list[Q] = []
+    for i in firsts:
+        labels = b.any([_word_clause(b, q, i, "pref", "pref_pfx"),
+                        _word_clause(b, q, i, "alt", "alt_pfx")])
+        out.append(b.const(labels, in_label))
+        out.append(b.const(_word_clause(b, q, i, "defn", None), in_definition))
+    return out
+
+
 def main_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
                version: str | None) -> Q:
     term, const, boost = b.term, b.const, b.boost
@@ -127,6 +150,7 @@ def main_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
             words.append(boost(term("pref_pfx", q.last_prefix), _PREF_PREFIX))
             words.append(boost(term("alt_pfx", q.last_prefix), _ALT_PREFIX))
         tiers.append(b.any(words))
+        tiers.extend(_coordination(b, q))
     return b.query(b.any(tiers), _danish_bonus(b), _filters(b, scheme, version))
 
 
