@@ -29,8 +29,11 @@ MATCH_EXPLAINED = {
     "broader": "Indsatsen er knyttet til en bredere kode over den søgte.",
 }
 _ICF_INPUT = re.compile(
-    r"^(?P<code>[bsde](?:\d{1,5})?(?:-[bsde]\d{1,5})?)(?P<qualifier>(?:[.+][0-9]{1,3})*\+?)$"
+    r"^(?P<code>[bsde](?:[0-9]{1,5})?(?:-[bsde][0-9]{1,5})?)(?P<qualifier>[.+][0-9]{1,5}|\+)?$",
+    re.ASCII,
 )
+FIRST_QUALIFIER_VALUES = frozenset("0123489")
+"""The first qualifier is always a 0–4 scale, 8 not specified or 9 not applicable."""
 
 
 @dataclass(slots=True)
@@ -40,7 +43,12 @@ class IcfQuery:
 
 
 def parse_icf(text: str) -> IcfQuery:
-    """`d450.2` → code d450, qualifier .2; `e310+2` → e310, +2. Raises BadRequest."""
+    """`d450.2` → code d450, qualifier .2; `e310+2` → e310, +2. Raises BadRequest.
+
+    One qualifier group as ICF writes it (`d4500.23`, `s7300.421`, `e310+2`); its first
+    digit must be a value of the first qualifier's scale, and `+` (facilitator) is only
+    for environmental factors.
+    """
     cleaned = text.strip().lower().replace(" ", "")
     match = _ICF_INPUT.match(cleaned)
     if not match:
@@ -49,7 +57,21 @@ def parse_icf(text: str) -> IcfQuery:
             "digits, optionally with qualifiers: d450, d4500, d450.2, e310+2.",
             details={"icf": text},
         )
-    return IcfQuery(match.group("code"), match.group("qualifier"))
+    code, qualifier = match.group("code"), match.group("qualifier") or ""
+    if len(qualifier) > 1 and qualifier[1] not in FIRST_QUALIFIER_VALUES:
+        raise BadRequest(
+            f"{text!r}: {qualifier[1]} is not a value of an ICF qualifier. The first qualifier "
+            "is 0 (no problem) to 4 (complete problem), 8 (not specified) or 9 (not "
+            "applicable): d450.2.",
+            details={"icf": text, "qualifier": qualifier},
+        )
+    if qualifier.startswith("+") and not code.startswith("e"):
+        raise BadRequest(
+            f"{text!r}: only environmental factors (e codes) take a facilitator qualifier "
+            "(+); other components use a dot: d450.2.",
+            details={"icf": text, "qualifier": qualifier},
+        )
+    return IcfQuery(code, qualifier)
 
 
 @dataclass
@@ -61,6 +83,8 @@ class InterventionIndex:
     icf: Release | None
     by_icf: dict[str, list[str]] = field(default_factory=dict)
     by_condition: dict[str, list[str]] = field(default_factory=dict)
+    _answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Answers per existing ICF code (so at most one per ICF concept), without qualifier."""
 
     @classmethod
     def build(cls, store: Store) -> InterventionIndex:
@@ -81,12 +105,18 @@ class InterventionIndex:
     # -- ICF → interventions ---------------------------------------------------------------
     def for_icf(self, text: str) -> dict[str, Any]:
         query = parse_icf(text)
+        answer = self._answers.get(query.code)
+        if answer is None:
+            answer = self._answers[query.code] = self._for_code(query.code)
+        return {**answer, "qualifier": query.qualifier or None}
+
+    def _for_code(self, code: str) -> dict[str, Any]:
         icf = self._icf()
-        concept = icf.concepts.get(query.code)
+        concept = icf.concepts.get(code)
         if concept is None:
             raise NotFound(
-                f"ICF code {query.code!r} does not exist in ICF {icf.version}.",
-                details={"icf": query.code, "suggestions": self.suggest(query.code)},
+                f"ICF code {code!r} does not exist in ICF {icf.version}.",
+                details={"icf": code, "suggestions": self.suggest(code)},
             )
         origin = self._step(ICF, concept)
         results: list[dict[str, Any]] = []
@@ -107,12 +137,12 @@ class InterventionIndex:
                 "legal_basis": entry.properties.get("legalBasis", []),
             })
 
-        for entry_code in self.by_icf.get(query.code, ()):
+        for entry_code in self.by_icf.get(code, ()):
             add(entry_code, "exact", [origin])
-        for narrower in self.store.descendants(icf, query.code):
+        for narrower in self.store.descendants(icf, code):
             for entry_code in self.by_icf.get(narrower.code, ()):
                 add(entry_code, "narrower", [origin, self._step(ICF, narrower, "narrower")])
-        for view in self.store.mappings(concept_iri(ICF, query.code)):
+        for view in self.store.mappings(concept_iri(ICF, code)):
             target = self.store.resolve_uri(view.target)
             if target is None:
                 continue
@@ -122,12 +152,12 @@ class InterventionIndex:
             step = {**self._step(target[0], tilstand, view.relation), "note": view.note}
             for entry_code in self.by_condition.get(view.target, ()):
                 add(entry_code, "crosswalk", [origin, step])
-        for broader in self.store.ancestors(icf, query.code):
+        for broader in self.store.ancestors(icf, code):
             for entry_code in self.by_icf.get(broader.code, ()):
                 add(entry_code, "broader", [origin, self._step(ICF, broader, "broader")])
         return {
-            "icf": query.code,
-            "qualifier": query.qualifier or None,
+            "icf": code,
+            "qualifier": None,
             "label": concept.label(),
             "version": icf.version,
             "total": len(results),
@@ -162,11 +192,25 @@ class InterventionIndex:
 
     # -- helpers -----------------------------------------------------------------------------
     def suggest(self, code: str, limit: int = 5) -> list[dict[str, str]]:
+        """Existing codes close to an unknown one: its nearest existing broader code, then
+        codes at the same level sharing the longest prefix, numerically nearest first
+        (d459 → d455, d450, d460; d4505 → d450, d4503…)."""
         icf = self._icf()
-        codes = list(icf.concepts)
-        prefix = [c for c in codes if c.startswith(code[:-1]) and c != code][:limit]
-        close = get_close_matches(code, codes, n=limit, cutoff=0.6)
-        ordered = list(dict.fromkeys([*close, *prefix]))[:limit]
+        ordered: list[str] = []
+        for end in range(len(code) - 1, 3, -1):
+            if code[:end] in icf.concepts:
+                ordered.append(code[:end])
+                break
+        if "-" in code:  # a block such as d450-d469
+            blocks = [c for c in icf.concepts if "-" in c]
+            ordered += get_close_matches(code, blocks, n=limit, cutoff=0.6)
+        else:
+            same = [c for c in icf.concepts if c[:1] == code[:1] and c[1:].isdigit()]
+            same.sort(key=lambda c: (
+                abs(len(c) - len(code)) - _shared_prefix(c, code),
+                abs(_as_number(c) - _as_number(code)), c))
+            ordered += same[: limit + 1]
+        ordered = [c for c in dict.fromkeys(ordered) if c != code][:limit]
         return [{"code": c, "label": icf.concepts[c].label()} for c in ordered]
 
     def _icf(self) -> Release:
@@ -192,6 +236,18 @@ class InterventionIndex:
         if relation:
             step["relation"] = relation
         return step
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def _as_number(code: str) -> int:
+    """d45 → 450000, d4505 → 450500: codes of any level on one numeric line."""
+    return int(code[1:7].ljust(6, "0"))
 
 
 def _first(values: list[str] | None) -> str | None:

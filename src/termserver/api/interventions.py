@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response
 
-from ..interventions import intervention_index
-from .responses import cached_json
+from ..interventions import intervention_index, parse_icf
+from .responses import cached_json, json_response
 from .schemas import ERROR_RESPONSES, InterventionOut, InterventionsOut
 
 router = APIRouter(tags=["interventions"])
@@ -18,8 +18,12 @@ async def interventions_for_icf(
     icf: str = Query(..., description="ICF code, qualifiers allowed: d450, d450.2, e310+2"),
 ) -> Response:
     services = request.app.state.services
-    key = ("interventions", icf.strip().lower())
-    return cached_json(services.cache, key, lambda: intervention_index(services).for_icf(icf))
+    index = intervention_index(services)
+    query = parse_icf(icf)
+    if query.qualifier:
+        # Memoised by code only: keys built from the caller's text would grow without bound.
+        return json_response(index.for_icf(icf))
+    return cached_json(services.cache, ("interventions", query.code), lambda: index.for_icf(icf))
 
 
 @router.get("/interventions/{code}", response_model=InterventionOut, responses=ERROR_RESPONSES,
