@@ -173,9 +173,13 @@ PHRASES: list[tuple[str, str | None, tuple[str, ...]]] = [
     ("ryger meget", ANY, ("Tobak", "Tobak og nikotin")),
     ("har ingen venner", "ffb", ("Varetage relationer til netværk", "Personer i netværk")),
     ("hukommelse og", ANY, ("Hukommelse",)),
+    ("hukommelsesproblemer", ANY, ("Problemer med hukommelse", "Hukommelse")),
+    ("alkoholproblemer", ANY, ("Alkohol", "Alkoholmisbrug")),
+    ("rygsmerter", ANY, ("Smerter", "Problemer med smerter", "Smerte og sansefunktioner")),
 ]
 """Queries as caseworkers phrase them: framing words (`hjælp til`, `har svært ved at`,
-`meget`) around the matter, or a matter no label has whole (`ondt i ryggen`)."""
+`meget`) around the matter, a matter no label has whole (`ondt i ryggen`), or a compound
+where the labels use separate words (`hukommelsesproblemer`)."""
 
 
 def test_phrased_queries_find_the_matter_not_the_framing(index, search_store) -> None:

@@ -10,8 +10,8 @@ matched words only breaks ties inside a tier):
     > all words in a preferred label (last word may be a prefix) > all words in an alt or
     hidden label > all words in a definition > any word (OR fallback)
 
-Typo tolerance is a separate fallback query, run only when no tier above "any word"
-matched (see `fuzzy_query`).
+Two fallbacks run only when no tier above "any word" matched: compound words split into
+label words (`split_compounds`), then typo tolerance (`fuzzy_query`).
 
 The ranking calls the builder directly rather than producing a neutral tree for backends
 to translate: a first-time query is ~30 engine objects, and walking an intermediate tree
@@ -66,6 +66,10 @@ class QueryBuilder(Protocol[Q]):
     def const(self, clause: Q, score: float) -> Q: ...
 
     def boost(self, clause: Q, boost: float) -> Q: ...
+
+    def known(self, field: str, text: str) -> bool:
+        """Is `text` a term of `field` in the index?"""
+        ...
 
     def query(self, match: Q, bonus: list[Q], filters: list[Q]) -> Q:
         """A document must match `match` (its score ranks the hit) and every filter
@@ -174,10 +178,77 @@ def fuzzy_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
                    _filters(b, scheme, version))
 
 
+COMPOUND_MIN = 7
+"""Shortest query word tried as a compound (`rygsmerter`)."""
+_LINKS = ("s", "e")
+"""Danish linking letters between the parts of a compound (`hukommelses|problemer`)."""
+
+
+def _split_word(b: QueryBuilder[Q], word: str) -> list[str] | None:
+    """Two label words that make up `word`, the longer head first found, or None."""
+    for i in range(len(word) - 3, 2, -1):
+        head, tail = word[:i], word[i:]
+        if not b.known("words", tail):
+            continue
+        if b.known("words", head):
+            return [head, tail]
+        if head.endswith(_LINKS) and len(head) > 3 and b.known("words", head[:-1]):
+            return [head[:-1], tail]
+    return None
+
+
+def _known_tail(b: QueryBuilder[Q], word: str) -> str | None:
+    """The longest label word that ends `word` (4+ letters, after a head of 3+)."""
+    for i in range(3, len(word) - 3):
+        if b.known("words", word[i:]):
+            return word[i:]
+    return None
+
+
+def _rewrite(q: QueryTerms, replace: dict[str, list[str]]) -> QueryTerms | None:
+    if not replace:
+        return None
+    parts = [p for word in q.words for p in replace.get(word, [word])]
+    return QueryTerms(" ".join(parts) + (" " if q.text.endswith(" ") else ""))
+
+
+def _unknown_long_words(b: QueryBuilder[Q], q: QueryTerms) -> list[str]:
+    return [w for w in dict.fromkeys(q.words)
+            if len(w) >= COMPOUND_MIN and not w.isdigit() and not b.known("words", w)]
+
+
+def split_compounds(b: QueryBuilder[Q], q: QueryTerms) -> QueryTerms | None:
+    """The query with its unknown compound words split into two known label words.
+
+    Danish writes `hukommelsesproblemer` as one word where the labels say "Problemer med
+    hukommelse"; the parts find it.
+    """
+    replace = {}
+    for word in _unknown_long_words(b, q):
+        split = _split_word(b, word)
+        if split:
+            replace[word] = split
+    return _rewrite(q, replace)
+
+
+def compound_heads(b: QueryBuilder[Q], q: QueryTerms) -> QueryTerms | None:
+    """The query with each unknown compound reduced to the label word that ends it.
+
+    Danish compounds name a kind of their last part (`rygsmerter` are `smerter`), so when
+    nothing else found the concept, the broader one is the best answer.
+    """
+    replace = {}
+    for word in _unknown_long_words(b, q):
+        tail = _known_tail(b, word)
+        if tail:
+            replace[word] = [tail]
+    return _rewrite(q, replace)
+
+
 Ranked = list[tuple[float, int]]
 
 
-def with_fuzzy_fallback(
+def with_fallbacks(
     b: QueryBuilder[Q],
     q: QueryTerms,
     scheme: str | None,
@@ -185,19 +256,37 @@ def with_fuzzy_fallback(
     limit: int,
     found: tuple[int, Ranked],
     run: Callable[[Q, int], tuple[int, Ranked]],
-) -> tuple[int, Ranked]:
-    """Typo tolerance as a fallback: only when the normal query found nothing convincing.
+) -> tuple[int, Ranked, QueryTerms]:
+    """When the query found nothing convincing (no concept has all its words), in turn:
+    its compound words split into known parts, typo tolerance, and the compounds reduced
+    to their last part. Returns the hits and the query that explains them.
 
-    Fuzzy hits go first (they are what the user meant), the weak exact hits after them.
+    Fallback hits go first (they are what the user meant), the weak hits after them.
     """
     total, ranked = found
-    if ranked and ranked[0][0] >= ALL_WORDS_FLOOR:
-        return total, ranked
+    top = ranked[0][0] if ranked else 0.0
+    if top >= ALT_ALL:
+        return total, ranked, q
+    split = split_compounds(b, q)
+    if split is not None:  # also when only a definition had the compound
+        s_total, s_ranked = run(main_query(b, split, scheme, version), limit)
+        if s_ranked and s_ranked[0][0] >= ALT_ALL:
+            return max(total, s_total), _first(s_ranked, ranked, limit), split
+    if top >= ALL_WORDS_FLOOR:
+        return total, ranked, q
     fuzzy = fuzzy_query(b, q, scheme, version)
-    if fuzzy is None:
-        return total, ranked
-    f_total, f_ranked = run(fuzzy, limit)
-    if not f_ranked:
-        return total, ranked
-    seen = {n for _, n in f_ranked}
-    return max(total, f_total), (f_ranked + [r for r in ranked if r[1] not in seen])[:limit]
+    if fuzzy is not None:
+        f_total, f_ranked = run(fuzzy, limit)
+        if f_ranked:
+            return max(total, f_total), _first(f_ranked, ranked, limit), q
+    heads = compound_heads(b, q)
+    if heads is not None:
+        h_total, h_ranked = run(main_query(b, heads, scheme, version), limit)
+        if h_ranked and h_ranked[0][0] >= ALL_WORDS_FLOOR:
+            return max(total, h_total), _first(h_ranked, ranked, limit), heads
+    return total, ranked, q
+
+
+def _first(better: Ranked, rest: Ranked, limit: int) -> Ranked:
+    seen = {n for _, n in better}
+    return (better + [r for r in rest if r[1] not in seen])[:limit]

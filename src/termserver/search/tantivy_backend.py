@@ -106,6 +106,9 @@ class _Builder:
         by_text[text] = query
         return query
 
+    def known(self, field: str, text: str) -> bool:
+        return self.term(field, text) is not _NOTHING
+
     def fuzzy(self, field: str, text: str, distance: int) -> tantivy.Query:
         return tantivy.Query.fuzzy_term_query(self._schema, field, text, distance, True, False)
 
@@ -208,7 +211,7 @@ class TantivyIndex:
         limit = max(1, min(int(limit), 1000))
         fetch = matching.fetch_size(limit)
         found = self._run(compiled, fetch)
-        total, ranked = plan.with_fuzzy_fallback(self._builder, q, scheme, version, fetch,
-                                                 found, self._run)
-        hits = matching.make_hits(q, self._table, self._leaders, ranked, limit)
+        total, ranked, explained_by = plan.with_fallbacks(self._builder, q, scheme, version,
+                                                          fetch, found, self._run)
+        hits = matching.make_hits(explained_by, self._table, self._leaders, ranked, limit)
         return SearchResults(query, total, hits)

@@ -59,8 +59,14 @@ class WhooshBackend:
 class _Builder:
     """`plan.QueryBuilder` in whoosh query objects."""
 
+    def __init__(self, searcher) -> None:
+        self._searcher = searcher
+
     def term(self, field: str, text: str) -> wq.Query:
         return wq.Term(field, text)
+
+    def known(self, field: str, text: str) -> bool:
+        return self._searcher.doc_frequency(field, text) > 0
 
     def fuzzy(self, field: str, text: str, distance: int) -> wq.Query:
         # whoosh's automaton counts a swap of two letters as two edits; tantivy's as one.
@@ -94,7 +100,7 @@ class WhooshIndex:
         self._searcher = ix.searcher()
         self._table = table
         self._leaders = documents.alias_leaders(table)
-        self._builder = _Builder()
+        self._builder = _Builder(self._searcher)
 
     def _run(self, built: tuple[wq.Query, wq.Query | None],
              limit: int) -> tuple[int, list[tuple[float, int]]]:
@@ -109,7 +115,7 @@ class WhooshIndex:
         limit = max(1, min(int(limit), 1000))
         fetch = matching.fetch_size(limit)
         found = self._run(plan.main_query(self._builder, q, scheme, version), fetch)
-        total, ranked = plan.with_fuzzy_fallback(self._builder, q, scheme, version, fetch,
-                                                 found, self._run)
-        hits = matching.make_hits(q, self._table, self._leaders, ranked, limit)
+        total, ranked, explained_by = plan.with_fallbacks(self._builder, q, scheme, version,
+                                                          fetch, found, self._run)
+        hits = matching.make_hits(explained_by, self._table, self._leaders, ranked, limit)
         return SearchResults(query, total, hits)
