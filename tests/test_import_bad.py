@@ -3,6 +3,7 @@ and the data directory is left exactly as it was."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,130 @@ def test_claml_forced_as_owl_is_a_clear_error() -> None:
 def test_missing_path_is_named(tmp_path: Path) -> None:
     with pytest.raises(ImportRefused, match="no such file"):
         load_files([tmp_path / "nope.ttl"], ImportOptions())
+
+
+def _codesystem(**fields) -> bytes:
+    resource = {"resourceType": "CodeSystem", "id": "t", "version": "1",
+                "concept": [{"code": "a", "display": "A"}]}
+    resource.update(fields)
+    return json.dumps(resource).encode("utf-8")
+
+
+WRONG_TYPES = [
+    # JSON that parses but has the wrong shape: refused naming the place, no traceback
+    (_codesystem(concept=[{"code": "a", "designation": ["x"]}]), "concept[0].designation[0]"),
+    (_codesystem(concept=[{"code": "a", "designation": [{"value": 7}]}]),
+     "concept[0].designation[0].value"),
+    (_codesystem(concept=[{"code": "a", "property": ["x"]}]), "concept[0].property[0]"),
+    (_codesystem(concept=[{"code": "a", "display": 5}]), "concept[0].display"),
+    (_codesystem(concept=[{"code": "a", "definition": ["x"]}]), "concept[0].definition"),
+    (_codesystem(concept=[{"code": "a", "concept": {"code": "b"}}]), "concept[0].concept"),
+    (_codesystem(concept={"code": "a"}), "concept must be a list"),
+    (_codesystem(date=20240530), "date"),
+    (_codesystem(language=5), "language"),
+    (_codesystem(version={"v": 1}), "version"),
+    (_codesystem(identifier={"value": "x"}), "identifier"),
+]
+
+
+@pytest.mark.parametrize(("content", "place"), WRONG_TYPES,
+                         ids=[w[1] for w in WRONG_TYPES])
+def test_fhir_json_of_the_wrong_shape_is_refused_naming_the_place(
+    seeded: Settings, tmp_path: Path, content: bytes, place: str
+) -> None:
+    path = tmp_path / "shape.json"
+    path.write_bytes(content)
+    before = listing(seeded)
+    with pytest.raises(ImportRefused) as caught:
+        import_paths(seeded, [path], ImportOptions())
+    assert "shape.json" in caught.value.message and place in caught.value.message
+    assert listing(seeded) == before
+
+
+UNUSABLE_IDS = [
+    ({"id": ".."}, None, "scheme id '..'"),
+    ({"id": "../../etc"}, None, "--scheme etc"),
+    ({"id": "Big Scheme"}, None, "--scheme big-scheme"),
+    ({"version": ".."}, None, "version '..'"),
+    ({"version": "."}, None, "version '.'"),
+    ({"version": "../x"}, None, "version '../x'"),
+    ({"version": ".hidden"}, None, "version '.hidden'"),
+    ({}, {"scheme": "Not OK"}, "scheme id 'Not OK'"),
+    ({}, {"version": "1 0"}, "version '1 0'"),
+]
+
+
+@pytest.mark.parametrize(("fields", "options", "words"), UNUSABLE_IDS,
+                         ids=[u[2] for u in UNUSABLE_IDS])
+def test_scheme_ids_and_versions_that_cannot_name_a_directory_are_refused(
+    seeded: Settings, tmp_path: Path, fields: dict, options: dict | None, words: str
+) -> None:
+    """`..` as a scheme id once wrote a release outside releases/, `.` hid it, `..` as a
+    version crashed half-way: an id is a URL segment and a directory name, so it is checked."""
+    path = tmp_path / "ids.json"
+    path.write_bytes(_codesystem(**fields))
+    before = sorted(p for p in seeded.data_dir.parent.rglob("*") if p.name != ".lock")
+    with pytest.raises(ImportRefused) as caught:
+        import_paths(seeded, [path], ImportOptions(**(options or {})))
+    assert words in caught.value.message and "ids.json" in caught.value.message
+    after = sorted(p for p in seeded.data_dir.parent.rglob("*") if p.name != ".lock")
+    assert after == before
+
+
+SKOS_HEAD = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix ts: <https://data.termserver.dk/def#> .
+<https://data.termserver.dk/id/odd> a skos:ConceptScheme ; owl:versionInfo "1" .
+<https://data.termserver.dk/id/odd/A> a skos:Concept ;
+    skos:inScheme <https://data.termserver.dk/id/odd> ; skos:prefLabel "A"@da ;
+"""
+SKOS_ODDITIES = [
+    ('ts:order "first" .', ["ts:order 'first'", "not a whole number", "/id/odd/A"]),
+    ("ts:order 99999999999999999999999 .", ["order 99999999999999999999999", "64 bits"]),
+    ('ts:status "exploded" .', ["status 'exploded'", "active, deprecated, retired, draft"]),
+]
+
+
+@pytest.mark.parametrize(("tail", "words"), SKOS_ODDITIES, ids=[s[0] for s in SKOS_ODDITIES])
+def test_skos_values_of_the_wrong_kind_are_refused(
+    seeded: Settings, tmp_path: Path, tail: str, words: list[str]
+) -> None:
+    path = tmp_path / "odd.ttl"
+    path.write_text(SKOS_HEAD + "    " + tail + "\n", encoding="utf-8")
+    before = listing(seeded)
+    with pytest.raises(ImportRefused) as caught:
+        import_paths(seeded, [path], ImportOptions())
+    for word in [*words, "odd.ttl"]:
+        assert word in caught.value.message, (word, caught.value.message)
+    assert listing(seeded) == before
+
+
+def test_utf16_is_named_as_utf16_and_accepted_with_encoding(seeded: Settings,
+                                                            tmp_path: Path) -> None:
+    path = tmp_path / "wide.json"
+    path.write_bytes(_codesystem(concept=[{"code": "a", "display": "Æble"}]).decode()
+                     .encode("utf-16"))
+    before = listing(seeded)
+    with pytest.raises(ImportRefused) as caught:
+        import_paths(seeded, [path], ImportOptions())
+    assert "UTF-16" in caught.value.message and "--encoding utf-16" in caught.value.message
+    assert "Latin-1" not in caught.value.message and "cannot tell" not in caught.value.message
+    assert listing(seeded) == before
+    (release,) = load_files([path], ImportOptions(encoding="utf-16"))
+    assert release.concepts["a"].labels["da"] == "Æble"
+
+
+def test_a_path_that_is_not_a_file_is_named_as_such() -> None:
+    with pytest.raises(ImportRefused, match="not a regular file"):
+        load_files([Path("/dev/null")], ImportOptions())
+
+
+def test_a_directory_reached_through_dot_dot_is_imported(empty_settings: Settings) -> None:
+    """README: `termserver import ../shared/data/kl-term/history/2023-02-08-9bbffd6/` once
+    found "nothing to import": the `..` of the path counted as a hidden directory."""
+    require_shared(KL_TERM)
+    folder = KL_TERM / ".." / KL_TERM.name / "history" / "2023-02-08-9bbffd6"
+    assert ".." in folder.parts
+    results = import_paths(empty_settings, [folder], ImportOptions())
+    assert sorted((r.info.scheme, r.info.version) for r in results) == [
+        ("caresocialcodes", "20200908"), ("ffb", "20200908"), ("fsiii", "20200908")]

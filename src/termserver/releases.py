@@ -97,7 +97,14 @@ def release_from_json(data: bytes) -> Release:
 
 
 def _segment(text: str) -> str:
-    return quote(text, safe="~")
+    """One path segment for a scheme id or version; never `.`, `..` or a hidden name."""
+    segment = quote(text, safe="~")
+    if not segment or segment.startswith("."):
+        raise ImportRefused(
+            f"{text!r} cannot name a release directory (empty or starting with '.').",
+            details={"name": text},
+        )
+    return segment
 
 
 class ReleaseRepository:

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import ImportRefused
 from ..model import Release
 from .checks import check_release
+from .decoding import refuse_wide_encoding
 
 FORMATS = ("fhir", "owl", "claml", "skos")
 
@@ -50,14 +51,22 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
+            # hidden means hidden *inside* the directory given: `../shared/…` is not hidden
             files.extend(
                 p for p in sorted(path.rglob("*"))
-                if p.is_file() and not any(part.startswith(".") for part in p.parts)
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
                 and p.suffix.lower() in {".json", ".ttl", ".rdf", ".owl", ".xml", ".nt",
                                           ".jsonld", ".n3"}
             )
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise ImportRefused(
+                f"{path}: not a regular file or directory (a device, pipe or socket). Give "
+                "the vocabulary file itself.",
+                details={"file": str(path)},
+            )
         else:
             raise ImportRefused(
                 f"{path}: no such file or directory.", details={"file": str(path)}
@@ -65,11 +74,29 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
+def _head(data: bytes, encoding: str | None) -> bytes:
+    """The start of the file as UTF-8 bytes, for sniffing (decoded when --encoding says so)."""
+    if not encoding:
+        return data[:4096]
+    try:
+        return data[:8192].decode(encoding, errors="ignore").encode("utf-8")[:4096]
+    except LookupError:
+        return data[:4096]  # read_text reports the unknown encoding
+
+
 def load_file(path: Path, options: ImportOptions) -> list[Release]:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportRefused(
+            f"{path}: cannot read the file ({exc.strerror or exc}). Check the path and its "
+            "permissions.",
+            details={"file": str(path)},
+        ) from None
     fmt = options.format
     if fmt == "auto":
-        fmt = detect_format(path, data[:4096])
+        refuse_wide_encoding(path, data, options.encoding)
+        fmt = detect_format(path, _head(data, options.encoding))
     elif fmt not in FORMATS:
         raise ImportRefused(
             f"Unknown format {fmt!r}. Use one of: auto, {', '.join(FORMATS)}.",

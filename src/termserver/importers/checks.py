@@ -6,15 +6,45 @@ checks cover what all formats share: parents exist, and the hierarchy has no cyc
 
 from __future__ import annotations
 
+import re
+
 from ..errors import ImportRefused
-from ..model import MAPPING_RELATIONS, Release
+from ..model import MAPPING_RELATIONS, Concept, Release
+
+SCHEME_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+"""Scheme ids are URL path segments and directory names: `ffb`, `icf-de`, `crosswalk-ffb-icf`."""
+VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~+:-]{0,99}")
+"""Versions: the publisher's string (`20240530`, `2001`, `1.2.0`), `~tag` for re-publications."""
+CONCEPT_STATUSES = ("active", "deprecated", "retired", "draft")
 
 
 def check_release(release: Release, source: str) -> None:
+    _check_identity(release, source)
     _check_codes(release, source)
+    _check_types(release, source)
     _check_parents(release, source)
     _check_cycles(release, source)
     _check_mappings(release, source)
+
+
+def _check_identity(release: Release, source: str) -> None:
+    """Scheme id and version name directories and URLs: refuse what cannot be either."""
+    scheme, version = release.info.scheme, release.info.version
+    if not isinstance(scheme, str) or not SCHEME_ID.fullmatch(scheme):
+        suggestion = re.sub(r"[^a-z0-9._-]+", "-", str(scheme).lower()).strip("-._")[:64]
+        raise ImportRefused(
+            f"{source}: scheme id {scheme!r} cannot be used: a scheme id is 1-64 lower-case "
+            "letters, digits, '-', '.' or '_', starting with a letter or digit. Give one with "
+            f"--scheme{f' (e.g. --scheme {suggestion})' if suggestion else ''}.",
+            details={"file": source, "scheme": str(scheme)},
+        )
+    if not isinstance(version, str) or not VERSION.fullmatch(version):
+        raise ImportRefused(
+            f"{source}: version {version!r} cannot be used: a version is 1-100 letters, "
+            "digits, '.', '_', '~', '+', ':' or '-', starting with a letter or digit. Give "
+            "one with --version.",
+            details={"file": source, "scheme": scheme, "version": str(version)},
+        )
 
 
 def _check_codes(release: Release, source: str) -> None:
@@ -24,6 +54,50 @@ def _check_codes(release: Release, source: str) -> None:
                 f"{source}: concept code {code!r} is empty or has surrounding spaces. "
                 "Fix the code in the source file.",
                 details={"file": source, "code": code},
+            )
+
+
+def _bad_type(source: str, concept: Concept, field: str) -> ImportRefused:
+    return ImportRefused(
+        f"{source}: concept {concept.code!r} has a {field} that is not text. Fix the source "
+        "file; nothing was imported.",
+        details={"file": source, "code": concept.code, "field": field},
+    )
+
+
+def _texts_ok(table: dict, many: bool) -> bool:
+    for lang, value in table.items():
+        if not isinstance(lang, str):
+            return False
+        values = value if many else [value]
+        if many and not isinstance(value, list):
+            return False
+        if not all(isinstance(v, str) for v in values):
+            return False
+    return True
+
+
+def _check_types(release: Release, source: str) -> None:
+    """Every field holds what storage and the API expect, whatever the importer read."""
+    for concept in release.concepts.values():
+        for field, table, many in (("label", concept.labels, False),
+                                   ("definition", concept.definitions, False),
+                                   ("alternative label", concept.alt_labels, True),
+                                   ("hidden label", concept.hidden_labels, True),
+                                   ("property", concept.properties, True)):
+            if not _texts_ok(table, many):
+                raise _bad_type(source, concept, field)
+        if concept.status not in CONCEPT_STATUSES:
+            raise ImportRefused(
+                f"{source}: concept {concept.code!r} has status {concept.status!r}; use one "
+                f"of {', '.join(CONCEPT_STATUSES)}.",
+                details={"file": source, "code": concept.code, "status": str(concept.status)},
+            )
+        if not isinstance(concept.order, int) or not -2**63 <= concept.order < 2**63:
+            raise ImportRefused(
+                f"{source}: concept {concept.code!r} has order {concept.order!r}; an order "
+                "is a whole number (ts:order) that fits in 64 bits.",
+                details={"file": source, "code": concept.code},
             )
 
 

@@ -14,6 +14,25 @@ from pathlib import Path
 from ..errors import ImportRefused
 
 BOM = codecs.BOM_UTF8
+_WIDE_BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def refuse_wide_encoding(path: Path, data: bytes, encoding: str | None) -> None:
+    """A UTF-16/32 file (byte-order mark) is named as such, not as a mystery or as Latin-1."""
+    if encoding:
+        return
+    for mark, name in _WIDE_BOMS:
+        if data.startswith(mark):
+            raise ImportRefused(
+                f"{path.name}: the file is {name.upper()} (it starts with the byte-order mark "
+                f"{mark.hex(' ')}), not UTF-8. Nothing was imported. Save it as UTF-8, or "
+                f"import it with --encoding {name}.",
+                details={"file": path.name, "line": 1, "column": 1, "byte_offset": 0,
+                         "encoding": name},
+            )
 
 
 def read_text(path: Path, data: bytes, encoding: str | None = None) -> str:
@@ -31,6 +50,7 @@ def read_text(path: Path, data: bytes, encoding: str | None = None) -> str:
             return data.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
             raise _refusal(path, data, exc, encoding) from None
+    refuse_wide_encoding(path, data, None)
     if data.startswith(BOM):
         data = data[len(BOM) :]
     try:

@@ -9,7 +9,7 @@ Danish when it has none.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 
@@ -50,8 +50,12 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
             "resources can be imported as vocabularies.",
             details={"file": path.name, "resourceType": str(kind)},
         )
+    for key in ("id", "name", "title", "url", "date", "description", "language"):
+        _text_or_none(path, resource.get(key), key)
     scheme = options.scheme or scheme_id(resource)
     version = resource.get("version")
+    if not isinstance(version, (str, int, float, type(None))) or isinstance(version, bool):
+        _refuse_type(path, "version", version, "a string")
     if not scheme or not (version or options.version):
         raise ImportRefused(
             f"{path.name}: the CodeSystem has no {'id' if not scheme else 'version'}. "
@@ -67,7 +71,7 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
         issued=resource.get("date"),
         description=str(resource.get("description") or ""),
         identifiers=[
-            str(i["value"]) for i in resource.get("identifier", []) or []
+            str(i["value"]) for i in _list(path, resource.get("identifier"), "identifier")
             if isinstance(i, dict) and i.get("value") and i.get("value") != resource.get("url")
         ],
         languages=[language],
@@ -79,7 +83,8 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
         },
     )
     concepts: dict[str, Concept] = {}
-    _walk(path, scheme, resource.get("concept") or [], None, concepts, language, "concept")
+    _walk(path, scheme, _list(path, resource.get("concept"), "concept"), None, concepts,
+          language, "concept")
     _apply_parent_properties(path, concepts)
     return [Release(info=info, concepts=concepts)]
 
@@ -110,27 +115,63 @@ def _walk(
                 details={"file": path.name, "path": here, "code": code},
             )
         concept = Concept(code=code, uri=concept_iri(scheme, code), order=len(concepts))
-        if item.get("display"):
-            concept.labels[language] = item["display"]
-        if item.get("definition"):
-            concept.definitions[language] = item["definition"]
-        for designation in item.get("designation") or []:
-            value = designation.get("value")
+        display = _text_or_none(path, item.get("display"), f"{here}.display")
+        if display:
+            concept.labels[language] = display
+        definition = _text_or_none(path, item.get("definition"), f"{here}.definition")
+        if definition:
+            concept.definitions[language] = definition
+        designations = _list(path, item.get("designation"), f"{here}.designation")
+        for number, designation in enumerate(designations):
+            where_d = f"{here}.designation[{number}]"
+            if not isinstance(designation, dict):
+                _refuse_type(path, where_d, designation, "an object")
+            value = _text_or_none(path, designation.get("value"), f"{where_d}.value")
             if value:
-                lang = designation.get("language") or language
+                lang = (_text_or_none(path, designation.get("language"), f"{where_d}.language")
+                        or language)
                 concept.alt_labels.setdefault(lang, []).append(value)
-        for prop in item.get("property") or []:
+        for number, prop in enumerate(_list(path, item.get("property"), f"{here}.property")):
+            if not isinstance(prop, dict):
+                _refuse_type(path, f"{here}.property[{number}]", prop, "an object")
             _apply_property(concept, prop)
         if parent is not None:
             concept.broader.append(parent)
         concepts[code] = concept
-        _walk(path, scheme, item.get("concept") or [], code, concepts, language,
-              f"{here}.concept")
+        _walk(path, scheme, _list(path, item.get("concept"), f"{here}.concept"), code,
+              concepts, language, f"{here}.concept")
+
+
+def _refuse_type(path: Path, where: str, value: Any, expected: str) -> NoReturn:
+    found = "a list" if isinstance(value, list) else "an object" if isinstance(
+        value, dict) else repr(value)[:40]
+    raise ImportRefused(
+        f"{path.name}: {where} must be {expected}, found {found}. Fix the file (FHIR R4 "
+        "CodeSystem); nothing was imported.",
+        details={"file": path.name, "path": where, "expected": expected},
+    )
+
+
+def _text_or_none(path: Path, value: Any, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    _refuse_type(path, where, value, "a string")
+
+
+def _list(path: Path, value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        _refuse_type(path, where, value, "a list")
+    return value
 
 
 def _property_value(prop: dict[str, Any]) -> str | None:
     for key, value in prop.items():
         if key.startswith("value"):
+            if isinstance(value, dict):  # valueCoding: the code is what identifies it
+                value = value.get("code")
+                return value if isinstance(value, str) else None
             return str(value).lower() if isinstance(value, bool) else str(value)
     return None
 

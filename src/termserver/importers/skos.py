@@ -284,9 +284,8 @@ def _concepts(
     nodes.sort(key=lambda n: code_of[n])  # deterministic order: by code, unless ts:order
     for position, node in enumerate(nodes):
         code = code_of[node]
-        order = graph.value(node, TS_ORDER)
         concept = Concept(code=code, uri=str(node),
-                          order=int(order) if order is not None else position)
+                          order=_order(path, node, graph.value(node, TS_ORDER), position))
         _labels(path, graph, node, concept)
         for parent in graph.objects(node, SKOS_BROADER):
             parent_code = _member_code(parent, code_of, owner, scheme)
@@ -300,7 +299,7 @@ def _concepts(
         concept.replaced_by = sorted(
             _member_code(r, code_of, owner, scheme) or _code_from_iri(str(r))
             for r in graph.objects(node, DCTERMS_ISREPLACEDBY))
-        _notes(graph, node, concept)
+        _notes(path, graph, node, concept)
         _properties(graph, node, concept)
         concepts[code] = concept
     for node in nodes:  # skos:narrower stated on the parent
@@ -330,7 +329,21 @@ def _member_code(node: Any, code_of: dict[URIRef, str], owner: dict[str, URIRef]
     return None
 
 
-def _notes(graph: TripleIndex, node: URIRef, concept: Concept) -> None:
+def _order(path: Path, node: Any, value: Any, default: int) -> int:
+    """A `ts:order` value as an int; anything else is refused, naming the node."""
+    if value is None:
+        return default
+    try:
+        return int(str(value))
+    except ValueError:
+        raise ImportRefused(
+            f"{path.name}: {node} has ts:order {str(value)[:40]!r}, which is not a whole "
+            "number. Fix or remove the ts:order.",
+            details={"file": path.name, "node": str(node), "order": str(value)[:40]},
+        ) from None
+
+
+def _notes(path: Path, graph: TripleIndex, node: URIRef, concept: Concept) -> None:
     for predicate, kind in NOTE_KINDS.items():
         for value in sorted(graph.objects(node, predicate), key=str):
             if is_literal(value):
@@ -344,8 +357,7 @@ def _notes(graph: TripleIndex, node: URIRef, concept: Concept) -> None:
             parsed[1] for ref in graph.objects(note_node, TS_NOTEREF)
             if (parsed := parse_concept_iri(str(ref))) is not None
         ))
-        order = graph.value(note_node, TS_ORDER)
-        stored.append((int(order) if order is not None else 0, Note(
+        stored.append((_order(path, note_node, graph.value(note_node, TS_ORDER), 0), Note(
             str(graph.value(note_node, TS_NOTEKIND) or "note"), str(text),
             getattr(text, "language", None) or "", refs)))
     concept.notes.extend(note for _, note in sorted(stored, key=lambda item: item[0]))
