@@ -361,6 +361,13 @@ def test_one_concept_under_several_codes_takes_one_place(index, search_store) ->
             assert other != hit.code and identity(other) == identity(hit.code)
 
 
+def test_the_last_part_of_a_label_compound_is_found(index) -> None:
+    """`vask` finds "Tøjvask" and `pleje` "Kropspleje": both parts are label words."""
+    assert "Tøjvask" in {h.label for h in index.search("vask", scheme="fsiii", limit=20).hits}
+    assert "Kropspleje" in {h.label for h in index.search("pleje", scheme="fsiii",
+                                                           limit=50).hits}
+
+
 def test_other_languages_are_not_stemmed_as_danish(index) -> None:
     """Danish stemming makes `demens` → `dem`, a German article in hundreds of ICF's
     German labels and definitions; those must not match a Danish query."""

@@ -116,6 +116,17 @@ def content_stems(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS]
 
 
+def compound_tail(word: str, vocabulary: frozenset[str]) -> str | None:
+    """The last part of a compound label word, when both parts are words of the labels
+    (`søvnproblemer` → `problemer`, `hukommelses|…` with a linking s or e), else None."""
+    for i in range(3, len(word) - 2):
+        head, tail = word[:i], word[i:]
+        if tail in vocabulary and (head in vocabulary or (
+                head[-1] in "se" and len(head) > 3 and head[:-1] in vocabulary)):
+            return tail
+    return None
+
+
 def key(text: str) -> str:
     """The whole text as one comparable key: folded words joined by single spaces."""
     return " ".join(words(text))

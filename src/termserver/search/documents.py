@@ -22,7 +22,7 @@ SKIPPED_KINDS = ("overlay", "mappings")
 DOCS_FILE = "docs.json"
 """Side file mapping the index's document number to (scheme, version, code)."""
 
-FORMAT = "termserver-search-4"
+FORMAT = "termserver-search-5"
 """Changes whenever analysis or fields change, so older indexes are rebuilt on open."""
 
 TEXT_FIELDS = (
@@ -51,6 +51,37 @@ def _label_texts(concept: Concept) -> tuple[list[tuple[str, str]], list[tuple[st
     return prefs, others
 
 
+COMPOUND_MIN = 6
+"""Shortest label word looked at as a compound."""
+
+
+def danish_label_words(store: Store) -> frozenset[str]:
+    """Every folded word of a Danish (or untagged) label in the store: the words a label
+    compound may be made of."""
+    words: set[str] = set()
+    for release in store.releases():
+        for concept in release.concepts.values():
+            prefs, others = _label_texts(concept)
+            for lang, text in prefs + others:
+                if analysis.is_danish(lang):
+                    words.update(analysis.words(text))
+    return frozenset(words)
+
+
+def _compound_tokens(texts: list[tuple[str, str]], vocabulary: frozenset[str]) -> list[str]:
+    """Stems of the last parts of Danish compound words, so `pleje` finds "Stomipleje" and
+    `søvn`… already did by prefix."""
+    out = []
+    for lang, text in texts:
+        if analysis.is_danish(lang):
+            for word in analysis.words(text):
+                if len(word) >= COMPOUND_MIN:
+                    tail = analysis.compound_tail(word, vocabulary)
+                    if tail and tail not in analysis.STOPWORDS:
+                        out.append(analysis.stem(tail))
+    return out
+
+
 def _content_tokens(texts: list[tuple[str, str]]) -> list[str]:
     """Danish (and untagged) text is stemmed, function words left out; other languages
     keep their folded words, marked as foreign.
@@ -73,17 +104,18 @@ def _prefix_tokens(texts: list[tuple[str, str]]) -> list[str]:
     return list(seen)
 
 
-def concept_fields(concept: Concept) -> dict[str, list[str]]:
+def concept_fields(concept: Concept,
+                   vocabulary: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     prefs, others = _label_texts(concept)
     definitions = [(lang, t) for lang, t in concept.definitions.items() if t]
     words = [w for _lang, t in prefs + others for w in analysis.words(t)]
     return {
         "code": [analysis.code_key(concept.code)],
         "code_pfx": analysis.code_prefixes(concept.code),
-        "pref": _content_tokens(prefs),
+        "pref": _content_tokens(prefs) + _compound_tokens(prefs, vocabulary),
         "pref_pfx": _prefix_tokens(prefs),
         "pref_exact": sorted({analysis.key(t) for _lang, t in prefs} - {""}),
-        "alt": _content_tokens(others),
+        "alt": _content_tokens(others) + _compound_tokens(others, vocabulary),
         "alt_pfx": _prefix_tokens(others),
         "alt_exact": sorted({analysis.key(t) for _lang, t in others} - {""}),
         "defn": _content_tokens(definitions),
@@ -95,12 +127,13 @@ def concept_fields(concept: Concept) -> dict[str, list[str]]:
 def iter_documents(store: Store) -> Iterator[SearchDoc]:
     """Every concept of every vocabulary release, numbered in a stable order."""
     n = 0
+    vocabulary = danish_label_words(store)
     for release in store.releases():
         if release.info.kind in SKIPPED_KINDS:
             continue
         latest = "1" if store.latest(release.scheme) is release else "0"
         for concept in release.concepts.values():
-            fields = concept_fields(concept)
+            fields = concept_fields(concept, vocabulary)
             fields["scheme"] = [release.scheme]
             fields["version"] = [release.version]
             fields["latest"] = [latest]
