@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from termserver.errors import TermserverError
@@ -18,8 +18,8 @@ from . import rules_ffb, rules_gateway
 from .context import Context, Entry, lst, profile_names, profile_urls
 from .model import Profile
 from .parsing import DocumentError, parse_document
-from .paths import codings, missing, present, resolve, values
-from .report import Finding, Report
+from .paths import codings, element, missing, present, resolve, values
+from .report import Finding, Report, shown
 from .standard import (
     CPR_SYSTEM,
     FSIII,
@@ -33,7 +33,7 @@ from .standard import (
     document_type_by_id,
     document_type_for,
 )
-from .terminology import Terminology
+from .terminology import Terminology, display_key
 
 KNOWN_RESOURCES = frozenset("""
 Account ActivityDefinition AdverseEvent AllergyIntolerance Appointment AppointmentResponse
@@ -59,8 +59,8 @@ StructureDefinition StructureMap Subscription Substance SupplyDelivery SupplyReq
 TerminologyCapabilities TestReport TestScript ValueSet VerificationResult VisionPrescription
 """.split())
 """The FHIR R4 resource types."""
-_CPR = re.compile(r"^\d{10}$")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_CPR = re.compile(r"[0-9]{10}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _REQUIRED = {
     "Condition": ("code", "subject"),
     "Observation": ("status", "code"),
@@ -148,12 +148,21 @@ def _finding(rule: str, path: str, message: str) -> Finding:
     return Finding(RULES[rule].severity, rule, path, message)
 
 
+_TYPE_NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
+
+
+def root_name(resource: dict) -> str:
+    """The first step of a resource's paths: its type, or `Resource` when that is junk."""
+    kind = resource.get("resourceType")
+    return kind if type(kind) is str and _TYPE_NAME.fullmatch(kind) else "Resource"
+
+
 def render(loc: Any) -> str:
     """A Scan location (nested (parent, key-or-index) pairs) as a FHIRPath-style string."""
     parts: list[str] = []
     while type(loc) is tuple:
         loc, segment = loc
-        parts.append(f"[{segment}]" if type(segment) is int else f".{segment}")
+        parts.append(f"[{segment}]" if type(segment) is int else f".{element(segment)}")
     parts.append(loc)
     return "".join(reversed(parts))
 
@@ -251,7 +260,7 @@ class Validator:
         ctx = Context(document, doc_type, entries, self._index(document, entries),
                       self.terminology, report.issues)
         if doc_type is None:
-            ctx.add("doc-type-unknown", "meta.profile",
+            ctx.add("doc-type-unknown", f"{root}.meta.profile",
                     "Dokumenttypen kan ikke bestemmes: meta.profile peger ikke på en kendt "
                     "KL-profil. Angiv profilen eller parameteren profile.")
         report.issues.extend(self._structure(document, entries))
@@ -261,7 +270,7 @@ class Validator:
         self._profiles(ctx)
         for period_path, period in scan.periods:
             start, end = period.get("start"), period.get("end")
-            if isinstance(start, str) and isinstance(end, str) and start[:19] > end[:19]:
+            if isinstance(start, str) and isinstance(end, str) and _reversed(start, end):
                 ctx.add("per-1", render(period_path),
                         f"Perioden starter ({start}) efter den slutter ({end}).")
         for entry in ctx.of("Patient"):
@@ -281,11 +290,12 @@ class Validator:
     @staticmethod
     def _entries(document: dict) -> list[Entry]:
         def entry(path: str, resource: dict) -> Entry:
-            return Entry(path, resource, str(resource.get("resourceType")),
+            kind = resource.get("resourceType")
+            return Entry(path, resource, kind if type(kind) is str else shown(kind),
                          profile_names(resource))
 
         if document.get("resourceType") != "Bundle":
-            return [entry(str(document.get("resourceType") or "Resource"), document)]
+            return [entry(root_name(document), document)]
         out = [entry("Bundle", document)]
         for index, item in enumerate(lst(document.get("entry"))):
             resource = item.get("resource") if isinstance(item, dict) else None
@@ -302,19 +312,22 @@ class Validator:
         kind = document.get("resourceType")
         if not isinstance(kind, str) or kind not in KNOWN_RESOURCES:
             yield _finding("struct-resource", "(dokument)",
-                           f"Ukendt eller manglende resourceType: {kind!r}.")
+                           "Dokumentet mangler resourceType." if kind is None else
+                           f"Ukendt resourceType »{shown(kind)}«.")
             return
         if kind == "Bundle":
             yield from self._bundle(document)
         for entry in entries:
             if entry.kind not in KNOWN_RESOURCES:
                 yield _finding("struct-resource", entry.path,
-                               f"Ukendt resourceType: {entry.kind!r}.")
+                               "Ressourcen mangler resourceType." if
+                               entry.resource.get("resourceType") is None else
+                               f"Ukendt resourceType »{shown(entry.kind)}«.")
                 continue
-            for element in _REQUIRED.get(entry.kind, ()):
-                if not present(entry.resource.get(element)):
-                    yield _finding("struct-required", f"{entry.path}.{element}",
-                                   f"{entry.kind}.{element} skal udfyldes.")
+            for name in _REQUIRED.get(entry.kind, ()):
+                if not present(entry.resource.get(name)):
+                    yield _finding("struct-required", f"{entry.path}.{name}",
+                                   f"{entry.kind}.{name} skal udfyldes.")
 
     @staticmethod
     def _bundle(document: dict) -> Iterator[Finding]:
@@ -377,7 +390,7 @@ class Validator:
                 ctx.add("struct-required", f"{entry.path}.{key}", f"{key} skal udfyldes ({name}).")
         for path, keys in plan.required_choices:
             if not any(get(k) not in _EMPTY for k in resource.keys() & keys):
-                ctx.add("struct-required", f"{entry.path}.{path}",
+                ctx.add("struct-required", f"{entry.path}.{path[:-3]}",
                         f"{path} skal udfyldes ({name}).")
         for path in plan.required_paths:
             for where in missing(resource, entry.path, path):
@@ -401,7 +414,8 @@ class Validator:
                 for where, found in resolve(resource, entry.path, path):
                     if found not in _EMPTY and found != expected:
                         ctx.add("struct-fixed", where,
-                                f"Værdien skal være »{expected}« ({name}); fundet »{found}«.")
+                                f"Værdien skal være »{expected}« ({name}); fundet "
+                                f"»{shown(found)}«.")
         for path, system, code in profile.codings:
             if all(self._carries(v, system, code) for v in values(resource, path)):
                 continue
@@ -529,7 +543,7 @@ class Validator:
                                    f"{coding['system']} er ikke et kendt KL-kodesystem. KL's "
                                    "kodesystemer: " + ", ".join(sorted(term.systems)) + ".")
                 continue
-            if strict and system == FSIII and not _UUID.match(coding["code"]):
+            if strict and system == FSIII and not _UUID.fullmatch(coding["code"]):
                 yield _finding("fsiii-legacy-code", f"{render(loc)}.code",
                                f"{coding['code']} er en ældre FSIII-kode (brugervendt nøgle); "
                                "efter overgangsperioden modtages kun UUID-koder.")
@@ -537,7 +551,7 @@ class Validator:
             version = coding.get("version")
             display = coding.get("display")
             if (answer.exists and not legacy and version is None and (
-                    not isinstance(display, str) or display.casefold().strip() in
+                    not isinstance(display, str) or display_key(display) in
                     answer.displays)):
                 continue  # the common case: nothing to say
             where = render(loc)
@@ -552,7 +566,7 @@ class Validator:
             if isinstance(version, str):
                 answer = term.lookup(system, coding["code"], version)
             if answer.exists:
-                if isinstance(display, str) and display.casefold().strip() not in answer.displays:
+                if isinstance(display, str) and display_key(display) not in answer.displays:
                     yield _finding("term-display", f"{where}.display",
                                    f"Visningsteksten »{display}« svarer ikke til "
                                    f"{answer.scheme}-kodens tekst.")
@@ -578,8 +592,53 @@ class Validator:
             value = str(identifier.get("value", ""))
             if not _cpr_valid(value):
                 yield _finding("cpr-format", f"{path}.identifier[{index}].value",
-                               f"»{value}« er ikke et gyldigt CPR-nummer (10 cifre, DDMMÅÅ "
+                               f"»{shown(value)}« er ikke et gyldigt CPR-nummer (10 cifre, DDMMÅÅ "
                                "efterfulgt af 4 cifre, med en gyldig dato).")
+
+
+_DATE_TIME = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})(?:T([0-9]{2}):([0-9]{2})"
+                        r"(?::([0-9]{2})(?:\.([0-9]+))?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?")
+_NO_ZONE = timedelta(hours=14)
+"""A dateTime without a zone may be anywhere from UTC-14 to UTC+14."""
+
+
+def _moment(value: str) -> tuple[tuple[int, ...], datetime | None, bool] | None:
+    """(the calendar parts as written, the instant when there is a time, whether the time
+    has a zone); None when the value is no FHIR date/dateTime (not per-1's business)."""
+    match = _DATE_TIME.fullmatch(value)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    parts = tuple(int(p) for p in (year, month, day) if p is not None)
+    if hour is None:
+        return parts, None, False
+    try:
+        moment = datetime(*parts, int(hour), int(minute), int(second or 0),
+                          int((fraction or "0")[:6].ljust(6, "0")))
+        if zone:
+            offset = timedelta(0) if zone == "Z" else (1 if zone[0] == "+" else -1) * timedelta(
+                hours=int(zone[1:3]), minutes=int(zone[4:6]))
+            moment -= offset
+    except (ValueError, OverflowError):
+        return None
+    return parts, moment, bool(zone)
+
+
+def _reversed(start: str, end: str) -> bool:
+    """per-1 with FHIR's comparison semantics: instants are compared across time zones;
+    values of different precision only as far as both go (a period that starts at 10:00
+    and ends on the same date is fine), so only a start surely after the end is caught."""
+    first, last = _moment(start), _moment(end)
+    if first is None or last is None:
+        return False
+    if first[1] is not None and last[1] is not None:
+        if first[2] == last[2]:
+            return first[1] > last[1]
+        earliest = first[1] if first[2] else first[1] - _NO_ZONE
+        latest = last[1] if last[2] else last[1] + _NO_ZONE
+        return earliest > latest
+    common = min(len(first[0]), len(last[0]))
+    return first[0][:common] > last[0][:common]
 
 
 def _foreign(system: str) -> bool:
@@ -589,7 +648,7 @@ def _foreign(system: str) -> bool:
 
 def _cpr_valid(value: str) -> bool:
     """10 digits whose first six are a real date (century from the 7th digit, CPR rules)."""
-    if not _CPR.match(value):
+    if not _CPR.fullmatch(value):
         return False
     day, month, year, seventh = int(value[0:2]), int(value[2:4]), int(value[4:6]), int(value[6])
     if seventh <= 3:

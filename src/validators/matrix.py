@@ -22,18 +22,24 @@ each issue carries the rule id as `details.coding[0].code` (system
 Paths are FHIRPath-style locations with list indexes: in a Bundle
 `Bundle.entry[3].resource.severity.coding[0].code`; a single resource starts at its type
 (`Condition.code.coding[0].code`); bundles of bundles continue inside the inner Bundle
-(`Bundle.entry[0].resource.entry[2].resource…`). Findings about the whole document use
-`(dokument)`; unreadable input names the line (`(linje 3, kolonne 7)`).
+(`Bundle.entry[0].resource.entry[2].resource…`); a missing choice element is named
+without `[x]` (`Observation.value`); a key that is no FHIRPath identifier is delimited
+(`` Condition.code.`weird key`.code ``), and a resource whose `resourceType` is missing or
+junk is `Resource`. Findings about the whole document use `(dokument)`; unreadable input
+names the line (`(linje 3, kolonne 7)`). Values the document carries are echoed shortened
+(a message stays under 1,000 characters).
 
 ## Layers
 
-1. syntax: UTF-8 (BOM tolerated), JSON or XML (DOCTYPE/entities refused), size and depth;
+1. syntax: UTF-8 (BOM tolerated; XML is read as UTF-8 whatever its declaration says), JSON
+   (RFC 8259: `NaN`, `Infinity` and lone surrogate escapes refused) or XML (DOCTYPE/entities
+   refused), size and depth; parser errors are told in Danish with line and column;
 2. structure: FHIR resource types, base cardinalities, and the KL profiles' cardinalities,
    forbidden elements and fixed values (table *Profiles*);
 3. Bundle integrity and references (reporting Bundles: every reference resolves inside);
 4. terminology against the store: unknown, retired (with the version it left), wrong
    system, unknown version, legacy canonical URLs (warning), displays (warning, compared
-   case-insensitively with every historical display), and value-set bindings;
+   with every historical display, ignoring case and whitespace), and value-set bindings;
 5. business rules of each standard, by their KL invariant id where KL has one, written
    from the rule's meaning: KL's rank invariants compare a string and look for the wrong
    extension URL (note §7.1), the citizen-observation invariant only knows the letter
@@ -46,6 +52,10 @@ the last version that had it and the version that removed it. Legacy KL-dk 0.7.0
 canonicals (`http://kl.dk/fhir/common/caresocial/CodeSystem/…`) are mapped with a
 warning. Legacy FSIII codes (letters, `83_stk_…`) are accepted unless the validator runs
 with `accept_legacy_fsiii=False` (KL Gateway's post-transition policy).
+
+Periods (per-1) are compared as FHIR compares dates: instants across time zones (a time
+without a zone may be anywhere from UTC-14 to UTC+14), and values of different precision
+only as far as both go, so `2020-01-01T10:00:00+01:00` to `2020-01-01` is fine.
 
 ## Interfaces
 

@@ -73,33 +73,78 @@ def parse_document(data: bytes, content_type: str, max_bytes: int, max_depth: in
             f"Dokumentet er {len(data):,} bytes; grænsen er {max_bytes:,} bytes."), status=413)
     if not data.strip():
         raise DocumentError(Finding("error", "syntax-json", "(dokument)", "Dokumentet er tomt."))
-    is_xml = "xml" in content_type or (not content_type and data.lstrip().startswith(b"<"))
-    return _parse_xml(data, max_depth) if is_xml else _parse_json(data, max_depth)
+    looks_xml = _body(data).lstrip().startswith(b"<")
+    is_xml = "xml" in content_type or (not content_type and looks_xml)
+    return _parse_xml(data, max_depth) if is_xml else _parse_json(data, max_depth, looks_xml)
 
 
-def _parse_json(data: bytes, max_depth: int) -> dict:
+def _body(data: bytes) -> bytes:
+    return data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+
+
+_JSON_MESSAGES = (  # the json module's messages (English) → ours
+    ("Expecting value", "der mangler en værdi"),
+    ("Expecting property name", "der forventes et feltnavn i dobbelte anførselstegn (et "
+                                "komma for meget?)"),
+    ("Expecting ':'", "der mangler et kolon (:) efter feltnavnet"),
+    ("Expecting ','", "der mangler et komma (,) eller en afsluttende parentes"),
+    ("Unterminated string", "en tekststreng afsluttes ikke (mangler \")"),
+    ("Invalid control character", "en tekststreng indeholder et kontroltegn (fx linjeskift); "
+                                  "skriv det som escape-sekvens"),
+    ("Invalid \\uXXXX", "ugyldig \\uXXXX-escape-sekvens"),
+    ("Invalid \\escape", "ugyldig escape-sekvens (\\)"),
+    ("Extra data", "der står mere efter dokumentets afslutning"),
+)
+
+
+class _NotJson(ValueError):
+    """NaN and Infinity: the json module takes them, JSON (RFC 8259) does not."""
+
+
+def _refuse_constant(name: str) -> None:
+    raise _NotJson(name)
+
+
+def _json_error(line: int, column: int, what: str, looks_xml: bool = False) -> DocumentError:
+    hint = (" Dokumentet ligner XML: send det med Content-Type application/fhir+xml."
+            if looks_xml else "")
+    return DocumentError(Finding(
+        "error", "syntax-json", f"(linje {line}, kolonne {column})",
+        f"Ugyldig JSON på linje {line}, kolonne {column}: {what}.{hint}"))
+
+
+def _parse_json(data: bytes, max_depth: int, looks_xml: bool = False) -> dict:
     """JSON nesting is limited by the validator's own walk (Scan), which sees the depth.
 
     orjson reads valid documents about three times faster than json; anything it refuses
-    is read again by the slower path, which gives the precise Danish message.
+    is read again by the slower path, which gives the precise Danish message. What only
+    the slower path takes is still refused: NaN/Infinity, and lone surrogates
+    (`\\ud800`), which are no Unicode text and could not be written back as UTF-8.
     """
-    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    body = _body(data)
+    refusal = None
     try:
         document = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        document = None
+    except orjson.JSONDecodeError as exc:
+        document, refusal = None, exc
     if isinstance(document, dict):
         return document
     text = _decode(data)
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise DocumentError(Finding(
-            "error", "syntax-json", f"(linje {exc.lineno}, kolonne {exc.colno})",
-            f"Ugyldig JSON på linje {exc.lineno}, kolonne {exc.colno}: {exc.msg}.")) from None
+        what = next((danish for english, danish in _JSON_MESSAGES
+                     if exc.msg.startswith(english)), "ugyldig syntaks")
+        raise _json_error(exc.lineno, exc.colno, what, looks_xml) from None
+    except _NotJson as exc:
+        line, column = (refusal.lineno, refusal.colno) if refusal else (1, 1)
+        raise _json_error(line, column, f"{exc} er ikke en JSON-værdi") from None
     except RecursionError:
         raise DocumentError(Finding("error", "syntax-limits", "(dokument)",
                                     "Dokumentet er for dybt indlejret.")) from None
+    if refusal is not None and "surrogate" in refusal.msg:
+        raise _json_error(refusal.lineno, refusal.colno,
+                          "en \\u-escape er et enligt surrogat (ikke gyldig Unicode)")
     if not isinstance(document, dict):
         raise DocumentError(Finding("error", "struct-resource", "(dokument)",
                                     "Dokumentet skal være en FHIR-ressource (et JSON-objekt)."))
@@ -114,18 +159,22 @@ def _parse_xml(data: bytes, max_depth: int) -> dict:
             "error", "syntax-xml", "(dokument)",
             "XML med DOCTYPE eller entiteter afvises (de kan læse filer eller vokse uden "
             "grænse). Fjern <!DOCTYPE …>; FHIR XML har ikke brug for den."))
+    # the bytes are UTF-8 (checked above), whatever the XML declaration says
     parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True,
-                             dtd_validation=False, huge_tree=False, remove_comments=True)
+                             dtd_validation=False, huge_tree=False, remove_comments=True,
+                             encoding="utf-8")
     try:
-        root = etree.fromstring(data, parser)
+        root = etree.fromstring(_body(data), parser)
     except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (exc.lineno or 1, 0)
+        where = f"(linje {line}, kolonne {column})" if column else f"(linje {line})"
         if "Excessive depth" in str(exc.msg):  # libxml2's own limit (256) without huge_tree
             raise DocumentError(Finding(
-                "error", "syntax-limits", f"(linje {exc.lineno})",
+                "error", "syntax-limits", where,
                 "XML er indlejret for dybt (libxml2 tillader højst 256 niveauer).")) from None
         raise DocumentError(Finding(
-            "error", "syntax-xml", f"(linje {exc.lineno})",
-            f"Ugyldig XML på linje {exc.lineno}: {exc.msg}")) from None
+            "error", "syntax-xml", where,
+            f"Ugyldig XML på {where[1:-1]}: {_xml_problem(exc.code)}.")) from None
     depth = 0
     for event, _ in etree.iterwalk(root, events=("start", "end")):
         depth += 1 if event == "start" else -1
@@ -136,6 +185,41 @@ def _parse_xml(data: bytes, max_depth: int) -> dict:
         raise DocumentError(Finding("error", "struct-resource", "(dokument)",
                                     f"Rodelementet skal være i navnerummet {FHIR_NS}."))
     return _resource(root)
+
+
+_XML_ERROR_NAMES = {getattr(etree.ErrorTypes, n): n for n in dir(etree.ErrorTypes)
+                    if n.isupper()}
+_XML_MESSAGES = (  # libxml2's error types (its messages are English) → ours, first match
+    ("DOCUMENT_EMPTY", "dokumentet indeholder intet XML-element"),
+    ("DOCUMENT_END", "der står indhold efter rodelementets afslutning"),
+    ("TAG_NAME_MISMATCH", "et slutmærke passer ikke til det åbne element"),
+    ("TAG_NOT_FINISHED", "dokumentet slutter, før alle elementer er lukket (er det afkortet?)"),
+    ("LT_IN_ATTRIBUTE", "»<« må ikke stå i en attributværdi (skriv &lt;)"),
+    ("ATTRIBUTE_REDEFINED", "den samme attribut står to gange på et element"),
+    ("ATTRIBUTE", "en attribut mangler sin værdi i anførselstegn"),
+    ("STRING_NOT", "en attributværdi mangler sit afsluttende anførselstegn"),
+    ("GT_REQUIRED", "et element-mærke er ikke afsluttet med »>«"),
+    ("ENTITY", "ugyldig entitetsreference (skriv & som &amp;)"),
+    ("NAME_REQUIRED", "ugyldigt navn (et »&« eller »<« skal skrives &amp; og &lt;)"),
+    ("CHARREF", "en tegnreference (&#…;) angiver et ugyldigt tegn"),
+    ("INVALID_CHAR", "dokumentet indeholder et tegn, der ikke er tilladt i XML"),
+    ("ENCODING", "ugyldige bytes eller tegnsæt (dokumentet skal være UTF-8)"),
+    ("XMLDECL", "XML-erklæringen (<?xml …?>) er ugyldig"),
+    ("VERSION", "XML-erklæringen (<?xml …?>) er ugyldig"),
+    ("RESERVED_XML_NAME", "XML-erklæringen (<?xml …?>) må kun stå helt først"),
+    ("PI_", "en processeringsinstruktion (<?…?>) er ugyldig"),
+    ("COMMENT", "en kommentar (<!-- … -->) er ikke afsluttet"),
+    ("CDATA", "en CDATA-sektion er ugyldig"),
+    ("NS_ERR", "et navnerumspræfiks er ikke erklæret eller ugyldigt"),
+    ("SPACE_REQUIRED", "der mangler et mellemrum"),
+    ("LITERAL", "en tekstværdi er ikke afsluttet"),
+)
+
+
+def _xml_problem(code: int) -> str:
+    name = _XML_ERROR_NAMES.get(code, "")
+    return next((danish for part, danish in _XML_MESSAGES if part in name),
+                "dokumentet er ikke velformet XML")
 
 
 def _resource(element: etree._Element) -> dict:

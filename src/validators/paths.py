@@ -9,11 +9,20 @@ is what the checks use first, so locations are formatted only when there is a fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 Step = tuple[str, str]
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def element(name: str) -> str:
+    """A JSON key as a FHIRPath step: plain when it is an identifier, else `delimited`."""
+    if IDENTIFIER.fullmatch(name):
+        return name
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
 
 @cache
@@ -44,11 +53,12 @@ def _children(node: dict, step: Step) -> Iterator[tuple[str, Any]]:
     elif kind == "choice":
         for key, value in node.items():
             if key.startswith(name) and len(key) > len(name) and key[len(name)].isupper():
+                step = element(key)
                 if type(value) is list:
                     for index, item in enumerate(value):
-                        yield f".{key}[{index}]", item
+                        yield f".{step}[{index}]", item
                 else:
-                    yield f".{key}", value
+                    yield f".{step}", value
     else:
         extensions = node.get("extension")
         if type(extensions) is list:
@@ -106,7 +116,8 @@ def missing(node: dict, where: str, path: str) -> list[str]:
            if type(p) is dict):
         return []
     located = resolve(node, where, parent_path) if parent_path else [(where, node)]
-    return [f"{loc}.{last.split(':')[0]}" for loc, value in located
+    name = last.split(":")[0].removesuffix("[x]")
+    return [f"{loc}.{name}" for loc, value in located
             if type(value) is dict and not any(present(v) for v in _values(value, last_step))]
 
 

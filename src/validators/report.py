@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("error", "warning", "information")
+MAX_MESSAGE = 1000
+"""Messages echo the document's own values; a 10 MB string must not come back whole."""
+_LONG_RUN = re.compile(r"[^\s»«]{121,}")
+
+
+def shown(value: Any, limit: int = 120) -> str:
+    """A document value for a Danish message: text as it is, a missing value as such,
+    anything else as JSON (not a Python repr); shortened to `limit` characters."""
+    if value is None:
+        return "(mangler)"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                           default=str)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _clipped(message: str) -> str:
+    if len(message) <= 300:
+        return message
+    message = _LONG_RUN.sub(lambda m: m.group()[:119] + "…", message)
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…"
 
 
 @dataclass(slots=True)
@@ -14,6 +36,9 @@ class Finding:
     rule: str
     path: str
     message: str
+
+    def __post_init__(self) -> None:
+        self.message = _clipped(self.message)
 
     def as_dict(self) -> dict[str, str]:
         return {"severity": self.severity, "rule": self.rule, "path": self.path,

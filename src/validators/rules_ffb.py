@@ -10,9 +10,10 @@ import re
 from functools import cache
 
 from .context import Context, first_coding, has_extension, lst, rank
+from .report import shown
 from .standard import FFB, FSIII, PROFILES, STS_ORG_SYSTEM
 
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 SEVERITY_MEASURE = "66959f77-6e2a-4574-8423-3ff097f8b9fa"
 CHANGE_MEASURE = "90c48f03-f194-4b2f-ad7d-6cba1069ae48"
 
@@ -40,9 +41,9 @@ def check(ctx: Context) -> None:
         _citizen(ctx, patient.path, patient.resource)
     for entry in ctx.entries:
         rid = entry.resource.get("id")
-        if entry.kind != "Bundle" and isinstance(rid, str) and not _UUID.match(rid):
+        if entry.kind != "Bundle" and isinstance(rid, str) and not _UUID.fullmatch(rid):
             ctx.add("ffb-resource-id-uuid", f"{entry.path}.id",
-                    f"Id »{rid}« er ikke et UUID; FFB-rapporter bruger UUID'er som id.")
+                    f"Id »{shown(rid)}« er ikke et UUID; FFB-rapporter bruger UUID'er som id.")
     for entry in ctx.of("Condition"):
         if "kl-reporting-ffb-targetGroup" in entry.profiles:
             continue
@@ -61,7 +62,7 @@ def check(ctx: Context) -> None:
         status = entry.resource.get("status")
         if status not in ("final", "entered-in-error"):
             ctx.add("kl-reporting-ffb-follow-up-1", f"{entry.path}.status",
-                    f"Opfølgningens status er »{status}«; den skal være final eller "
+                    f"Opfølgningens status er »{shown(status)}«; den skal være final eller "
                     "entered-in-error.")
 
 
@@ -71,10 +72,10 @@ def _citizen(ctx: Context, path: str, patient: dict) -> None:
     if not isinstance(identifier, dict):
         return  # struct-required reports the absence
     value = str(identifier.get("value", ""))
-    if identifier.get("system") != STS_ORG_SYSTEM or not _UUID.match(value):
+    if identifier.get("system") != STS_ORG_SYSTEM or not _UUID.fullmatch(value):
         ctx.add("ffb-citizen-sts-organisation", f"{path}.managingOrganization.identifier",
                 f"Ansvarlig kommune skal angives som KOMBIT STS-organisation ({STS_ORG_SYSTEM}) "
-                f"med et UUID; fundet {identifier.get('system')!r} / {value!r}.")
+                f"med et UUID; fundet »{shown(identifier.get('system'))}« / »{shown(value)}«.")
 
 
 def _goal(ctx: Context, path: str, goal: dict) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .context import Context, first_coding, lst, obj
 from .paths import present
+from .report import shown
 from .standards import prevention_119, rehab_140
 from .standards.ltt import TREATMENT
 
@@ -50,7 +51,7 @@ def _observation(ctx: Context, path: str, observation: dict, profiles: frozenset
         status = observation.get("status")
         if status not in ("final", "entered-in-error"):
             ctx.add("gateway-care-follow-up-1", f"{path}.status",
-                    f"Opfølgningens status er »{status}«; den skal være final eller "
+                    f"Opfølgningens status er »{shown(status)}«; den skal være final eller "
                     "entered-in-error.")
     if "klgateway-care-citizens-own-observation" in profiles:
         for index, focus in enumerate(lst(observation.get("focus"))):

@@ -16,6 +16,11 @@ from .model import ValueSet
 from .standard import KL_SYSTEMS, LEGACY_CANONICALS, VALUE_SETS
 
 
+def display_key(text: str) -> str:
+    """A display as compared: case and whitespace (runs, NBSP, ends) do not count."""
+    return " ".join(text.casefold().split())
+
+
 @dataclass(slots=True)
 class CodeAnswer:
     known_system: bool
@@ -50,7 +55,7 @@ class Terminology:
             for release in store.versions(scheme):
                 for code, concept in release.concepts.items():
                     displays.setdefault(code, set()).update(
-                        t.casefold().strip() for t in concept.labels.values())
+                        display_key(t) for t in concept.labels.values())
                     last[code] = release.version
                 self._versions.setdefault(scheme, {})[release.version] = frozenset(
                     release.concepts)

@@ -1,0 +1,200 @@
+"""Odd but possible input: each case here was found by mutation fuzzing KL's examples or by
+rewriting them the way real systems write FHIR, and once gave a crash, a malformed report,
+an English message or a false finding."""
+
+from __future__ import annotations
+
+import codecs
+import copy
+import json
+import re
+
+import pytest
+
+from termserver.settings import Settings
+from termserver.store import Store
+from validators import Validator
+
+from .conftest import require_shared
+from .test_validate import EXAMPLES, GOALS, PLAN, UDREDNING, load, to_fhir_xml
+from .validation import variants
+
+PATH = re.compile(r"[A-Z][A-Za-z0-9]*(\.([A-Za-z_][A-Za-z0-9_]*|`([^`\\]|\\.)*`)(\[\d+\])*)*")
+CLEANING = "KL-dk/examples/Condition-ConditionCleaning.json"  # displays »Gøre rent«, »Svært …«
+ENGLISH = re.compile(r"\b(Expecting|expected|delimiter|Unterminated|Extra data|Invalid|line|"
+                     r"column|tag mismatch|Premature|not defined|construct error)\b")
+
+
+@pytest.fixture(scope="module")
+def validator(history_settings: Settings) -> Validator:
+    return Validator(Store.open(history_settings.data_dir))
+
+
+def issues(validator: Validator, document: dict) -> list[tuple[str, str]]:
+    return [(i.rule, i.path) for i in validator.validate(document).issues]
+
+
+# -- paths ---------------------------------------------------------------------------------
+def test_keys_that_are_no_identifiers_are_delimited_in_paths(validator: Validator) -> None:
+    document = load(UDREDNING)
+    condition = variants.resources(document, "Condition")[0]
+    condition["code"]["weird key"] = {"system": "urn:oid:1.2.208.176.2.22", "code": "nope"}
+    condition["code"]["0"] = {"system": "urn:oid:1.2.208.176.2.22", "code": "nope"}
+    condition["code"]["`x`"] = {"system": "urn:oid:1.2.208.176.2.22", "code": "nope"}
+    paths = [p for rule, p in issues(validator, document) if rule == "term-unknown-code"]
+    assert sorted(p.split(".code.")[1] for p in paths) == [
+        "`0`.code", "`\\`x\\``.code", "`weird key`.code"]
+    assert all(PATH.fullmatch(p) for p in paths)
+
+
+@pytest.mark.parametrize("kind", [None, 5, "", "Patient ", "http://x/Patient", ["Patient"],
+                                  "patient"])
+def test_a_junk_resource_type_gives_resource_paths(validator: Validator, kind: object) -> None:
+    document = load(CLEANING)
+    document["resourceType"] = kind
+    document["code"]["coding"][0]["code"] = "not-a-code"
+    report = validator.validate(document)
+    assert report.issues and not report.valid
+    for issue in report.issues:
+        assert issue.path == "(dokument)" or PATH.fullmatch(issue.path), issue.path
+        assert "None" not in issue.message and "['" not in issue.message  # no Python repr
+    assert "Resource.code.coding[0].code" in {i.path for i in report.issues}
+
+
+def test_unknown_document_type_is_reported_at_the_resource(validator: Validator) -> None:
+    document = load("KL-dk/examples/Patient-Andreas.json")
+    document.pop("meta")
+    assert ("doc-type-unknown", "Patient.meta.profile") in issues(validator, document)
+
+
+def test_a_missing_choice_element_is_named_without_x(validator: Validator) -> None:
+    document = load(GOALS)
+    evaluation = variants.resources(document, "Observation", "careEvaluation")[0]
+    del evaluation["valueCodeableConcept"]
+    where = [p for rule, p in issues(validator, document) if rule == "struct-required"]
+    assert len(where) == 1 and where[0].endswith(".resource.value")
+
+
+# -- syntax: Danish messages, and what the json module takes but JSON is not ----------------
+@pytest.mark.parametrize("data", [b'{"resourceType": "Patient",}', b'{"a" 1}', b'{"a": "x',
+                                  b'{"a": "\\q"}', b"{} {}", b'{"a": [1 2]}', b'{"a": "\t"}',
+                                  b"[", b'{"a": "\\u12"}'])
+def test_json_syntax_errors_are_told_in_danish(validator: Validator, data: bytes) -> None:
+    report = validator.validate_bytes(data, "application/fhir+json")
+    (issue,) = report.issues
+    assert issue.rule == "syntax-json" and "Ugyldig JSON på linje 1" in issue.message
+    assert not ENGLISH.search(issue.message), issue.message
+
+
+@pytest.mark.parametrize("data", [b'{"resourceType": "Patient", "x": NaN}',
+                                  b'{"resourceType": "Patient", "x": -Infinity}',
+                                  b'{"resourceType": "Patient", "id": "\\ud800"}'])
+def test_what_is_not_json_is_refused(validator: Validator, data: bytes) -> None:
+    report = validator.validate_bytes(data, "application/fhir+json")
+    assert [i.rule for i in report.issues] == ["syntax-json"]
+    json.dumps(report.as_dict(), ensure_ascii=False).encode("utf-8")  # writable as UTF-8
+
+
+@pytest.mark.parametrize("data", [b'<Patient xmlns="http://hl7.org/fhir"><id value="x"/>',
+                                  b'<Patient xmlns="http://hl7.org/fhir"></Bundle>',
+                                  b'<Patient xmlns="http://hl7.org/fhir"><id value="a&b"/>'
+                                  b"</Patient>",
+                                  b'<f:Patient xmlns="http://hl7.org/fhir"/>',
+                                  b'<Patient xmlns="http://hl7.org/fhir"/><x/>',
+                                  b'<Patient xmlns="http://hl7.org/fhir"><id value=x/>'
+                                  b"</Patient>"])
+def test_xml_syntax_errors_are_told_in_danish(validator: Validator, data: bytes) -> None:
+    (issue,) = validator.validate_bytes(data, "application/fhir+xml").issues
+    assert issue.rule == "syntax-xml" and issue.message.startswith("Ugyldig XML på linje 1")
+    assert not ENGLISH.search(issue.message), issue.message
+
+
+def test_json_sent_as_xml_and_xml_sent_as_json_say_so(validator: Validator) -> None:
+    (issue,) = validator.validate_bytes(b'<Patient xmlns="http://hl7.org/fhir"/>',
+                                        "application/fhir+json").issues
+    assert "application/fhir+xml" in issue.message
+
+
+def test_xml_with_a_bom_and_no_content_type_is_read_as_xml(validator: Validator) -> None:
+    xml = to_fhir_xml(load(UDREDNING))
+    report = validator.validate_bytes(codecs.BOM_UTF8 + xml, "")
+    assert report.document_type == "ffb-reporting" and report.valid
+
+
+def test_xml_declaring_another_encoding_is_read_as_the_utf8_it_is(validator: Validator) -> None:
+    document = load(CLEANING)
+    assert "ø" in document["code"]["coding"][0]["display"]
+    xml = to_fhir_xml(document).replace(b"encoding='UTF-8'", b"encoding='ISO-8859-1'")
+    assert b"ISO-8859-1" in xml
+    report = validator.validate_bytes(xml, "application/fhir+xml")
+    assert report.valid and not report.issues  # no mojibake displays
+
+
+# -- messages ------------------------------------------------------------------------------
+def test_a_huge_value_is_not_echoed_whole(validator: Validator) -> None:
+    document = load("KL-dk/examples/Patient-Andreas.json")
+    document["resourceType"] = "X" * 200_000
+    for issue in validator.validate(document).issues:
+        assert len(issue.message) < 1000
+
+
+def test_missing_values_are_not_python_none(validator: Validator) -> None:
+    document = load("kl-ffb-reporting/examples/Bundle-aaa5d153-968e-46ec-9f9e-cfc6e93a3f1b.json")
+    variants.resources(document, "Observation", "followUp")[0].pop("status")
+    messages = [i.message for i in validator.validate(document).issues]
+    assert messages and not any("None" in m for m in messages)
+
+
+# -- formats that must be exact --------------------------------------------------------------
+@pytest.mark.parametrize("cpr", ["0101901234\n", "０１０１９０１２３４", "٠١٠١٩٠١٢٣٤"])
+def test_cpr_is_ten_ascii_digits_and_nothing_more(validator: Validator, cpr: str) -> None:
+    document = load(PLAN)
+    variants.resources(document, "Patient")[0]["identifier"][0]["value"] = cpr
+    assert "cpr-format" in {rule for rule, _ in issues(validator, document)}
+
+
+def test_an_id_with_a_trailing_newline_is_no_uuid(validator: Validator) -> None:
+    document = load(UDREDNING)
+    variants.resources(document, "ServiceRequest")[0]["id"] += "\n"
+    assert "ffb-resource-id-uuid" in {rule for rule, _ in issues(validator, document)}
+
+
+# -- plausible input that must not be faulted --------------------------------------------
+@pytest.mark.parametrize("change", [str.upper, lambda d: d.replace(" ", "  "),
+                                    lambda d: d.replace(" ", "\u00a0"), lambda d: f" {d}\n"])
+def test_displays_differing_in_case_or_whitespace_are_fine(validator: Validator,
+                                                            change) -> None:
+    document = load(CLEANING)
+    for concept in (document["code"], document["severity"]):
+        coding = concept["coding"][0]
+        assert " " in coding["display"]
+        coding["display"] = change(coding["display"])
+    assert issues(validator, document) == []
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    ("2020-01-01T10:00:00+02:00", "2020-01-01T09:30:00Z"),  # the same day, other zones
+    ("2020-01-01T10:00:00+01:00", "2020-01-01"),  # end given as the date only
+    ("2020-05-01", "2020-05"),  # month precision
+    ("2020-01-01T12:00:00Z", "2020-01-01T03:00:00"),  # end without a zone
+])
+def test_periods_are_compared_as_fhir_compares_them(validator: Validator, start: str,
+                                                    end: str) -> None:
+    document = load("KL-dk/examples/Encounter-MarkOgAkutsygeplejerske.json")
+    document["period"] = {"start": start, "end": end}
+    assert issues(validator, document) == []
+    document["period"] = {"start": end[:4].replace("2020", "2021") + start[4:], "end": end}
+    assert [rule for rule, _ in issues(validator, document)] == ["per-1"]
+
+
+def test_the_same_document_in_xml_with_prefixes_comments_and_instructions(
+        validator: Validator) -> None:
+    require_shared(EXAMPLES / GOALS)
+    document = load(GOALS)
+    plain = to_fhir_xml(copy.deepcopy(document))
+    prefixed = plain.replace(b"<", b"<f:").replace(b"<f:/", b"</f:").replace(b"<f:?", b"<?")
+    prefixed = prefixed.replace(b'xmlns="http://hl7.org/fhir"', b'xmlns:f="http://hl7.org/fhir"')
+    prefixed = prefixed.replace(b"?>", b'?><?xml-stylesheet href="x.xsl"?><!-- fra fagsystem -->',
+                                1)
+    report = validator.validate_bytes(prefixed, "application/fhir+xml")
+    assert report.document_type == "ffb-reporting" and report.valid and not report.issues
