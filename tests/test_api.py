@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
+from collections.abc import Iterator
+from typing import ClassVar
+
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
@@ -16,8 +21,10 @@ from termserver.api.schemas import (
     SchemeOut,
     SearchOut,
 )
-from termserver.namespaces import concept_iri
+from termserver.namespaces import concept_iri, release_iri
 from termserver.settings import Settings
+
+from .conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +161,78 @@ def test_export_endpoint_round_trips_through_rdflib(client: TestClient) -> None:
     fhir = client.get("/api/v1/schemes/ffb/export", params={"format": "fhir"}).json()
     assert fhir["resourceType"] == "CodeSystem" and fhir["url"] == "urn:oid:1.2.208.176.2.22"
     assert client.get("/api/v1/schemes/ffb/export", params={"format": "pdf"}).status_code == 400
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/turtle")
+        self.end_headers()
+        self.wfile.write(b"<http://example.org/s> <http://example.org/p> <http://example.org/o>"
+                         b" .")
+
+    do_POST = do_GET
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def listener() -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 that records every request it gets."""
+    _Recorder.hits = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("template", [
+    "SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ ?s ?p ?o FILTER EXISTS {{ SERVICE SILENT <{url}/x> {{ ?a ?b ?c }} }} }}",
+    "SELECT * FROM <{url}/data.ttl> WHERE {{ ?s ?p ?o }}",
+    "SELECT * FROM NAMED <{url}/data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+])
+def test_sparql_never_fetches_what_a_query_names(client: TestClient, listener: str,
+                                                 template: str) -> None:
+    """SERVICE and FROM once made the server call any URL (and read local files)."""
+    response = client.get("/sparql", params={"query": template.format(url=listener)})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+    assert "not allowed" in response.json()["error"]["message"] or \
+        "does not hold" in response.json()["error"]["message"]
+    assert _Recorder.hits == []
+
+
+def test_sparql_does_not_read_local_files(client: TestClient) -> None:
+    local = (FIXTURES / "small.ttl").resolve().as_uri()
+    response = client.get("/sparql", params={
+        "query": f"SELECT ?o WHERE {{ GRAPH <{local}> {{ ?s ?p ?o }} }}"})
+    assert response.status_code == 200 and response.json()["results"]["bindings"] == []
+    response = client.get("/sparql", params={"query": f"SELECT ?o FROM <{local}> WHERE "
+                                                      "{ ?s ?p ?o }"})
+    assert response.status_code == 400 and "does not hold" in response.text
+    assert "Small" not in response.text and "small/A" not in response.text
+
+
+def test_sparql_from_a_release_graph_still_works(client: TestClient) -> None:
+    graph = release_iri("icf", "2001")
+    query = (f"SELECT ?c FROM <{graph}> WHERE "
+             '{ ?c <http://www.w3.org/2004/02/skos/core#notation> "d450" }')
+    body = client.get("/sparql", params={"query": query}).json()
+    assert [b["c"]["value"] for b in body["results"]["bindings"]] == [concept_iri("icf", "d450")]
+
+
+def test_sparql_post_body_is_limited(client: TestClient) -> None:
+    huge = "SELECT * WHERE { ?s ?p ?o } #" + "x" * (2 * 1024 * 1024)
+    response = client.post("/sparql", content=huge.encode(),
+                           headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    odd = client.post("/sparql", content=b"x", headers={"Content-Type": "text/plain"})
+    assert odd.status_code == 415 and odd.json()["error"]["code"] == "unsupported_media_type"

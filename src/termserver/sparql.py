@@ -4,15 +4,24 @@ rdflib evaluates queries in pure Python and cannot be interrupted, so each query
 in a forked child process that inherits the loaded dataset; the parent waits at most
 `sparql_timeout` seconds and kills the child after that. Update requests are refused
 (rdflib's `query` only accepts query forms, and we never call `update`).
+
+The endpoint answers from the loaded releases only. rdflib would otherwise fetch what a
+query names: `SERVICE <url>` calls another server, and `FROM <iri>` of a graph it does
+not hold is downloaded or read from disk (`FROM <file:///…>`). Both are refused before
+evaluation, and the child cannot open network connections at all.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import Dataset
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 
 from .errors import BadRequest, QueryTimeout
 from .rdf import add_release_to_dataset, bind_prefixes
@@ -37,6 +46,7 @@ class SparqlEngine:
         self._repository = repository
         self._timeout = timeout
         self._dataset: Dataset | None = None
+        self._graphs: frozenset[str] = frozenset()
         self._lock = threading.Lock()
 
     def dataset(self) -> Dataset:
@@ -47,6 +57,7 @@ class SparqlEngine:
                 for release in self._store.releases():
                     path = self._repository.nt_path(release.scheme, release.version)
                     add_release_to_dataset(dataset, release, path.read_text(encoding="utf-8"))
+                self._graphs = frozenset(str(g.identifier) for g in dataset.graphs())
                 self._dataset = dataset
             return self._dataset
 
@@ -57,7 +68,8 @@ class SparqlEngine:
             raise BadRequest(f"SPARQL query longer than {MAX_QUERY_CHARS} characters.")
         dataset = self.dataset()
         receiver, sender = _FORK.Pipe(duplex=False)
-        child = _FORK.Process(target=_run, args=(dataset, text, accept, sender), daemon=True)
+        child = _FORK.Process(target=_run, args=(dataset, self._graphs, text, accept, sender),
+                              daemon=True)
         child.start()
         sender.close()
         try:
@@ -81,9 +93,54 @@ class SparqlEngine:
         return SparqlResult(payload, media_type)
 
 
-def _run(dataset: Dataset, text: str, accept: str, sender) -> None:  # pragma: no cover - child
+_NETWORK_EVENTS = frozenset({"urllib.Request", "socket.connect", "socket.getaddrinfo"})
+
+
+def _no_network(event: str, args: Any) -> None:  # pragma: no cover - child
+    if event in _NETWORK_EVENTS:
+        raise PermissionError("this SPARQL endpoint does not make network requests")
+
+
+def _services(node: Any) -> list[str]:
+    """IRIs of every SERVICE clause anywhere in a query's algebra (subqueries, EXISTS…)."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, CompValue):
+            if item.name == "ServiceGraphPattern":
+                found.append(str(item.get("term")))
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return found
+
+
+def outside_reference(query: Any, graphs: frozenset[str]) -> str | None:
+    """Why the query would reach beyond the loaded releases, or None when it stays inside."""
+    services = _services(query.algebra)
+    if services:
+        return (f"SERVICE <{services[0]}> is not allowed: this endpoint answers from the "
+                "releases loaded here and does not query other servers.")
+    for clause in query.algebra.get("datasetClause") or ():
+        iri = str(clause.get("default") or clause.get("named"))
+        if iri not in graphs:
+            return (f"FROM <{iri}> names a graph this endpoint does not hold. FROM and FROM "
+                    "NAMED take release graphs, e.g. <https://data.termserver.dk/id/ffb/"
+                    "version/20240530>; other sources are never fetched.")
+    return None
+
+
+def _run(dataset: Dataset, graphs: frozenset[str], text: str, accept: str,
+         sender) -> None:  # pragma: no cover - child
     try:
-        result = dataset.query(text)
+        sys.addaudithook(_no_network)  # this child only: it exits after one query
+        query = prepareQuery(text, initNs=dict(dataset.namespaces()))
+        refused = outside_reference(query, graphs)
+        if refused is not None:
+            sender.send(("error", refused, ""))
+            return
+        result = dataset.query(query)
         if result.type in ("CONSTRUCT", "DESCRIBE"):
             if "json" in accept:
                 payload = result.serialize(format="json-ld", encoding="utf-8")

@@ -2,14 +2,48 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import BadRequest
+from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ..releases import ReleaseRepository
-from ..sparql import SparqlEngine
+from ..sparql import MAX_QUERY_CHARS, SparqlEngine
+from .schemas import ERROR_RESPONSES, ErrorOut
 
 router = APIRouter(tags=["sparql"])
+
+MAX_BODY_BYTES = 16 * MAX_QUERY_CHARS
+"""Room for the longest accepted query, percent-encoded in a form; more is refused unread."""
+SPARQL_ERRORS = {
+    **ERROR_RESPONSES,
+    413: {"model": ErrorOut, "description": "Request body too large"},
+    503: {"model": ErrorOut, "description": "The query ran past the time limit"},
+}
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it grows past MAX_BODY_BYTES."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(
+            f"The request body ({declared} bytes) is larger than {MAX_BODY_BYTES} bytes; a "
+            f"SPARQL query may be at most {MAX_QUERY_CHARS} characters.",
+            details={"limit_bytes": MAX_BODY_BYTES},
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise PayloadTooLarge(
+                f"The request body is larger than {MAX_BODY_BYTES} bytes; a SPARQL query "
+                f"may be at most {MAX_QUERY_CHARS} characters.",
+                details={"limit_bytes": MAX_BODY_BYTES},
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _engine(request: Request) -> SparqlEngine:
@@ -22,7 +56,8 @@ def _engine(request: Request) -> SparqlEngine:
     return engine
 
 
-@router.get("/sparql", summary="Read-only SPARQL query (every version is a named graph)")
+@router.get("/sparql", summary="Read-only SPARQL query (every version is a named graph)",
+            responses=SPARQL_ERRORS)
 async def sparql_get(
     request: Request, query: str = Query(..., description="A SPARQL 1.1 query.")
 ) -> Response:
@@ -32,18 +67,19 @@ async def sparql_get(
     return Response(result.body, media_type=result.media_type)
 
 
-@router.post("/sparql", summary="Read-only SPARQL query in the body")
+@router.post("/sparql", summary="Read-only SPARQL query in the body", responses=SPARQL_ERRORS)
 async def sparql_post(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type == "application/sparql-query":
-        text = (await request.body()).decode("utf-8", errors="replace")
+        text = (await _body(request)).decode("utf-8", errors="replace")
     elif content_type == "application/x-www-form-urlencoded":
-        form = await request.form()
+        form = parse_qs((await _body(request)).decode("utf-8", errors="replace"),
+                        keep_blank_values=True)
         if "update" in form:
             raise BadRequest("This endpoint is read-only: SPARQL Update is not accepted.")
-        text = str(form.get("query", ""))
+        text = (form.get("query") or [""])[0]
     else:
-        raise BadRequest(
+        raise UnsupportedMediaType(
             "Send the query as application/sparql-query or as a form field `query`.",
             details={"content_type": content_type},
         )
