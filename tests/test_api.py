@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from typing import ClassVar
@@ -18,6 +19,7 @@ from termserver.api.schemas import (
     ConceptOut,
     DescendantsOut,
     DiffOut,
+    ErrorOut,
     SchemeOut,
     SearchOut,
 )
@@ -236,3 +238,20 @@ def test_sparql_post_body_is_limited(client: TestClient) -> None:
     assert response.json()["error"]["code"] == "payload_too_large"
     odd = client.post("/sparql", content=b"x", headers={"Content-Type": "text/plain"})
     assert odd.status_code == 415 and odd.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_openapi_documents_the_envelope_the_server_sends_for_bad_parameters(
+        client: TestClient) -> None:
+    """FastAPI documented `422 {detail: [...]}` on every endpoint; the server sends 400
+    with the one error envelope, and that is what the contract must say."""
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "HTTPValidationError" not in json.dumps(schema)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if operation.get("parameters"):
+                bad = operation["responses"].get("400", {})
+                assert bad.get("content", {}).get("application/json", {}).get("schema") == {
+                    "$ref": "#/components/schemas/ErrorOut"}, (method, path)
+    response = client.get("/api/v1/search", params={"q": "gang", "limit": "many"})
+    assert response.status_code == 400
+    ErrorOut.model_validate(response.json())

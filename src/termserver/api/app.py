@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     _install_error_handlers(app)
+    _document_the_error_envelope(app)
     from starlette.routing import Route
 
     from .concepts import concept_hot_path
@@ -59,6 +60,33 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(web_routes.router)
     app.mount("/static", web_routes.static_files, name="static")
     return app
+
+
+def _document_the_error_envelope(app: FastAPI) -> None:
+    """OpenAPI says what the server does: bad parameters are 400 with the one envelope.
+
+    FastAPI documents its own 422 `HTTPValidationError` body on every endpoint with
+    parameters; our handler answers those requests with 400 `{error: …}` instead.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            envelope = {"description": "Bad request (invalid parameters)", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    responses = operation.get("responses", {})
+                    if "HTTPValidationError" in str(responses.pop("422", "")):
+                        responses.setdefault("400", envelope)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.pop("HTTPValidationError", None)
+            components.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _install_error_handlers(app: FastAPI) -> None:
