@@ -6,6 +6,7 @@ import http.server
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -23,8 +24,11 @@ from termserver.api.schemas import (
     SchemeOut,
     SearchOut,
 )
+from termserver.importers import ImportOptions, load_files
 from termserver.namespaces import concept_iri, release_iri
+from termserver.services import Services
 from termserver.settings import Settings
+from termserver.store import Store
 
 from .conftest import FIXTURES
 
@@ -255,3 +259,46 @@ def test_openapi_documents_the_envelope_the_server_sends_for_bad_parameters(
     response = client.get("/api/v1/search", params={"q": "gang", "limit": "many"})
     assert response.status_code == 400
     ErrorOut.model_validate(response.json())
+
+
+@pytest.mark.parametrize(("accept", "media"), [
+    ("text/turtle;q=0, */*", "application/ld+json"),
+    ("application/*", "application/ld+json"),
+    ("text/*", "text/turtle"),
+    ("*/*", "text/turtle"),
+    ("", "text/turtle"),
+])
+def test_concept_iri_negotiation_honours_wildcards_and_q0(client: TestClient, accept: str,
+                                                          media: str) -> None:
+    response = client.get("/id/icf/d450", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media)
+
+
+@pytest.mark.parametrize("accept", ["image/png", "text/turtle;q=0", "application/pdf, text/csv"])
+def test_concept_iri_refuses_an_accept_it_cannot_meet(client: TestClient, accept: str) -> None:
+    """Turtle used to come back for `Accept: image/png` and even `text/turtle;q=0`."""
+    response = client.get("/id/icf/d450", headers={"Accept": accept})
+    assert response.status_code == 406
+    error = response.json()["error"]
+    assert error["code"] == "not_acceptable" and "text/turtle" in error["message"]
+    assert client.get("/id/icf", headers={"Accept": accept}).status_code == 406
+
+
+def test_redirects_keep_odd_codes_in_one_path_segment(tmp_path: Path) -> None:
+    """A code with `?`, `#` or a space was put into Location unencoded: `/begreb/t/x y?#`."""
+    source = tmp_path / "odd.json"
+    source.write_text(json.dumps({"resourceType": "CodeSystem", "id": "odd", "version": "1",
+                                  "concept": [{"code": "x y?#1", "display": "X"}]}))
+    settings = Settings(data_dir=tmp_path / "data", vocab_dir=tmp_path / "none")
+    store = Store(load_files([source], ImportOptions()))
+    odd = TestClient(create_app(settings, Services(settings=settings, store=store)))
+    html = odd.get("/id/odd/x%20y%3F%231", headers={"Accept": "text/html"},
+                   follow_redirects=False)
+    assert html.status_code == 303
+    assert html.headers["location"] == "/begreb/odd/x%20y%3F%231"
+    resource = odd.get("/resource", params={"uri": concept_iri("odd", "x y?#1"),
+                                            "format": "ttl"}, follow_redirects=False)
+    assert resource.headers["location"] == "/id/odd/x%20y%3F%231?format=ttl"
+    turtle = odd.get(resource.headers["location"])
+    assert turtle.status_code == 200 and '"x y?#1"' in turtle.text

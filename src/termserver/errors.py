@@ -43,6 +43,13 @@ class PayloadTooLarge(BadRequest):
     code = "payload_too_large"
 
 
+class NotAcceptable(BadRequest):
+    """The client's `Accept` header rules out every representation we have."""
+
+    status_code = 406
+    code = "not_acceptable"
+
+
 class UnsupportedMediaType(BadRequest):
     status_code = 415
     code = "unsupported_media_type"

@@ -78,7 +78,8 @@ def _document_the_error_envelope(app: FastAPI) -> None:
             for operations in schema.get("paths", {}).values():
                 for operation in operations.values():
                     responses = operation.get("responses", {})
-                    if "HTTPValidationError" in str(responses.pop("422", "")):
+                    if "HTTPValidationError" in str(responses.get("422", "")):
+                        del responses["422"]
                         responses.setdefault("400", envelope)
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.pop("HTTPValidationError", None)

@@ -7,14 +7,23 @@ whatever host runs termserver: HTML for a browser, Turtle or JSON-LD by `Accept`
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from ..errors import NotFound, UnsupportedMediaType
+from ..errors import NotAcceptable, NotFound, UnsupportedMediaType
 from ..namespaces import parse_concept_iri
 from ..rdf import concept_lines, lines_graph, scheme_lines
+from .schemas import ERROR_RESPONSES, ErrorOut
 
 router = APIRouter(tags=["linked data"])
+
+LD_ERRORS = {
+    **ERROR_RESPONSES,
+    406: {"model": ErrorOut, "description": "No representation matches the Accept header"},
+    415: {"model": ErrorOut, "description": "Unknown ?format="},
+}
 
 RDF_FORMATS = {
     "ttl": ("text/turtle", "turtle"),
@@ -32,8 +41,17 @@ _ACCEPT = {
 }
 
 
+_WILDCARDS = {"*/*": ("ttl", "jsonld", "nt"), "text/*": ("ttl",),
+              "application/*": ("jsonld", "nt")}
+OFFERED = ("text/html", "text/turtle", "application/ld+json", "application/n-triples")
+
+
 def negotiate(accept: str, explicit: str | None) -> str:
-    """Pick html | ttl | jsonld | nt; the first acceptable type in q order wins."""
+    """Pick html | ttl | jsonld | nt; the most preferred acceptable type (q, then order) wins.
+
+    No Accept header means Turtle. A header that rules out everything we offer
+    (`image/png`, `text/turtle;q=0`) is 406 rather than a representation nobody asked for.
+    """
     if explicit:
         if explicit not in RDF_FORMATS and explicit != "html":
             raise UnsupportedMediaType(
@@ -41,20 +59,37 @@ def negotiate(accept: str, explicit: str | None) -> str:
                 details={"format": explicit},
             )
         return explicit
-    ranked: list[tuple[float, int, str]] = []
+    if not accept.strip():
+        return "ttl"
+    ranked: list[tuple[float, int, int, str]] = []
+    refused: set[str] = set()
     for index, part in enumerate(accept.split(",")):
         media, _, params = part.strip().partition(";")
+        media = media.strip().lower()
         quality = 1.0
         for param in params.split(";"):
             name, _, value = param.strip().partition("=")
-            if name == "q":
+            if name.strip() == "q":
                 try:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
-        if media.strip() in _ACCEPT and quality > 0:
-            ranked.append((-quality, index, _ACCEPT[media.strip()]))
-    return min(ranked)[2] if ranked else "ttl"
+        if media in _ACCEPT:
+            if quality <= 0:
+                refused.add(_ACCEPT[media])
+            else:
+                ranked.append((-quality, index, 0, _ACCEPT[media]))
+        elif media in _WILDCARDS and quality > 0:
+            ranked.extend((-quality, index, rank, fmt)
+                          for rank, fmt in enumerate(_WILDCARDS[media]))
+    for *_, fmt in sorted(ranked):
+        if fmt not in refused:
+            return fmt
+    raise NotAcceptable(
+        f"Nothing here matches Accept: {accept[:200]!r}. This resource is available as "
+        f"{', '.join(OFFERED)} (or name one with ?format=html|ttl|jsonld|nt).",
+        details={"accept": accept[:200], "available": list(OFFERED)},
+    )
 
 
 def _rdf_response(lines: list[str], fmt: str) -> Response:
@@ -66,7 +101,8 @@ def _rdf_response(lines: list[str], fmt: str) -> Response:
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
 
-@router.get("/id/{scheme}/{code}", summary="Resolve a concept IRI (HTML, Turtle, JSON-LD)")
+@router.get("/id/{scheme}/{code}", summary="Resolve a concept IRI (HTML, Turtle, JSON-LD)",
+            responses=LD_ERRORS)
 def resolve_concept(
     request: Request,
     scheme: str,
@@ -78,12 +114,12 @@ def resolve_concept(
     resolved = services.store.resolve(scheme, code, version)
     fmt = negotiate(request.headers.get("accept", ""), format)
     if fmt == "html":
-        target = f"/begreb/{scheme}/{code}" + (f"?version={version}" if version else "")
+        target = f"/begreb/{_path(scheme)}/{_path(code)}" + _query(version=version)
         return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
     return _rdf_response(concept_lines(resolved.release, resolved.concept), fmt)
 
 
-@router.get("/id/{scheme}", summary="Resolve a scheme IRI")
+@router.get("/id/{scheme}", summary="Resolve a scheme IRI", responses=LD_ERRORS)
 def resolve_scheme(
     request: Request, scheme: str, format: str | None = None
 ) -> Response:
@@ -91,15 +127,27 @@ def resolve_scheme(
     release = services.store.latest(scheme)
     fmt = negotiate(request.headers.get("accept", ""), format)
     if fmt == "html":
-        return RedirectResponse(f"/api/v1/schemes/{scheme}", status_code=303)
+        return RedirectResponse(f"/api/v1/schemes/{_path(scheme)}", status_code=303,
+                                headers={"Vary": "Accept"})
     return _rdf_response(sorted(scheme_lines(release.info)), fmt)
 
 
-@router.get("/resource", summary="Resolve any concept IRI termserver holds")
+@router.get("/resource", summary="Resolve any concept IRI termserver holds",
+            responses=LD_ERRORS)
 def resolve_resource(request: Request, uri: str, format: str | None = None) -> Response:
     found = request.app.state.services.store.resolve_uri(uri) or parse_concept_iri(uri)
     if found is None:
         raise NotFound(f"No concept with IRI {uri!r} is loaded.", details={"uri": uri})
     scheme, code = found
-    suffix = f"?format={format}" if format else ""
-    return RedirectResponse(f"/id/{scheme}/{code}{suffix}", status_code=303)
+    return RedirectResponse(f"/id/{_path(scheme)}/{_path(code)}" + _query(format=format),
+                            status_code=303)
+
+
+def _path(segment: str) -> str:
+    """One URL path segment: a code like `x y?#` must not become a query or a fragment."""
+    return quote(segment, safe="")
+
+
+def _query(**params: str | None) -> str:
+    given = {name: value for name, value in params.items() if value}
+    return f"?{urlencode(given)}" if given else ""
