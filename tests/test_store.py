@@ -106,3 +106,21 @@ def test_in_process_lookup_returns_the_concept(store: Store) -> None:
         code)
     assert store.concept("ffb", "nope") is None
     assert store.concept("nope", code) is None
+
+
+def test_a_code_missing_from_one_release_resolves_from_the_release_before_it(
+        store: Store) -> None:
+    """KL's first FSIII 20240530 (history 2024-05-30-2d6ca66) left out the legacy letter
+    codes, which came back in the next publication. Asked for in that release, such a
+    code is retired since the release before it, not unknown."""
+    before = _codes(KL_TERM / "history/2023-06-22-1b14f5b/CodeSystem-FSIII.json")
+    gap = _codes(KL_TERM / "history/2024-05-30-2d6ca66/CodeSystem-FSIII.json")
+    current = _codes(KL_TERM / "CodeSystem-FSIII.json")
+    returned = sorted(c for c in before if c not in gap and c in current)
+    assert "H1.10" in returned
+    version = next(r.version for r in store.versions("fsiii")
+                   if r.version.startswith("20240530~") and set(r.concepts) == set(gap))
+    for code in returned:
+        resolved = store.resolve("fsiii", code, version)
+        assert (resolved.status, resolved.last_version) == ("retired", "20230622")
+        assert store.resolve("fsiii", code).status == "active"

@@ -181,12 +181,18 @@ class Store:
         if concept is not None:
             return Resolved(release, concept, concept.status)
         last = self._last_seen.get(scheme, {}).get(code)
-        if last is not None and version_key(last) < version_key(release.version):
-            old = self._releases[(scheme, last)]
-            return Resolved(old, old.concepts[code], "retired", last_version=last)
+        if last is not None:
+            # the newest release before the requested one that had the code: a code can
+            # leave and come back (KL's first FSIII 20240530 dropped the letter codes)
+            wanted = version_key(release.version)
+            for older in reversed(self._by_scheme[scheme]):
+                if version_key(older.version) < wanted and code in older.concepts:
+                    return Resolved(older, older.concepts[code], "retired",
+                                    last_version=older.version)
         raise NotFound(
             f"Code {code!r} is not in {scheme} version {release.version}"
-            + (" (nor in any earlier version)." if last is None else f" (it is in {last}).")
+            + (" (nor in any earlier version)." if last is None
+               else f" (it is in later versions, e.g. {last}).")
             + " Search with GET /api/v1/search?q=… to find the right code.",
             details={"scheme": scheme, "version": release.version, "code": code},
         )
