@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -25,30 +27,30 @@ def test_search_page_renders_results_without_javascript(client: TestClient) -> N
 def test_search_page_with_an_icf_code_lists_interventions(client: TestClient) -> None:
     page = client.get("/", params={"q": "d450"})
     assert page.status_code == 200
-    assert "Indsatser til d450 Walking" in page.text
+    assert 'Indsatser til d450 <span lang="en">Walking</span>' in page.text
 
 
 def test_concept_page_has_labels_breadcrumbs_children_versions(client: TestClient) -> None:
     page = client.get("/begreb/icf/d450")
     assert page.status_code == 200
     text = page.text
-    assert "<h1>Walking</h1>" in text
+    assert '<h1 lang="en">Walking</h1>' in text  # WHO's English label, marked as English
     assert "Gehen" in text  # German overlay label
     assert 'aria-label="Brødkrummer"' in text and ">d450-d469<" not in text
     assert "/begreb/icf/d4500" in text  # children
-    assert "Findes i:" in text and "2001" in text
+    assert "Findes kun i version 2001." in text
     assert "/indsatser?icf=d450" in text
 
 
 def test_concept_iri_html_redirects_to_the_concept_page(client: TestClient) -> None:
     page = client.get("/id/icf/d450", headers={"Accept": "text/html"})
-    assert page.status_code == 200 and "<h1>Walking</h1>" in page.text
+    assert page.status_code == 200 and '<h1 lang="en">Walking</h1>' in page.text
 
 
 def test_interventions_page_explains_match_kinds(client: TestClient) -> None:
     page = client.get("/indsatser", params={"icf": "d450.2"})
     assert page.status_code == 200
-    assert "kvalifikator .2" in page.text
+    assert "Kvalifikator .2: udførelse: moderat problem (25–49 %)" in page.text
     for explanation in ("direkte til koden", "mere specifik kode", "FFB- eller FSIII-tilstand",
                         "bredere kode"):
         assert explanation in page.text
@@ -73,3 +75,122 @@ def test_autocomplete_suggests_concepts(client: TestClient) -> None:
     body = client.get("/autocomplete", params={"q": "hukom"}).json()
     assert any(s["label"] == "Hukommelse" for s in body["suggestions"])
     assert all(s["url"].startswith("/begreb/") for s in body["suggestions"])
+
+
+def test_unknown_code_is_a_danish_404_page_with_close_codes(client: TestClient) -> None:
+    page = client.get("/begreb/icf/d459")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Koden »d459« findes ikke i ICF." in page.text
+    assert 'href="/begreb/icf/d455"' in page.text and 'href="/begreb/icf/d450"' in page.text
+    typo = client.get("/begreb/catalogue/SEL-85-PRAKTIS")
+    assert typo.status_code == 404 and 'href="/begreb/catalogue/SEL-85-PRAKTISK"' in typo.text
+
+
+def test_unknown_scheme_and_version_are_danish_404_pages(client: TestClient) -> None:
+    scheme = client.get("/begreb/nosuch/x")
+    assert scheme.status_code == 404 and "text/html" in scheme.headers["content-type"]
+    assert "ingen begrebssamling, der hedder »nosuch«" in scheme.text
+    assert 'href="/begreb/ffb"' in scheme.text
+    assert client.get("/begreb/nosuch").status_code == 404
+    version = client.get("/begreb/icf/d450", params={"version": "1999"})
+    assert version.status_code == 404 and "ICF findes ikke i version »1999«" in version.text
+    assert 'href="/begreb/icf/d450?version=2001"' in version.text
+
+
+def test_error_pages_escape_what_was_asked_for(client: TestClient) -> None:
+    page = client.get("/begreb/icf/<script>alert(1)")
+    assert page.status_code == 404
+    assert "<script>alert" not in page.text and "&lt;script&gt;alert(1)" in page.text
+
+
+def test_too_long_search_is_a_danish_400(client: TestClient) -> None:
+    page = client.get("/", params={"q": "a" * 600})
+    assert page.status_code == 400
+    assert "Søgningen er for lang (600 tegn)" in page.text and "characters" not in page.text
+
+
+def test_catalogue_law_filter_covers_every_instrument_of_a_law(client: TestClient) -> None:
+    page = client.get("/katalog")
+    options = re.findall(r'<option value="([^"]+)"', page.text)
+    assert "Lov om en aktiv beskæftigelsesindsats" in options
+    assert not any("(" in option for option in options), options
+    lab = client.get("/katalog", params={"lov": "Lov om en aktiv beskæftigelsesindsats"})
+    for code in ("LAB-MENTOR", "LAB-PRAKTIK", "LAB-RESSOURCE", "LAB-IPS"):
+        assert f"/begreb/catalogue/{code}" in lab.text
+    assert "Lov om en aktiv beskæftigelsesindsats (mentor)" in lab.text  # the instrument shows
+
+
+def test_catalogue_unknown_filter_says_so(client: TestClient) -> None:
+    page = client.get("/katalog", params={"omraade": "<b>"})
+    assert page.status_code == 400 and "ikke et område, der hedder »&lt;b&gt;«" in page.text
+
+
+def test_catalogue_entry_page_shows_target_groups_and_what_it_addresses(
+        client: TestClient) -> None:
+    page = client.get("/begreb/catalogue/SEL-85-PRAKTISK").text
+    assert "<h2>Målgrupper</h2>" in page and "Udviklingshæmning" in page
+    assert "<h3>ICF-koder</h3>" in page and "<h3>Tilstande i FFB og FSIII</h3>" in page
+
+
+def test_tilstand_page_lists_the_interventions_for_it(client: TestClient) -> None:
+    page = client.get("/begreb/ffb/b947f321-7cdb-4b33-9653-f3ff800572b0").text  # Lave mad
+    assert "<h2>Indsatser til tilstanden</h2>" in page
+    assert 'href="/begreb/catalogue/SEL-83-MAD"' in page
+
+
+def test_qualifiers_are_explained_in_danish(client: TestClient) -> None:
+    page = client.get("/indsatser", params={"icf": "e310+2"})
+    assert "Kvalifikator +2: moderat fremmende faktor" in page.text
+    bad = client.get("/indsatser", params={"icf": "d450.7"})
+    assert bad.status_code == 400 and "7 er ikke en værdi for en ICF-kvalifikator" in bad.text
+
+
+def test_intervention_paths_name_codes_and_tilstande(client: TestClient) -> None:
+    page = client.get("/indsatser", params={"icf": "d450"}).text
+    assert ("FFB-tilstanden Gå og bevæge sig (bredere end koden)") in page
+    assert '<code>d4</code> MOBILITY' in page
+
+
+def test_counts_are_danish_singular_and_plural(client: TestClient) -> None:
+    icf = client.app.state.services.store.latest("icf")
+    one = next(code for code in icf.concepts
+               if client.get("/api/v1/interventions", params={"icf": code}).json()["total"] == 1)
+    page = client.get("/indsatser", params={"icf": one}).text
+    assert "<p>1 indsats</p>" in page
+
+
+def test_search_page_explains_match_kinds(client: TestClient) -> None:
+    page = client.get("/", params={"q": "d450"}).text
+    assert "<details" in page and "Indsatsen er knyttet til en bredere kode" in page
+
+
+def test_english_labels_are_marked_in_lists(client: TestClient) -> None:
+    page = client.get("/", params={"q": "d450"}).text
+    assert '<a href="/begreb/icf/d4500" lang="en">Walking short distances</a>' in page
+    body = client.get("/autocomplete", params={"q": "hukom"}).json()
+    danish = next(s for s in body["suggestions"] if s["label"] == "Hukommelse")
+    assert danish["lang"] == "da"
+
+
+@pytest.fixture(scope="module")
+def history_client(history_settings: Settings) -> TestClient:
+    return TestClient(create_app(history_settings))
+
+
+YDELSE = "/begreb/ffb/af7624f8-affd-4a7e-8754-b1b1dd9d8def"
+
+
+def test_concept_page_says_what_changed_between_versions(history_client: TestClient) -> None:
+    page = history_client.get(YDELSE).text
+    assert '<strong aria-current="page">20240530</strong>' in page
+    assert "20200908 → 20230517" in page
+    assert "betegnelse: kun mellemrum ændret" in page  # 'Ydelse\xa0\xa0' → 'Ydelse'
+    assert "<dt>Før</dt><dd>Tjeneste, genstand eller beløb" in page
+
+
+def test_an_older_version_keeps_its_links_in_that_version(history_client: TestClient) -> None:
+    page = history_client.get(YDELSE, params={"version": "20200908"}).text
+    assert "Du ser version 20200908" in page
+    children = re.findall(r'href="(/begreb/ffb/[^"]+)"', page.split("<h2>Underbegreber</h2>")[1]
+                          .split("</section>")[0])
+    assert children and all(href.endswith("?version=20200908") for href in children)

@@ -190,6 +190,18 @@ class InterventionIndex:
             ],
         }
 
+    # -- tilstand → interventions -------------------------------------------------------------
+    def for_condition(self, scheme: str, code: str) -> list[dict[str, Any]]:
+        """Catalogue entries that name an FFB/FSIII tilstand, in catalogue order."""
+        if self.catalogue is None:
+            return []
+        concept = self.store.concept(scheme, code)
+        iris = {concept_iri(scheme, code), *([concept.uri] if concept is not None else [])}
+        codes = dict.fromkeys(c for iri in iris for c in self.by_condition.get(iri, ()))
+        return [{"scheme": CATALOGUE, "code": c, "label": self.catalogue.concepts[c].label(),
+                 "legal_basis": self.catalogue.concepts[c].properties.get("legalBasis", [])}
+                for c in codes]
+
     # -- helpers -----------------------------------------------------------------------------
     def suggest(self, code: str, limit: int = 5) -> list[dict[str, str]]:
         """Existing codes close to an unknown one: its nearest existing broader code, then

@@ -149,3 +149,64 @@ def test_basics_work_without_javascript(browser, server: str) -> None:
     tab.goto(server + "/katalog")
     tab.screenshot(path=str(SCREENSHOTS / "katalog.png"), full_page=True)
     context.close()
+
+
+def test_escape_closes_suggestions_and_keeps_the_text(page, server: str) -> None:
+    page.goto(server + "/")
+    page.fill("#q", "hukommelse")
+    page.locator("#forslag li").first.wait_for(timeout=5000)
+    # screen-reader users hear how many suggestions there are
+    page.wait_for_function("document.getElementById('forslag-status').textContent.includes('forslag')")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Escape")
+    assert page.locator("#forslag").is_hidden()
+    assert page.get_attribute("#q", "aria-expanded") == "false"
+    assert page.get_attribute("#q", "aria-activedescendant") is None
+    assert page.input_value("#q") == "hukommelse"  # a search field clears on Escape natively
+    page.keyboard.press("Enter")  # the list is closed: Enter submits the text
+    page.wait_for_url("**/?q=hukommelse")
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(x) / 255 for x in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_focus_is_visible_with_enough_contrast(page, server: str) -> None:
+    page.goto(server + "/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # the brand link, on the white header
+    style = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return [s.outlineStyle, s.outlineWidth, s.outlineColor]; }""")
+    assert style[0] == "solid" and float(style[1].rstrip("px")) >= 2
+    lighter, darker = 1.0, _luminance(style[2])  # against white
+    assert (lighter + 0.05) / (darker + 0.05) >= 3, style  # WCAG 1.4.11 non-text contrast
+
+
+def test_pages_load_without_errors(page, server: str) -> None:
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("console", lambda m: failed.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: failed.append(str(e)))
+    page.goto(server + "/?q=d450")  # the browser's own favicon request included
+    page.goto(server + "/begreb/icf/d450")
+    page.wait_for_load_state("networkidle")
+    assert failed == []
+
+
+def test_unknown_code_page_without_javascript(browser, server: str) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="da-DK")
+    tab = context.new_page()
+    response = tab.goto(server + "/begreb/icf/d459")
+    assert response is not None and response.status == 404
+    assert tab.locator("h1").inner_text() == "Koden findes ikke"
+    tab.screenshot(path=str(SCREENSHOTS / "ukendt-kode.png"), full_page=True)
+    tab.locator("ul.suggestions a", has_text="d450").click()
+    tab.wait_for_url("**/begreb/icf/d450")
+    tab.goto(server + "/indsatser")
+    tab.fill("#icf", "d450.2")
+    tab.press("#icf", "Enter")
+    tab.wait_for_url("**/indsatser?icf=d450.2")
+    assert "moderat problem" in tab.locator("p.qualifier").inner_text()
+    context.close()

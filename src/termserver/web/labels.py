@@ -11,6 +11,10 @@ SCHEME_NAMES = {
     "caresocialcodes": "KL fælles koder",
     "ltt": "LTT",
     "catalogue": "Indsatskatalog",
+    "icf-de": "ICF på tysk (DIMDI)",
+    "crosswalk-ffb-icf": "Krydsreference FFB → ICF",
+    "crosswalk-fsiii-icf": "Krydsreference FSIII → ICF",
+    "search-words": "Hverdagsord til søgning",
 }
 STATUS_NAMES = {"deprecated": "udfaset", "retired": "udgået", "draft": "kladde"}
 RELATION_NAMES = {
@@ -36,3 +40,51 @@ AREA_NAMES = {
     "family": "Børn og familier (Barnets Lov)",
     "health": "Sundhed og ældrepleje",
 }
+RELATION_SHORT = {
+    "exactMatch": "svarer præcist til koden",
+    "closeMatch": "svarer nogenlunde til koden",
+    "broadMatch": "bredere end koden",
+    "narrowMatch": "snævrere end koden",
+    "relatedMatch": "relateret til koden",
+}
+"""A tilstand on an intervention's path, seen from the ICF code searched for."""
+
+_PROBLEM = {"0": "intet problem (0–4 %)", "1": "let problem (5–24 %)",
+            "2": "moderat problem (25–49 %)", "3": "svært problem (50–95 %)",
+            "4": "totalt problem (96–100 %)", "8": "ikke specificeret", "9": "ikke relevant"}
+_BARRIER = {"0": "ingen barriere", "1": "let barriere", "2": "moderat barriere",
+            "3": "svær barriere", "4": "total barriere", "8": "barriere, ikke specificeret",
+            "9": "ikke relevant"}
+_FACILITATOR = {"0": "ingen fremmende faktor", "1": "let fremmende faktor",
+                "2": "moderat fremmende faktor", "3": "betydelig fremmende faktor",
+                "4": "fuldstændig fremmende faktor", "8": "fremmende faktor, ikke specificeret",
+                "9": "ikke relevant"}
+
+
+def qualifier_text(code: str, qualifier: str | None) -> str | None:
+    """WHO's generic qualifier scale in Danish: `d450`, `.23` → udførelse: moderat problem…"""
+    if not qualifier or len(qualifier) < 2:
+        return "fremmende faktor" if qualifier == "+" else None
+    sign, digits = qualifier[0], qualifier[1:]
+    component = code[:1]
+    if component == "e":
+        scale = _FACILITATOR if sign == "+" else _BARRIER
+        return scale.get(digits[0], f"værdi {digits[0]}")
+    if component == "d":
+        parts = [f"udførelse: {_PROBLEM.get(digits[0])}"]
+        if len(digits) > 1:
+            parts.append(f"kapacitet: {_PROBLEM.get(digits[1], f'værdi {digits[1]}')}")
+        return "; ".join(parts)
+    return f"omfang: {_PROBLEM.get(digits[0])}"
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def danish_sort_key(text: str) -> str:
+    """Danish alphabetical order: æ, ø, å after z; case ignored."""
+    return text.casefold().translate(_DANISH_TAIL)
+
+
+_DANISH_TAIL = str.maketrans({"æ": "{", "ø": "|", "å": "}", "ä": "{", "ö": "|"})

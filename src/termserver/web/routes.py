@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import itertools
 import re
+from difflib import get_close_matches
+from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from ..bodies import concept_body, search_body
 from ..diff import concept_changes
 from ..errors import BadRequest, NotFound, TermserverError
 from ..interventions import MATCH_EXPLAINED, MATCH_ORDER, intervention_index
+from ..model import Concept
 from . import labels
 
 HERE = Path(__file__).resolve().parent
@@ -31,16 +36,36 @@ templates.env.globals.update(
     match_names=labels.MATCH_NAMES,
     lang_names=labels.LANG_NAMES,
     note_names=labels.NOTE_NAMES,
+    relation_short=labels.RELATION_SHORT,
     explained=MATCH_EXPLAINED,
     match_order=MATCH_ORDER,
+    plural=labels.plural,
 )
 router = APIRouter(include_in_schema=False)
 static_files = StaticFiles(directory=str(HERE / "static"))
-_ICF_LIKE = re.compile(r"^\s*[bsde]\d{1,5}([.+]\d*)*\s*$", re.I)
+_ICF_LIKE = re.compile(r"^\s*[bsde][0-9]{1,5}([.+][0-9]*)*\s*$", re.I | re.ASCII)
+_ICF_CODE = re.compile(r"^[bsde][0-9]{1,5}$")
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200):
+    context["lang_attr"] = partial(_lang_attr, request.app.state.services.store)
     return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def label_lang(concept: Concept) -> str:
+    """The language of `concept.label()` (Danish first, then English, then untagged)."""
+    for lang in ("da", "en"):
+        if concept.labels.get(lang):
+            return lang
+    return ""
+
+
+def _lang_attr(store: Any, scheme: str | None, code: str | None,
+               version: str | None = None) -> Markup:
+    """` lang="en"` for a concept whose label is not Danish (WCAG 3.1.2), else nothing."""
+    concept = store.concept(scheme, code, version) if scheme and code else None
+    lang = label_lang(concept) if concept is not None else ""
+    return Markup(f' lang="{lang}"') if lang and lang != "da" else Markup("")
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -57,8 +82,17 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
         try:
             context["results"] = search_body(services.search.search(q, limit=20))
         except BadRequest as exc:
-            context["error"] = exc.message
+            context["error"] = _danish_search_error(exc)
+            return _page(request, "search.html", context, exc.status_code)
     return _page(request, "search.html", context)
+
+
+def _danish_search_error(exc: BadRequest) -> str:
+    length = exc.details.get("length")
+    if length is not None:
+        return (f"Søgningen er for lang ({length} tegn). Skriv et par ord eller en kode, "
+                "højst 500 tegn.")
+    return "Søgningen kan ikke bruges. Skriv et ord eller en ICF-kode, fx hukommelse eller d450."
 
 
 @router.get("/autocomplete")
@@ -71,17 +105,20 @@ def autocomplete(request: Request, q: str = Query("", max_length=200)) -> JSONRe
             try:
                 found = intervention_index(services).for_icf(q)
                 suggestions += [
-                    {"label": hit["label"], "kind": labels.MATCH_NAMES[hit["match"]],
-                     "url": f"/begreb/catalogue/{hit['code']}"}
+                    {"label": hit["label"], "kind": f"Indsats · {labels.MATCH_NAMES[hit['match']]}",
+                     "url": f"/begreb/catalogue/{quote(hit['code'])}", "lang": "da"}
                     for hit in found["results"][:6]
                 ]
             except TermserverError:
                 pass
         for hit in services.search.search(q, limit=8).hits:
+            concept = services.store.concept(hit.scheme, hit.code)
+            kind = labels.SCHEME_NAMES.get(hit.scheme, hit.scheme)
             suggestions.append({
                 "label": hit.label,
-                "kind": labels.SCHEME_NAMES.get(hit.scheme, hit.scheme),
-                "url": f"/begreb/{hit.scheme}/{hit.code}",
+                "kind": f"{kind} {hit.code}" if hit.scheme == "icf" else kind,
+                "url": f"/begreb/{hit.scheme}/{quote(hit.code)}",
+                "lang": label_lang(concept) if concept is not None else "",
             })
     return JSONResponse({"query": q, "suggestions": suggestions[:12]})
 
@@ -93,7 +130,8 @@ def interventions_page(request: Request, icf: str = "") -> HTMLResponse:
     status = 200
     if icf.strip():
         try:
-            context["icf"] = intervention_index(request.app.state.services).for_icf(icf)
+            found = context["icf"] = intervention_index(request.app.state.services).for_icf(icf)
+            context["qualifier_text"] = labels.qualifier_text(found["icf"], found["qualifier"])
         except TermserverError as exc:
             status = exc.status_code
             context["error"] = _danish_error(exc, icf)
@@ -103,6 +141,15 @@ def interventions_page(request: Request, icf: str = "") -> HTMLResponse:
 
 def _danish_error(exc: TermserverError, icf: str) -> str:
     if isinstance(exc, BadRequest):
+        qualifier = exc.details.get("qualifier")
+        if qualifier and qualifier.startswith("+") and len(qualifier) > 1 and \
+                qualifier[1] in "0123489":
+            return (f"»{icf}«: kun omgivelsesfaktorer (e-koder) kan have en fremmende faktor "
+                    "(+). Brug punktum for de andre, fx d450.2.")
+        if qualifier:
+            return (f"»{icf}«: {qualifier[1:2]} er ikke en værdi for en ICF-kvalifikator. "
+                    "Første kvalifikator er 0 (intet problem) til 4 (totalt problem), "
+                    "8 (ikke specificeret) eller 9 (ikke relevant), fx d450.2.")
         return (f"»{icf}« er ikke en ICF-kode. En ICF-kode er et bogstav (b, s, d eller e) "
                 "efterfulgt af tal, fx d450 eller d450.2.")
     if exc.details.get("scheme") == "icf" and "icf" not in exc.details:
@@ -112,7 +159,10 @@ def _danish_error(exc: TermserverError, icf: str) -> str:
 
 @router.get("/begreb/{scheme}", response_class=HTMLResponse)
 def scheme_page(request: Request, scheme: str) -> HTMLResponse:
-    release = request.app.state.services.store.latest(scheme)
+    try:
+        release = request.app.state.services.store.latest(scheme)
+    except TermserverError as exc:
+        return _error_page(request, exc, scheme)
     tops = [release.concepts[c] for c in release.top_concepts]
     return _page(request, "scheme.html", {
         "scheme": scheme, "release": release, "tops": tops,
@@ -127,22 +177,46 @@ def concept_page(request: Request, scheme: str, code: str,
 
 def render_concept_page(request: Request, scheme: str, code: str,
                         version: str | None) -> HTMLResponse:
-    """The concept page: labels, definition, breadcrumbs, children, mappings, versions."""
+    """The concept page: labels, definition, breadcrumbs, children, mappings, versions.
+
+    An unknown scheme, version or code is a Danish 404 page with what the caseworker
+    probably meant, not the API's JSON error."""
     services = request.app.state.services
     store = services.store
-    resolved = store.resolve(scheme, code, version)
+    try:
+        resolved = store.resolve(scheme, code, version)
+    except TermserverError as exc:
+        return _error_page(request, exc, scheme, code)
     body = concept_body(store, resolved)
-    ancestors = list(reversed(store.ancestors(resolved.release, resolved.concept.code)))
+    concept = resolved.concept
+    ancestors = list(reversed(store.ancestors(resolved.release, concept.code)))
     versions = store.release_appearances(scheme, code)
+    latest = store.latest(scheme).version
+    index = intervention_index(services)
+    entry = _entry(index, scheme, code)
     context = {
         "c": body,
+        "title_lang": label_lang(concept),
+        "definition_lang": _definition_lang(concept),
         "ancestors": [{"code": a.code, "label": a.label()} for a in ancestors],
         "versions": versions,
+        "latest": latest,
+        # links inside an older release stay in that release
+        "vq": "" if body["version"] == latest else f"?version={quote(body['version'])}",
         "changes": _changes(store, scheme, code, versions),
-        "addressed": _addressed(services, scheme, code),
+        "entry": entry,
+        "for_condition": index.for_condition(scheme, code) if scheme in ("ffb", "fsiii")
+        else [],
         "icf_link": scheme == "icf",
     }
     return _page(request, "concept.html", context)
+
+
+def _definition_lang(concept: Concept) -> str:
+    for lang in ("da", "en"):
+        if concept.definitions.get(lang):
+            return lang
+    return ""
 
 
 def _changes(store: Any, scheme: str, code: str, versions: list[str]) -> list[dict[str, Any]]:
@@ -151,23 +225,99 @@ def _changes(store: Any, scheme: str, code: str, versions: list[str]) -> list[di
         fields = concept_changes(store.release(scheme, old).concepts[code],
                                  store.release(scheme, new).concepts[code])
         if fields:
-            out.append({"from": old, "to": new,
-                        "fields": [_FIELD_NAMES.get(f.field, f.field) for f in fields]})
+            out.append({"from": old, "to": new, "fields": [_describe(f) for f in fields]})
     return out
+
+
+def _describe(change: Any) -> dict[str, Any]:
+    """One changed field in Danish, with the old and new text where a person can read it."""
+    name = _FIELD_NAMES.get(change.field, change.field)
+    if change.field in ("label", "definition"):
+        old, new = _text(change.old), _text(change.new)
+        if old and new and old.split() == new.split():
+            return {"name": name, "summary": f"{name}: kun mellemrum ændret"}
+        summary = {(False, True): f"{name} tilføjet", (True, False): f"{name} fjernet"}.get(
+            (bool(old), bool(new)), f"{name} ændret")
+        return {"name": name, "summary": summary, "old": old, "new": new}
+    if change.field == "status":
+        return {"name": name, "summary": f"status ændret fra "
+                f"{labels.STATUS_NAMES.get(str(change.old), 'aktiv')} til "
+                f"{labels.STATUS_NAMES.get(str(change.new), 'aktiv')}"}
+    return {"name": name, "summary": f"{name} ændret"}
+
+
+def _text(values: Any) -> str:
+    if not isinstance(values, dict) or not values:
+        return ""
+    return values.get("da") or values.get("en") or next(iter(values.values()))
 
 
 _FIELD_NAMES = {"label": "betegnelse", "definition": "definition", "parent": "overbegreb",
                 "status": "status"}
 
 
-def _addressed(services: Any, scheme: str, code: str) -> list[dict[str, Any]]:
+def _entry(index: Any, scheme: str, code: str) -> dict[str, Any] | None:
+    """A catalogue entry's ICF codes, tilstande and target groups."""
     if scheme != "catalogue":
-        return []
+        return None
     try:
-        entry = intervention_index(services).for_entry(code)
+        return index.for_entry(code)
     except NotFound:
-        return []
-    return [*entry["icf"], *entry["conditions"]]
+        return None
+
+
+def _error_page(request: Request, exc: TermserverError, scheme: str,
+                code: str | None = None) -> HTMLResponse:
+    """A Danish error page: what was not found, and links to what exists nearby."""
+    services = request.app.state.services
+    details = exc.details
+    name = labels.SCHEME_NAMES.get(scheme, scheme)
+    context: dict[str, Any] = {"links": [], "intro": None, "search": None,
+                               "title": "Siden findes ikke"}
+    if not isinstance(exc, NotFound):
+        context.update(title="Adressen kan ikke bruges",
+                       message="Adressen indeholder noget, siden ikke kan bruge.")
+    elif "schemes" in details:
+        context.update(
+            title="Begrebssamlingen findes ikke",
+            message=f"Der er ingen begrebssamling, der hedder »{scheme}«.",
+            intro="Samlinger på denne server:",
+            links=[{"href": f"/begreb/{quote(s)}", "text": labels.SCHEME_NAMES.get(s, s)}
+                   for s in details["schemes"]])
+    elif "versions" in details:
+        context.update(
+            title="Versionen findes ikke",
+            message=f"{name} findes ikke i version »{details.get('version')}«.",
+            intro="Versioner:",
+            links=[{"href": f"/begreb/{scheme}/{quote(code)}?version={quote(v)}" if code
+                    else f"/begreb/{scheme}", "text": v} for v in details["versions"]])
+    else:
+        context.update(
+            title="Koden findes ikke",
+            message=f"Koden »{code}« findes ikke i {name}.",
+            intro="Mente du:",
+            links=_code_suggestions(services, scheme, code or ""),
+            search=code)
+    return _page(request, "error.html", context, exc.status_code)
+
+
+def _code_suggestions(services: Any, scheme: str, code: str) -> list[dict[str, Any]]:
+    """Codes like the unknown one: ICF's neighbours, near-identical codes, then search."""
+    found: dict[str, str] = {}
+    release = services.store.latest(scheme)
+    if scheme == "icf" and _ICF_CODE.match(code.lower()):
+        for s in intervention_index(services).suggest(code.lower()):
+            found[s["code"]] = s["label"]
+    for other in get_close_matches(code, list(release.concepts), n=5, cutoff=0.75):
+        found.setdefault(other, release.concepts[other].label())
+    if len(found) < 5 and len(code) <= 200:
+        try:
+            for hit in services.search.search(code, scheme=scheme, limit=5).hits:
+                found.setdefault(hit.code, hit.label)
+        except TermserverError:
+            pass
+    return [{"href": f"/begreb/{scheme}/{quote(c)}", "text": label, "scheme": scheme,
+             "code": c} for c, label in list(found.items())[:5]]
 
 
 @router.get("/katalog", response_class=HTMLResponse)
@@ -176,26 +326,34 @@ def catalogue_page(request: Request, omraade: str = "", lov: str = "") -> HTMLRe
     has_catalogue = "catalogue" in store.schemes()
     entries: list[Any] = []
     laws: set[str] = set()
+    error = None
     if has_catalogue:
         release = store.latest("catalogue")
         items = [c for c in release.concepts.values() if c.properties.get("legalBasis")]
         for item in items:
             laws.update(_law_name(b) for b in item.properties["legalBasis"])
+        if omraade and omraade not in labels.AREA_NAMES:
+            error = f"Kataloget har ikke et område, der hedder »{omraade}«."
+        elif lov and lov not in laws:
+            error = f"Ingen indsatser i kataloget har lovgrundlaget »{lov}«."
         groups: dict[str, list[Any]] = {}
-        for item in sorted(items, key=lambda c: c.label()):
+        for item in sorted(items, key=lambda c: labels.danish_sort_key(c.label())):
             area = (item.properties.get("area") or [""])[0]
-            if omraade and area != omraade:
+            if error or (omraade and area != omraade):
                 continue
             if lov and not any(_law_name(b) == lov for b in item.properties["legalBasis"]):
                 continue
             groups.setdefault(labels.AREA_NAMES.get(area, area or "Øvrige"), []).append(item)
-        entries = sorted(groups.items())
+        entries = sorted(groups.items(), key=lambda g: labels.danish_sort_key(g[0]))
     return _page(request, "catalogue.html", {
         "nav": "catalogue", "entries": entries, "areas": list(labels.AREA_NAMES.items()),
-        "area": omraade, "laws": sorted(laws), "selected_law": lov,
-        "has_catalogue": has_catalogue})
+        "area": omraade, "laws": sorted(laws, key=labels.danish_sort_key),
+        "selected_law": lov, "has_catalogue": has_catalogue, "error": error,
+        "total": sum(len(items) for _, items in entries)}, 400 if error else 200)
 
 
 def _law_name(basis: str) -> str:
-    """`Serviceloven § 85` → `Serviceloven`: filter by law, show the paragraph."""
-    return basis.split("§")[0].strip().rstrip(",") or basis
+    """`Serviceloven § 85` → `Serviceloven`, `Lov om … (mentor)` → `Lov om …`: filter by
+    law, show the paragraph or instrument."""
+    name = basis.split("§")[0].strip().rstrip(",")
+    return re.sub(r"\s*\([^)]*\)$", "", name) or basis
