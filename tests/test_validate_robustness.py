@@ -198,3 +198,73 @@ def test_the_same_document_in_xml_with_prefixes_comments_and_instructions(
                                 1)
     report = validator.validate_bytes(prefixed, "application/fhir+xml")
     assert report.document_type == "ffb-reporting" and report.valid and not report.issues
+
+
+# -- FHIR XML read into the same shape as the JSON -------------------------------------------
+MESSAGE = "kl-ffb-messaging/examples/Bundle-909e720e-3edb-45b9-aeb2-655a97861f7c.json"
+SHAPES = [MESSAGE, PLAN, "KL-dk/examples/CareTeam-AlmBotilbud.json",
+          "KL-dk/examples/Provenance-ProvenanceCondition111.json",
+          "KL-dk/examples/Goal-AndreasindsatsmaalOpfolgning.json",
+          "KL-dk/examples/Procedure-AkutSygeplejeMark.json",
+          "kl-children/examples/QuestionnaireResponse-TOPIRikke.json",
+          "kl-gateway-prevention/examples/CarePlan-BrunoforloebKostAfbrudt.json",
+          "kl-children/examples/Encounter-SchoolStartEncounter.json"]
+
+
+def _as_xml_reads(value: object) -> object:
+    """What FHIR XML can say of a JSON value: numbers as text, no narrative, no `_x`."""
+    if isinstance(value, dict):
+        return {k: _as_xml_reads(v) for k, v in value.items()
+                if not k.startswith("_") and not (k == "text" and isinstance(v, dict))}
+    if isinstance(value, list):
+        return [_as_xml_reads(v) for v in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+@pytest.mark.parametrize("source", SHAPES)
+def test_xml_lists_and_single_elements_are_the_json_ones(source: str) -> None:
+    """Reference.identifier, CareTeam.participant.member, Organization.name, contact.name,
+    Patient.link.type, CarePlan.activity.detail.statusReason are single;
+    CareTeam.managingOrganization, participant.role, DocumentReference.content,
+    Goal.outcomeCode, Procedure.complication, Provenance.agent, Provenance.reason and
+    QuestionnaireResponse.item.answer are lists."""
+    from validators.parsing import parse_document
+
+    document = load(source)
+    read = parse_document(to_fhir_xml(document), "application/fhir+xml", 10**8, 256)
+    assert read == _as_xml_reads(document)
+
+
+def test_a_wrong_municipality_is_found_in_xml_too(validator: Validator) -> None:
+    document = load(PLAN)
+    variants.municipality_as_cvr(document)
+    report = validator.validate_bytes(to_fhir_xml(document), "application/fhir+xml")
+    assert [i.rule for i in report.issues] == ["ffb-citizen-sts-organisation"]
+
+
+def test_fhir_validate_reads_a_parameters_resource_in_xml(history_settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from termserver.api import create_app
+
+    document = load(PLAN)
+    variants.bad_cpr(document)
+    parameters = {"resourceType": "Parameters",
+                  "parameter": [{"name": "resource", "resource": document}]}
+    response = TestClient(create_app(history_settings)).post(
+        "/fhir/$validate", content=to_fhir_xml(parameters),
+        headers={"Content-Type": "application/fhir+xml"})
+    assert response.status_code == 200
+    assert [i["details"]["coding"][0]["code"] for i in response.json()["issue"]] == [
+        "cpr-format"]
+
+
+def test_a_doctype_behind_a_long_comment_is_refused_too(validator: Validator) -> None:
+    xml = (b'<?xml version="1.0"?><!--' + b"x" * 5000 + b'--><!DOCTYPE Patient SYSTEM '
+           b'"http://example.org/x.dtd"><Patient xmlns="http://hl7.org/fhir"><id value="a"/>'
+           b"</Patient>")
+    report = validator.validate_bytes(xml, "application/fhir+xml")
+    assert [i.rule for i in report.issues] == ["syntax-xml"]
+    assert "DOCTYPE" in report.issues[0].message

@@ -19,29 +19,53 @@ from .report import Finding
 FHIR_NS = "http://hl7.org/fhir"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 ARRAY_ELEMENTS = frozenset({
-    "account", "activity", "address", "addresses", "basedOn", "bodySite", "careTeam",
-    "category", "coding", "communication", "component", "contact", "contained", "derivedFrom",
-    "designation", "destination", "detail", "diagnosis", "dosage", "entry", "episodeOfCare",
-    "evidence", "extension", "finding", "focus", "generalPractitioner", "given", "goal",
-    "hasMember", "identifier", "instantiatesCanonical", "instantiatesUri", "insurance",
-    "interpretation", "investigation", "item", "line", "link", "location", "member",
-    "modifierExtension", "name", "note", "orderDetail", "outcomeCodeableConcept",
-    "outcomeReference", "parameter", "partOf", "participant", "payload", "performer", "photo",
-    "prediction",
-    "prefix", "productCode", "profile", "protocol", "qualification", "reasonCode",
-    "reasonReference", "referenceRange", "relationship", "relevantHistory", "replaces",
-    "response", "security", "specialty", "stage", "statusReason", "suffix", "supportingInfo",
-    "tag", "target", "telecom", "type",
+    "account", "activity", "address", "addresses", "agent", "alias", "answer", "appliesTo",
+    "assessment", "basedOn", "bodySite", "careTeam", "category", "classHistory", "coding",
+    "communication", "complication", "component", "contact", "contained", "content",
+    "contributor", "coverage", "derivedFrom", "designation", "destination", "detail",
+    "diagnosis", "dosage", "endpoint", "entry", "episodeOfCare", "event", "evidence",
+    "extension", "finding", "focus", "followUp", "generalPractitioner", "given", "goal",
+    "guarantor", "hasMember", "identifier", "instantiatesCanonical", "instantiatesUri",
+    "insurance", "interpretation", "investigation", "item", "line", "link", "location",
+    "locationCode", "locationReference", "member", "modifierExtension", "note", "orderDetail",
+    "outcomeCode", "outcomeCodeableConcept", "outcomeReference", "parameter", "part", "partOf",
+    "participant", "payload", "performer", "photo", "policy", "prediction", "prefix", "problem",
+    "productCode", "profile", "prognosisCodeableConcept", "prognosisReference", "progress",
+    "protocol", "qualification", "reasonCode", "reasonReference", "recipient", "referenceRange",
+    "related", "relatesTo", "relationship", "relevantHistory", "replaces", "response", "role",
+    "security", "securityLabel", "specialty", "specimen", "stage", "statusHistory", "suffix",
+    "supportingInfo", "tag", "target", "telecom", "type", "usedCode", "verification",
 })
+"""FHIR R4 element names that are lists (0..*) in most places they occur."""
 SINGULAR_IN = {
+    "address": frozenset({"contact"}),
+    "content": frozenset({"payload"}),
     "detail": frozenset({"activity"}),
-    "type": frozenset({"Bundle", "identifier", "Identifier", "managingOrganization", "subject",
-                       "performer", "author", "requester", "assigner", "MessageHeader"}),
+    "endpoint": frozenset({"destination", "source"}),
+    "type": frozenset({"Bundle", "identifier", "Identifier", "MessageHeader", "link", "agent",
+                       "Account", "Consent", "DocumentReference", "Coverage", "Flag"}),
     "target": frozenset({"MessageHeader"}),
     "item": frozenset({"finding"}),
     "destination": frozenset(),
+    "identifier": frozenset({"Bundle", "QuestionnaireResponse", "Composition"}),
+    "location": frozenset({"location"}),
+    "member": frozenset({"participant"}),
+    "role": frozenset({"actor"}),
+    "response": frozenset({"MessageHeader"}),
 }
 """Element names that are lists in most places but single in these parents."""
+ARRAY_IN = {
+    "name": frozenset({"Patient", "Practitioner", "RelatedPerson", "Person"}),
+    "managingOrganization": frozenset({"CareTeam"}),
+    "reason": frozenset({"Provenance"}),
+    "author": frozenset({"DocumentReference", "Composition", "Communication"}),
+    "subject": frozenset({"Account"}),
+    "organization": frozenset({"Consent"}),
+    "code": frozenset({"evidence", "provision", "item"}),
+}
+"""Element names that are single in most places but lists in these parents."""
+_REFERENCE_KEYS = frozenset({"reference", "type", "identifier", "display", "extension", "id"})
+"""A Reference's elements: its `identifier` and `type` are single."""
 
 
 class DocumentError(Exception):
@@ -151,14 +175,17 @@ def _parse_json(data: bytes, max_depth: int, looks_xml: bool = False) -> dict:
     return document
 
 
+_NO_DOCTYPE = Finding(
+    "error", "syntax-xml", "(dokument)",
+    "XML med DOCTYPE eller entiteter afvises (de kan læse filer eller vokse uden grænse). "
+    "Fjern <!DOCTYPE …>; FHIR XML har ikke brug for den.")
+
+
 def _parse_xml(data: bytes, max_depth: int) -> dict:
     _decode(data)  # UTF-8 only, whatever the XML declaration claims
     head = data[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in data.lower():
-        raise DocumentError(Finding(
-            "error", "syntax-xml", "(dokument)",
-            "XML med DOCTYPE eller entiteter afvises (de kan læse filer eller vokse uden "
-            "grænse). Fjern <!DOCTYPE …>; FHIR XML har ikke brug for den."))
+        raise DocumentError(_NO_DOCTYPE)
     # the bytes are UTF-8 (checked above), whatever the XML declaration says
     parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True,
                              dtd_validation=False, huge_tree=False, remove_comments=True,
@@ -175,13 +202,15 @@ def _parse_xml(data: bytes, max_depth: int) -> dict:
         raise DocumentError(Finding(
             "error", "syntax-xml", where,
             f"Ugyldig XML på {where[1:-1]}: {_xml_problem(exc.code)}.")) from None
+    if root.getroottree().docinfo.doctype:  # one behind more than 4 kB of comments
+        raise DocumentError(_NO_DOCTYPE)
     depth = 0
     for event, _ in etree.iterwalk(root, events=("start", "end")):
         depth += 1 if event == "start" else -1
         if depth > max_depth:
             raise DocumentError(Finding("error", "syntax-limits", "(dokument)",
                                         f"XML er indlejret dybere end {max_depth} niveauer."))
-    if etree.QName(root).namespace != FHIR_NS:
+    if _local(root.tag)[0] != FHIR_NS:
         raise DocumentError(Finding("error", "struct-resource", "(dokument)",
                                     f"Rodelementet skal være i navnerummet {FHIR_NS}."))
     return _resource(root)
@@ -222,54 +251,74 @@ def _xml_problem(code: int) -> str:
                 "dokumentet er ikke velformet XML")
 
 
+def _local(tag: str) -> tuple[str, str]:
+    """(namespace, local name) of an lxml tag (`{ns}name`), cheaper than etree.QName."""
+    if tag[:1] == "{":
+        namespace, _, name = tag[1:].partition("}")
+        return namespace, name
+    return "", tag
+
+
 def _resource(element: etree._Element) -> dict:
-    out: dict[str, Any] = {"resourceType": etree.QName(element).localname}
-    _children(element, out, out["resourceType"])
+    kind = _local(element.tag)[1]
+    out: dict[str, Any] = {"resourceType": kind}
+    _children(element, out, kind)
     return out
 
 
 def _is_array(name: str, parent: str) -> bool:
-    return name in ARRAY_ELEMENTS and parent not in SINGULAR_IN.get(name, ())
+    if name in ARRAY_ELEMENTS:
+        return parent not in SINGULAR_IN.get(name, ())
+    return parent in ARRAY_IN.get(name, ())
 
 
 def _children(element: etree._Element, out: dict[str, Any], parent: str) -> None:
     for child in element:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if type(tag) is not str:  # comments, processing instructions
             continue
-        qname = etree.QName(child)
-        if qname.namespace == XHTML_NS:
+        namespace, name = _local(tag)
+        if namespace == XHTML_NS:
             continue
-        name = qname.localname
-        value, primitive_extras = _element_value(child)
+        value, primitive_extras = _element_value(child, name)
         if primitive_extras is not None:  # FHIR JSON keeps these beside the value: `_name`
             out.setdefault(f"_{name}", primitive_extras)
         if name in out:
-            if not isinstance(out[name], list):
+            if type(out[name]) is not list:
                 out[name] = [out[name]]
             out[name].append(value)
         else:
             out[name] = [value] if _is_array(name, parent) else value
+    if ("identifier" in out or "type" in out) and out.keys() <= _REFERENCE_KEYS and (
+            "reference" in out or "display" in out or "identifier" in out):
+        for name in ("identifier", "type"):  # a Reference: both are single
+            value = out.get(name)
+            if type(value) is list and len(value) == 1:
+                out[name] = value[0]
 
 
 _RESOURCE_HOLDERS = frozenset({"resource", "contained", "outcome"})
 """Elements whose single child element is a whole resource."""
 
 
-def _element_value(element: etree._Element) -> tuple[Any, dict | None]:
+def _element_value(element: etree._Element, name: str) -> tuple[Any, dict | None]:
     """(value, extras of a primitive): a primitive with an id or extensions keeps its value,
     the rest goes to `_name` as in FHIR JSON."""
-    name = etree.QName(element).localname
-    inner = next((c for c in element if isinstance(c.tag, str)), None)
-    if name in _RESOURCE_HOLDERS and inner is not None and etree.QName(inner).localname[:1] \
-            .isupper():
+    inner = None
+    for child in element:
+        if type(child.tag) is str:
+            inner = child
+            break
+    if name in _RESOURCE_HOLDERS and inner is not None and _local(inner.tag)[1][:1].isupper():
         return _resource(inner), None
-    attrs = dict(element.attrib)
-    if "value" in attrs:
+    attrs = element.attrib
+    value = attrs.get("value")
+    if value is not None:
         if inner is None and "id" not in attrs:
-            return _primitive(attrs["value"]), None
+            return _primitive(value), None
         extras: dict[str, Any] = {"id": attrs["id"]} if "id" in attrs else {}
         _children(element, extras, name)
-        return _primitive(attrs["value"]), extras
+        return _primitive(value), extras
     out: dict[str, Any] = {}
     if "url" in attrs:
         out["url"] = attrs["url"]
