@@ -6,12 +6,19 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
+from termserver.api import create_app
+from termserver.cli import main
 from termserver.errors import BadRequest
 from termserver.exporters import EXPORT_FORMATS, export_release
 from termserver.importers import ImportOptions, load_files
 from termserver.model import Concept, Release, ReleaseInfo
-from termserver.rdf import content_lines
+from termserver.rdf import checksum, content_lines
+from termserver.releases import ReleaseRepository
+from termserver.settings import Settings
+from termserver.store import Store
 
 from .conftest import FIXTURES, ICF_CLAML, KL_CURRENT, require_shared
 from .icf_loaded import icf_releases
@@ -127,3 +134,28 @@ def test_a_crosswalk_is_not_exported_as_a_codesystem() -> None:
     with pytest.raises(BadRequest, match=r"crosswalk.*ttl, nt or jsonld"):
         export_release(crosswalk, "fhir")
     assert b"exactMatch" in export_release(crosswalk, "ttl")
+
+
+@pytest.mark.parametrize(("scheme", "fmt"), [("icf", "ttl"), ("icf", "fhir"), ("ffb", "nt"),
+                                             ("ffb", "jsonld"), ("catalogue", "ttl")])
+def test_a_served_export_is_the_release_as_published(real_settings: Settings, tmp_path: Path,
+                                                     scheme: str, fmt: str) -> None:
+    """Exports from a running store carried the overlays' labels (German ICF, everyday
+    search words) as if they were the release's own, so the file no longer had the
+    published checksum and re-importing it beside the original was refused."""
+    published = ReleaseRepository(real_settings.data_dir).info(
+        scheme, Store.open(real_settings.data_dir).latest(scheme).version)
+    assert published is not None
+    client = TestClient(create_app(real_settings))
+    response = client.get(f"/api/v1/schemes/{scheme}/export", params={"format": fmt})
+    assert response.status_code == 200
+    cli = CliRunner().invoke(main, ["--data-dir", str(real_settings.data_dir), "export",
+                                    scheme, "--format", fmt])
+    assert cli.exit_code == 0 and cli.stdout_bytes == response.content
+    target = tmp_path / f"{scheme}.{'json' if fmt == 'fhir' else fmt}"
+    target.write_bytes(response.content)
+    (again,) = load_files([target], ImportOptions(version=published.version))
+    if fmt != "fhir":  # SKOS carries everything: the very same release
+        assert checksum(content_lines(again)) == published.checksum
+    else:  # FHIR carries labels, definitions and hierarchy: no German designations added
+        assert all(set(c.labels) == {"en"} for c in again.concepts.values())

@@ -58,6 +58,8 @@ class Store:
         self._releases: dict[tuple[str, str], Release] = {
             (r.scheme, r.version): r for rs in self._by_scheme.values() for r in rs
         }
+        self._originals: dict[tuple[str, str], dict[str, Concept]] = {}
+        """Concepts as published, for those an overlay changed in the loaded view."""
         self._latest: dict[str, Release] = {}
         for scheme, versions in self._by_scheme.items():
             active = [r for r in versions if r.info.status == "active"] or versions
@@ -102,6 +104,8 @@ class Store:
         for overlay in overlays:
             for extra in overlay.concepts.values():
                 for release, concept in by_uri.get(extra.uri, ()):
+                    originals = self._originals.setdefault((release.scheme, release.version), {})
+                    originals.setdefault(concept.code, concept)
                     release.concepts[concept.code] = merge_overlay(concept, extra)
 
     def _index_mappings(self, release: Release) -> None:
@@ -156,6 +160,19 @@ class Store:
                 details={"scheme": scheme, "version": version, "versions": known},
             )
         return release
+
+    def published(self, release: Release) -> Release:
+        """The release exactly as published: without labels overlays add to the loaded view.
+
+        Exports use it, so an exported release has the published checksum and re-imports
+        as the same release.
+        """
+        originals = self._originals.get((release.scheme, release.version))
+        if not originals:
+            return release
+        return Release(info=release.info, concepts={**release.concepts, **originals},
+                       mappings=release.mappings, top_concepts=release.top_concepts,
+                       narrower=release.narrower)
 
     def _unknown_scheme(self, scheme: str) -> NotFound:
         known = self.schemes()

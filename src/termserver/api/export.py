@@ -19,7 +19,8 @@ MEDIA_TYPES = {
 
 
 @router.get("/schemes/{scheme}/export", responses=ERROR_RESPONSES,
-            summary="Export a release (SKOS Turtle, N-Triples, JSON-LD or FHIR CodeSystem)")
+            summary="Export a release as published (SKOS Turtle, N-Triples, JSON-LD or FHIR "
+            "CodeSystem)")
 def export(
     request: Request,
     scheme: str,
@@ -29,11 +30,12 @@ def export(
     from ..exporters import export_release
 
     services = request.app.state.services
-    release = services.store.release(scheme, version)
+    store = services.store
+    release = store.release(scheme, version)
     key = ("export", scheme, release.version, format)
     body = services.cache.get(key)
     if body is None:
-        body = services.cache[key] = export_release(release, format)
+        body = services.cache[key] = export_release(store.published(release), format)
     filename = f"{scheme}-{release.version}.{'json' if format == 'fhir' else format}"
     return Response(body, media_type=MEDIA_TYPES[format],
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})

@@ -125,11 +125,11 @@ def diff_command(ctx: click.Context, scheme: str, from_version: str, to_version:
 @click.pass_context
 @handle_errors
 def export_command(ctx: click.Context, scheme: str, version: str | None, fmt: str) -> None:
-    """Export a release as SKOS (ttl, nt, jsonld) or FHIR CodeSystem JSON to stdout."""
+    """Export a release as published, as SKOS (ttl, nt, jsonld) or FHIR CodeSystem JSON."""
     from ..exporters import export_release
 
-    release = services_from(ctx).store.release(scheme, version)
-    sys.stdout.buffer.write(export_release(release, fmt))
+    store = services_from(ctx).store
+    sys.stdout.buffer.write(export_release(store.published(store.release(scheme, version)), fmt))
     sys.stdout.flush()
 
 

@@ -67,6 +67,8 @@ def codesystem_dict(release: Release) -> dict[str, Any]:
         "content": "complete",
         "count": len(release.concepts),
     }
+    if lang:  # without it, an importer takes the text as Danish (FHIR has no default)
+        resource["language"] = lang
     if info.identifiers:
         resource["identifier"] = [{"system": "urn:ietf:rfc:3986", "value": i}
                                   for i in info.identifiers]
