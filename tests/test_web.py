@@ -194,3 +194,11 @@ def test_an_older_version_keeps_its_links_in_that_version(history_client: TestCl
     children = re.findall(r'href="(/begreb/ffb/[^"]+)"', page.split("<h2>Underbegreber</h2>")[1]
                           .split("</section>")[0])
     assert children and all(href.endswith("?version=20200908") for href in children)
+
+
+def test_scheme_pages_mark_german_labels_and_explain_mapping_only_schemes(
+        client: TestClient) -> None:
+    german = client.get("/begreb/icf-de").text
+    assert '<a href="/begreb/icf-de/d" lang="de">Aktivitäten und Partizipation</a>' in german
+    crosswalk = client.get("/begreb/crosswalk-ffb-icf").text
+    assert "<ul></ul>" not in crosswalk and "koblinger mellem andre begreber" in crosswalk

@@ -53,11 +53,15 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
 
 
 def label_lang(concept: Concept) -> str:
-    """The language of `concept.label()` (Danish first, then English, then untagged)."""
-    for lang in ("da", "en"):
-        if concept.labels.get(lang):
+    """The language of `concept.label()`: Danish first, then English, untagged, any."""
+    return _chosen_lang(concept.labels)
+
+
+def _chosen_lang(texts: dict[str, str]) -> str:
+    for lang in ("da", "en", ""):
+        if texts.get(lang):
             return lang
-    return ""
+    return next(iter(texts), "")
 
 
 def _lang_attr(store: Any, scheme: str | None, code: str | None,
@@ -213,10 +217,7 @@ def render_concept_page(request: Request, scheme: str, code: str,
 
 
 def _definition_lang(concept: Concept) -> str:
-    for lang in ("da", "en"):
-        if concept.definitions.get(lang):
-            return lang
-    return ""
+    return _chosen_lang(concept.definitions)
 
 
 def _changes(store: Any, scheme: str, code: str, versions: list[str]) -> list[dict[str, Any]]:
