@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from termserver.api import create_app
 from termserver.cli import main
-from termserver.settings import Settings
+from termserver.settings import REPO_VOCAB_DIR, Settings
 
-from .conftest import KL_TERM, require_shared
+from .conftest import FIXTURES, KL_TERM, require_shared
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,21 @@ def test_unreadable_input_exits_2(tmp_path: Path) -> None:
     assert code == 2 and "cannot tell what format" in err
     code, _, _ = run(settings, "import", str(tmp_path / "missing.json"))
     assert code == 2
+
+
+def test_a_data_dir_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
+    """Import, reindex and serve ended in a NotADirectoryError traceback (exit 1)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    settings = Settings(data_dir=blocker / "data", vocab_dir=REPO_VOCAB_DIR)
+    small = str(FIXTURES / "small.ttl")
+    for args in (["import", small], ["reindex"], ["serve", "--port", "1"]):
+        code, out, err = run(settings, *args)
+        assert code == 2, (args, code, out, err)
+        assert str(blocker / "data") in err and "Not a directory" in err
+        assert "Traceback" not in err + out
+    code, out, _ = run(settings, "import", "--json", small)
+    assert code == 2
+    assert json.loads(out)["error"]["code"] == "io_error"
+    code, _, err = run(settings, "schemes")
+    assert code == 0 and str(blocker / "data") in err

@@ -15,7 +15,7 @@ from typing import Any
 import click
 import orjson
 
-from ..errors import TermserverError
+from ..errors import TermserverError, error_envelope
 from ..services import Services, open_services
 from ..settings import Settings
 
@@ -57,8 +57,22 @@ def handle_errors(func: Callable) -> Callable:
             else:
                 click.echo(f"termserver: {exc.message}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # the data directory (or a file) cannot be read or written
+            message = os_error_message(exc)
+            if kwargs.get("as_json"):
+                print_json(error_envelope("io_error", message,
+                                          {"path": str(exc.filename or "")}))
+            else:
+                click.echo(f"termserver: {message}", err=True)
+            sys.exit(2)
 
     return wrapper
+
+
+def os_error_message(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return (f"{where}{exc.strerror or exc}. Check that the path (and --data-dir / "
+            "TERMSERVER_DATA_DIR) names a directory you can write to.")
 
 
 def build_settings(data_dir: Path | None) -> Settings:

@@ -25,7 +25,8 @@ def schemes_command(ctx: click.Context, as_json: bool) -> None:
         print_json(body)
         return
     if not body:
-        click.echo("No releases yet. Import some: termserver import PATH…", err=True)
+        click.echo(f"No releases in {services_from(ctx).settings.data_dir} yet. Import some: "
+                   "termserver import PATH…", err=True)
     for scheme in body:
         versions = ", ".join(v["version"] for v in scheme["versions"])
         click.echo(f"{scheme['id']:<22} latest {scheme['latest']:<12} "

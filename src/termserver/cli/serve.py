@@ -9,7 +9,7 @@ import sys
 import click
 
 from ..errors import TermserverError
-from .common import settings_from
+from .common import os_error_message, settings_from
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,9 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None,
         services = open_services(settings)
     except TermserverError as exc:
         click.echo(f"termserver: cannot start: {exc.message}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"termserver: cannot start: {os_error_message(exc)}", err=True)
         sys.exit(2)
     app = create_app(settings, services)
     # The loaded store is millions of long-lived objects that never form garbage; moved
