@@ -202,3 +202,11 @@ def test_scheme_pages_mark_german_labels_and_explain_mapping_only_schemes(
     assert '<a href="/begreb/icf-de/d" lang="de">Aktivitäten und Partizipation</a>' in german
     crosswalk = client.get("/begreb/crosswalk-ffb-icf").text
     assert "<ul></ul>" not in crosswalk and "koblinger mellem andre begreber" in crosswalk
+
+
+def test_search_for_an_unknown_icf_code_offers_its_neighbours(client: TestClient) -> None:
+    page = client.get("/", params={"q": "d459"}).text
+    assert "ICF-koden »d459« findes ikke." in page
+    assert 'href="/?q=d455"' in page and 'href="/?q=d450"' in page
+    qualifier = client.get("/", params={"q": "d450.7"}).text
+    assert "7 er ikke en værdi for en ICF-kvalifikator" in qualifier

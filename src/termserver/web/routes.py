@@ -81,8 +81,9 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
         if _ICF_LIKE.match(q):
             try:
                 context["icf"] = intervention_index(services).for_icf(q)
-            except TermserverError:
-                context["icf"] = None
+            except TermserverError as exc:  # say why, and offer the neighbouring codes
+                context["icf_error"] = _danish_error(exc, q.strip())
+                context["suggestions"] = exc.details.get("suggestions", [])
         try:
             context["results"] = search_body(services.search.search(q, limit=20))
         except BadRequest as exc:
