@@ -143,6 +143,7 @@ UNUSABLE_IDS = [
     ({"version": ".hidden"}, None, "version '.hidden'"),
     ({}, {"scheme": "Not OK"}, "scheme id 'Not OK'"),
     ({}, {"version": "1 0"}, "version '1 0'"),
+    ({"version": "latest"}, None, "'latest' cannot be a version"),
 ]
 
 

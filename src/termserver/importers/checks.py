@@ -38,6 +38,12 @@ def _check_identity(release: Release, source: str) -> None:
             f"--scheme{f' (e.g. --scheme {suggestion})' if suggestion else ''}.",
             details={"file": source, "scheme": str(scheme)},
         )
+    if version == "latest":
+        raise ImportRefused(
+            f"{source}: 'latest' cannot be a version: it is the name every reader uses for "
+            "the newest release. Give the real version with --version.",
+            details={"file": source, "scheme": scheme, "version": version},
+        )
     if not isinstance(version, str) or not VERSION.fullmatch(version):
         raise ImportRefused(
             f"{source}: version {version!r} cannot be used: a version is 1-100 letters, "
