@@ -221,3 +221,24 @@ def test_a_directory_reached_through_dot_dot_is_imported(empty_settings: Setting
     results = import_paths(empty_settings, [folder], ImportOptions())
     assert sorted((r.info.scheme, r.info.version) for r in results) == [
         ("caresocialcodes", "20200908"), ("ffb", "20200908"), ("fsiii", "20200908")]
+
+
+def test_an_owl_qualifier_value_without_its_number_is_refused(seeded: Settings,
+                                                              tmp_path: Path) -> None:
+    """A qualifier class named without `.<value>` ended in an IndexError traceback."""
+    path = tmp_path / "qualifier.owl"
+    path.write_text("""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#"
+    xmlns:owl="http://www.w3.org/2002/07/owl#" xmlns:icd="http://who.int/icd#"
+    xmlns:skos="http://www.w3.org/2004/02/skos/core#" xml:base="http://who.int/icf">
+  <owl:Class rdf:ID="b"><icd:icdCode>b</icd:icdCode><skos:altLabel>Body</skos:altLabel>
+  </owl:Class>
+  <owl:Class rdf:ID="Q_Scale"><rdfs:subClassOf rdf:resource="#ICFQualifier"/></owl:Class>
+  <owl:Class rdf:ID="Nodot"><rdfs:subClassOf rdf:resource="#Q_Scale"/></owl:Class>
+</rdf:RDF>
+""", encoding="utf-8")
+    before = listing(seeded)
+    with pytest.raises(ImportRefused, match=r"qualifier\.owl: qualifier value .*#Nodot"):
+        import_paths(seeded, [path], ImportOptions())
+    assert listing(seeded) == before

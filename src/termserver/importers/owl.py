@@ -71,7 +71,7 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
     refuse_entities(path, data)
     graph = read_rdfxml(path, data)
     releases = [_classification(path, graph, options)]
-    qualifiers = _qualifiers(graph)
+    qualifiers = _qualifiers(path, graph)
     if qualifiers.concepts:
         releases.append(qualifiers)
     return releases
@@ -160,7 +160,7 @@ def _classification(path: Path, graph: TripleIndex, options: Any) -> Release:
     return Release(info=info, concepts=concepts)
 
 
-def _qualifiers(graph: TripleIndex) -> Release:
+def _qualifiers(path: Path, graph: TripleIndex) -> Release:
     concepts: dict[str, Concept] = {}
     order = 0
     scales = sorted(graph.subjects(RDFS.subClassOf, ICF.ICFQualifier), key=str)
@@ -185,7 +185,15 @@ def _qualifiers(graph: TripleIndex) -> Release:
             order += 1
             raw = _text(graph, value, RDFS.label) or value_code
             child.labels["en"] = _VALUE_PREFIX.sub("", raw)
-            child.properties["value"] = [value_code.split(".", 1)[1].replace("plus-", "") + (
+            _, dot, value_name = value_code.partition(".")
+            if not dot or not value_name:
+                raise ImportRefused(
+                    f"{path.name}: qualifier value {value} has no '.<value>' after the scale "
+                    f"name (WHO writes e.g. #{code}.0). Check that this is WHO's ICF OWL "
+                    "file, unmodified.",
+                    details={"file": path.name, "node": str(value)},
+                )
+            child.properties["value"] = [value_name.replace("plus-", "") + (
                 "+" if "plus-" in value_code else "")]
             concepts[value_code] = child
     info = ReleaseInfo(
