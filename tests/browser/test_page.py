@@ -210,3 +210,14 @@ def test_unknown_code_page_without_javascript(browser, server: str) -> None:
     tab.wait_for_url("**/indsatser?icf=d450.2")
     assert "moderat problem" in tab.locator("p.qualifier").inner_text()
     context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=d450", "/indsatser?icf=d450", "/katalog",
+                                  "/begreb/icf/d450", "/begreb/catalogue/SEL-85-PRAKTISK"])
+def test_pages_reflow_at_320_css_pixels(browser, server: str, path: str) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    tab = context.new_page()
+    tab.goto(server + path)
+    width = tab.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert width <= 320, f"{path} scrolls sideways: {width}px (WCAG 1.4.10)"
