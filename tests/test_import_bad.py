@@ -231,7 +231,8 @@ def test_an_owl_qualifier_value_without_its_number_is_refused(seeded: Settings,
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
     xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#"
     xmlns:owl="http://www.w3.org/2002/07/owl#" xmlns:icd="http://who.int/icd#"
-    xmlns:skos="http://www.w3.org/2004/02/skos/core#" xml:base="http://who.int/icf">
+    xmlns:skos="http://www.w3.org/2004/02/skos/core#" xmlns="http://who.int/icf#"
+    xml:base="http://who.int/icf">
   <owl:Class rdf:ID="b"><icd:icdCode>b</icd:icdCode><skos:altLabel>Body</skos:altLabel>
   </owl:Class>
   <owl:Class rdf:ID="Q_Scale"><rdfs:subClassOf rdf:resource="#ICFQualifier"/></owl:Class>
