@@ -42,8 +42,11 @@ def test_same_version_with_other_content_is_refused(empty_settings: Settings) ->
     older = KL_TERM / "history/2024-05-31-4c6bc7f/CodeSystem-FSIII.json"
     import_paths(empty_settings, [current], ImportOptions())
     before = _listing(empty_settings.data_dir)
-    with pytest.raises(ImportRefused, match=r"already published with different content.*--version"):
+    with pytest.raises(ImportRefused, match=r"already published with different content.*--version"
+                       ) as refused:
         import_paths(empty_settings, [older], ImportOptions())
+    assert refused.value.message.startswith("CodeSystem-FSIII.json: fsiii version 20240530")
+    assert refused.value.details["file"] == "CodeSystem-FSIII.json"
     assert _listing(empty_settings.data_dir) == before
     named = import_paths(empty_settings, [older], ImportOptions(version="20240530~4c6bc7f"))
     assert named[0].outcome == "created"

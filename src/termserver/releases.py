@@ -157,15 +157,17 @@ class ReleaseRepository:
             return "created", lines
         if existing.checksum == release.info.checksum:
             return "unchanged", lines
+        here = f"{release.info.source}: " if release.info.source else ""
         raise ImportRefused(
-            f"{release.scheme} version {release.version} is already published with different "
-            f"content (published from {existing.source or 'an earlier import'}, "
+            f"{here}{release.scheme} version {release.version} is already published with "
+            f"different content (published from {existing.source or 'an earlier import'}, "
             f"checksum {existing.checksum[:12]}…; this file {release.info.checksum[:12]}…). "
             "Published releases never change. If the publisher re-used the version string, "
             "import this file under its own name with --version, e.g. "
             f"--version {release.version}~<tag> for an earlier re-publication "
             f"(sorts before {release.version}) or --version {release.version}.1 for a later one.",
             details={
+                "file": release.info.source,
                 "scheme": release.scheme,
                 "version": release.version,
                 "source": release.info.source,
