@@ -268,3 +268,50 @@ def test_a_doctype_behind_a_long_comment_is_refused_too(validator: Validator) ->
     report = validator.validate_bytes(xml, "application/fhir+xml")
     assert [i.rule for i in report.issues] == ["syntax-xml"]
     assert "DOCTYPE" in report.issues[0].message
+
+
+def test_version_specific_references_resolve_in_the_bundle(validator: Validator) -> None:
+    document = load(GOALS)
+    versioned = 0
+
+    def version(value: object) -> None:
+        nonlocal versioned
+        if isinstance(value, dict):
+            ref = value.get("reference")
+            if isinstance(ref, str) and ref.count("/") == 1:
+                value["reference"] = f"{ref}/_history/3"
+                versioned += 1
+            for child in value.values():
+                version(child)
+        elif isinstance(value, list):
+            for child in value:
+                version(child)
+
+    for entry in document["entry"]:
+        entry["resource"].setdefault("meta", {})["versionId"] = "3"
+        version(entry["resource"])
+    assert versioned > 5
+    assert issues(validator, document) == []
+
+
+@pytest.mark.parametrize("value", ["1e400", "true", "1.5", '"1"', "[1]"])
+def test_a_rank_that_is_no_integer_is_no_rank(validator: Validator, value: str) -> None:
+    text = json.dumps(load(GOALS))
+    assert text.count('"valuePositiveInt": 1') >= 2
+    report = validator.validate_bytes(
+        text.replace('"valuePositiveInt": 1', f'"valuePositiveInt": {value}').encode(),
+        "application/fhir+json")
+    rules = {i.rule for i in report.issues}
+    assert ("kl-reporting-ffb-intervention-goal-2" in rules) == (value != '"1"')
+
+
+def test_invented_profiles_do_not_grow_the_process(validator: Validator) -> None:
+    from validators import context, rules_ffb
+
+    condition = load(CLEANING)
+    urls = condition["meta"]["profile"]
+    for n in range(5000):
+        condition["meta"]["profile"] = [*urls, f"http://example.org/StructureDefinition/p{n}"]
+        validator.validate(condition)
+    assert context._names.cache_info().currsize <= 4096
+    assert rules_ffb._bound_elements.cache_info().currsize <= 10

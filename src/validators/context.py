@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from .model import DocumentType
@@ -46,10 +46,20 @@ class Context:
         ref = reference.get("reference") if isinstance(reference, dict) else None
         if not isinstance(ref, str):
             return None
-        found = self.by_key.get(ref)
+        return find(self.by_key, ref)
+
+
+def find(by_key: dict[str, dict], ref: str) -> dict | None:
+    """The Bundle's resource a reference points to: by fullUrl, else by `Type/id` (the
+    reference's last two segments); a version-specific reference (`…/_history/2`) finds
+    the resource without its version, as FHIR's Bundle resolution rules say."""
+    found = by_key.get(ref)
+    if found is None:
+        base = ref.split("/_history/", 1)[0]
+        found = by_key.get(base)
         if found is None:
-            found = self.by_key.get("/".join(ref.rstrip("/").split("/")[-2:]))
-        return found
+            found = by_key.get("/".join(base.rstrip("/").split("/")[-2:]))
+    return found
 
 
 def lst(value: Any) -> list:
@@ -68,9 +78,13 @@ def profile_urls(resource: dict) -> list[str]:
     return [p for p in profiles if isinstance(p, str)] if isinstance(profiles, list) else []
 
 
-@cache
-def _names(urls: tuple[str, ...]) -> frozenset[str]:
+def _names_of(urls: tuple[str, ...]) -> frozenset[str]:
     return frozenset(p.rstrip("/").rsplit("/", 1)[-1].split("|")[0] for p in urls)
+
+
+_names = lru_cache(maxsize=4096)(_names_of)
+"""Memoised for the few lists real documents carry; bounded, so that a stream of
+documents with invented profiles cannot grow the process."""
 
 
 def profile_names(resource: dict) -> frozenset[str]:
@@ -80,9 +94,12 @@ def profile_names(resource: dict) -> frozenset[str]:
     if type(profiles) is not list or not profiles:
         return frozenset()
     try:
-        return _names(tuple(profiles))
+        urls = tuple(profiles)
+        if len(urls) > 8 or any(len(p) > 300 for p in urls):
+            return _names_of(urls)  # not worth keeping
+        return _names(urls)
     except (TypeError, AttributeError):  # junk in meta.profile
-        return _names(tuple(p for p in profiles if isinstance(p, str)))
+        return _names_of(tuple(p for p in profiles if isinstance(p, str)))
 
 
 def first_coding(concept: Any) -> dict | None:
@@ -100,11 +117,19 @@ def rank(element: Any) -> int | None:
     for extension in lst(element.get("extension")):
         if isinstance(extension, dict) and str(extension.get("url", "")).endswith(
                 "/ConditionRank"):
-            value = extension.get("valuePositiveInt", extension.get("valueInteger"))
-            try:
-                return int(value)
-            except (TypeError, ValueError):
-                return None
+            return _integer(extension.get("valuePositiveInt", extension.get("valueInteger")))
+    return None
+
+
+def _integer(value: Any) -> int | None:
+    """An integer as JSON (a number) or XML (its digits) carries it; anything else (true,
+    1.5, 1e400, "1x") is no rank."""
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    if type(value) is str and value.strip().lstrip("+-").isdigit() and value.isascii():
+        return int(value)
     return None
 
 

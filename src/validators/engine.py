@@ -15,7 +15,7 @@ from termserver.errors import TermserverError
 from termserver.store import Store
 
 from . import rules_ffb, rules_gateway
-from .context import Context, Entry, lst, profile_names, profile_urls
+from .context import Context, Entry, find, lst, profile_names, profile_urls
 from .model import Profile
 from .parsing import DocumentError, parse_document
 from .paths import codings, element, missing, present, resolve, values
@@ -523,13 +523,10 @@ class Validator:
     @staticmethod
     def _references(scan: Scan, by_key: dict[str, dict]) -> Iterator[Finding]:
         for where, ref in scan.references:
-            if ref.startswith("#") or ref in by_key:
-                continue
-            tail = "/".join(ref.rstrip("/").split("/")[-2:])
-            if tail not in by_key:
+            if not ref.startswith("#") and find(by_key, ref) is None:
                 yield _finding("ref-resolves", render(where),
-                               f"Referencen {ref} findes ikke i Bundlet. Alle refererede "
-                               "ressourcer skal medsendes.")
+                               f"Referencen {shown(ref)} findes ikke i Bundlet. Alle "
+                               "refererede ressourcer skal medsendes.")
 
     def _terminology(self, scan: Scan) -> Iterator[Finding]:
         term = self.terminology

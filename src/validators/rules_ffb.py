@@ -7,7 +7,7 @@ under any canonical and compared as integers (note §7.1).
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import lru_cache
 
 from .context import Context, first_coding, has_extension, lst, rank
 from .report import shown
@@ -157,8 +157,12 @@ _SCALES = {FFB: ("KLSeveritiesFFB", "FFB funktionsevneniveau"),
            FSIII: ("KLSeveritiesFSIII", "FSIII funktionsniveau")}
 
 
-@cache
+_DECLARED = frozenset(PROFILES)
+
+
+@lru_cache(maxsize=1024)
 def _bound_elements(profiles: frozenset[str]) -> frozenset[str]:
+    """Called with declared profile names only, so the memo stays small."""
     return frozenset(b.path.split(".")[0] for name in profiles if name in PROFILES
                      for b in PROFILES[name].bindings)
 
@@ -167,7 +171,8 @@ def check_common(ctx: Context) -> None:
     """FKI rules for conditions not covered by a declared reporting profile."""
     term = ctx.terminology
     for entry in ctx.of("Condition"):
-        bound = _bound_elements(entry.profiles)  # a profile's own bindings apply instead
+        # a profile's own bindings apply instead
+        bound = _bound_elements(entry.profiles & _DECLARED)
         coding = first_coding(entry.resource.get("code"))
         if not coding:
             continue
