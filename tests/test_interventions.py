@@ -112,3 +112,15 @@ def test_cli_unknown_code_prints_suggestions(real_settings: Settings) -> None:
     assert "does not exist" in err and "Did you mean: d455 Moving around, d450 Walking" in err
     code, _, err = run(real_settings, "interventions", "d450.7")
     assert code == 2 and "not a value of an ICF qualifier" in err
+
+
+def test_cli_reverse_an_entry_is_the_http_body(real_settings: Settings,
+                                               client: TestClient) -> None:
+    code, out, _ = run(real_settings, "interventions", "SEL-85-PRAKTISK", "--json")
+    assert code == 0
+    assert json.loads(out) == client.get("/api/v1/interventions/SEL-85-PRAKTISK").json()
+    code, out, _ = run(real_settings, "interventions", "SEL-85-PRAKTISK")
+    assert code == 0
+    assert any(line.split()[:3] == ["tilstande", "Lave", "mad"] for line in out.splitlines())
+    code, _, err = run(real_settings, "interventions", "SEL-85-PRAKTIS")
+    assert code == 1 and "Did you mean: SEL-85-PRAKTISK" in err
