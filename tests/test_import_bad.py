@@ -11,6 +11,7 @@ import pytest
 from termserver.errors import ImportRefused
 from termserver.importers import ImportOptions, load_files
 from termserver.publishing import import_paths
+from termserver.rdf import content_lines
 from termserver.settings import Settings
 
 from .conftest import FIXTURES, ICF_CLAML, KL_TERM, require_shared
@@ -243,3 +244,22 @@ def test_an_owl_qualifier_value_without_its_number_is_refused(seeded: Settings,
     with pytest.raises(ImportRefused, match=r"qualifier\.owl: qualifier value .*#Nodot"):
         import_paths(seeded, [path], ImportOptions())
     assert listing(seeded) == before
+
+
+def test_encoding_for_a_folder_leaves_its_utf8_files_utf8(empty_settings: Settings) -> None:
+    """KL's 2024-05-30 folder holds three Latin-1 files and a UTF-8 FSIII. `--encoding
+    latin-1` on the folder used to decode FSIII as Latin-1 too: "Netværk" became
+    "NetvÃ¦rk", silently."""
+    require_shared(KL_TERM)
+    folder = KL_TERM / "history" / "2024-05-30-2d6ca66"
+    fsiii = folder / "CodeSystem-FSIII.json"
+    fsiii.read_bytes().decode("utf-8")  # it is UTF-8, with Danish letters
+    assert "æ".encode() in fsiii.read_bytes()
+    releases = {r.scheme: r for r in load_files([folder], ImportOptions(encoding="latin-1"))}
+    assert set(releases) == {"caresocialcodes", "fboe", "ffb", "fsiii"}
+    (plain,) = load_files([fsiii], ImportOptions())
+    assert content_lines(releases["fsiii"]) == content_lines(plain)
+    for release in releases.values():
+        labels = [c.label() for c in release.concepts.values()]
+        assert not any("Ã" in label for label in labels), release.scheme
+        assert any(ch in label for label in labels for ch in "æøå"), release.scheme

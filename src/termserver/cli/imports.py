@@ -30,7 +30,8 @@ def _progress(total: int, quiet: bool):
               show_default=True, help="Source format; auto-detected from the content.")
 @click.option("--scheme", help="Scheme id to publish under (default: from the source).")
 @click.option("--version", "version", help="Version to publish as (default: from the source).")
-@click.option("--encoding", help="Accept a non-UTF-8 source in this encoding (e.g. latin-1).")
+@click.option("--encoding", help="Read sources that are not valid UTF-8 in this encoding "
+              "(e.g. latin-1); UTF-8 files stay UTF-8.")
 @json_option
 @click.pass_context
 @handle_errors

@@ -3,7 +3,9 @@
 A file that is not valid UTF-8 is refused with the byte offset, line and column of the
 first bad byte, and what the bytes would read as in Latin-1, so a methodologist can
 see KL's real 2024-05-30 Latin-1 files for what they are. `--encoding` accepts them
-deliberately.
+deliberately. It is for files that are *not* UTF-8: a file that is valid UTF-8 stays
+UTF-8 (KL's 2024-05-30 folder mixes Latin-1 files with a UTF-8 FSIII, which Latin-1
+decoding would turn into "NetvÃ¦rk").
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def refuse_wide_encoding(path: Path, data: bytes, encoding: str | None) -> None:
 
 
 def read_text(path: Path, data: bytes, encoding: str | None = None) -> str:
-    """Decode `data` as UTF-8 (BOM tolerated) or as the encoding explicitly asked for."""
+    """Decode `data` as UTF-8 (BOM tolerated), else as the encoding explicitly asked for."""
     if encoding:
         try:
             codecs.lookup(encoding)
@@ -46,6 +48,11 @@ def read_text(path: Path, data: bytes, encoding: str | None = None) -> str:
                 "as utf-8 or latin-1.",
                 details={"file": path.name, "encoding": encoding},
             ) from None
+        if b"\x00" not in data and codecs.lookup(encoding).name != "utf-8":
+            try:  # valid UTF-8 is never re-read as another encoding: that makes wrong letters
+                return data.removeprefix(BOM).decode("utf-8")
+            except UnicodeDecodeError:
+                pass
         try:
             return data.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
