@@ -315,3 +315,14 @@ def test_invented_profiles_do_not_grow_the_process(validator: Validator) -> None
         validator.validate(condition)
     assert context._names.cache_info().currsize <= 4096
     assert rules_ffb._bound_elements.cache_info().currsize <= 10
+
+
+def test_junk_values_are_shown_as_json_not_python(validator: Validator) -> None:
+    document = load(PLAN)
+    junk = {"system": 5, "code": "x"}
+    variants.resources(document, "Patient")[0]["identifier"][0]["value"] = junk
+    variants.resources(document, "CareTeam")[0]["category"][0]["coding"][0]["system"] = junk
+    document["entry"][1]["resource"]["id"] = junk
+    messages = [i.message for i in validator.validate(document).issues]
+    assert any('{"code": "x", "system": 5}' in m for m in messages)
+    assert not any("{'" in m for m in messages), messages

@@ -350,18 +350,23 @@ class Validator:
                 continue
             if full_url in seen_urls:
                 yield _finding("bdl-7", f"{where}.fullUrl",
-                               f"fullUrl {full_url} bruges også af entry [{seen_urls[full_url]}].")
+                               f"fullUrl {shown(full_url)} bruges også af entry "
+                               f"[{seen_urls[full_url]}].")
             seen_urls.setdefault(full_url, index)
             rtype, rid = resource.get("resourceType"), resource.get("id")
+            if type(rid) is not str or type(rtype) is not str:
+                continue  # no id to compare (or junk: struct-resource)
             if rid and not full_url.startswith("urn:") and not full_url.endswith(
                     f"{rtype}/{rid}"):
                 yield _finding("bdl-fullurl-resource", f"{where}.fullUrl",
-                               f"fullUrl {full_url} svarer ikke til ressourcen {rtype}/{rid}. "
-                               f"Ret fullUrl til …/{rtype}/{rid}.")
-            key = (str(rtype), str(rid))
+                               f"fullUrl {shown(full_url)} svarer ikke til ressourcen "
+                               f"{shown(rtype)}/{shown(rid)}. Ret fullUrl til "
+                               f"…/{shown(rtype)}/{shown(rid)}.")
+            key = (rtype, rid)
             if rid and key in seen_ids and seen_ids[key] != full_url:
                 yield _finding("bdl-duplicate-id", f"{where}.resource.id",
-                               f"{rtype}/{rid} findes også under {seen_ids[key]}.")
+                               f"{shown(rtype)}/{shown(rid)} findes også under "
+                               f"{shown(seen_ids[key])}.")
             if rid:
                 seen_ids.setdefault(key, full_url)
 
@@ -475,7 +480,8 @@ class Validator:
         relevant, foreign, other = [], [], False
         unchecked = VALUE_SETS[name].unchecked_systems
         for rel, coding in codings(value):
-            system, _ = term.canonical(str(coding.get("system", "")))
+            raw = coding.get("system", "")
+            system = term.canonical(raw)[0] if type(raw) is str else shown(raw)
             if system in systems:
                 relevant.append((rel, coding, system))
             elif system in unchecked:
@@ -496,8 +502,9 @@ class Validator:
                                      f"({', '.join(sorted(systems))}); {found}.")
             return
         for rel, coding, system in relevant:
-            code = str(coding.get("code", ""))
-            if code in expansion[system] or not term.lookup(system, code).exists:
+            code = coding.get("code", "")
+            if type(code) is not str or code in expansion[system] or not term.lookup(
+                    system, code).exists:
                 continue  # in the value set, or unknown/retired: reported by terminology
             others = [n for n in term.containing(system, code) if n != name]
             hint = (f" Koden hører til {others[0]} ({VALUE_SETS[others[0]].title})."
@@ -586,11 +593,11 @@ class Validator:
         for index, identifier in enumerate(lst(patient.get("identifier"))):
             if not isinstance(identifier, dict) or identifier.get("system") != CPR_SYSTEM:
                 continue
-            value = str(identifier.get("value", ""))
-            if not _cpr_valid(value):
+            value = identifier.get("value", "")
+            if type(value) is not str or not _cpr_valid(value):
                 yield _finding("cpr-format", f"{path}.identifier[{index}].value",
-                               f"»{shown(value)}« er ikke et gyldigt CPR-nummer (10 cifre, DDMMÅÅ "
-                               "efterfulgt af 4 cifre, med en gyldig dato).")
+                               f"»{shown(value)}« er ikke et gyldigt CPR-nummer (10 cifre, "
+                               "DDMMÅÅ efterfulgt af 4 cifre, med en gyldig dato).")
 
 
 _DATE_TIME = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})(?:T([0-9]{2}):([0-9]{2})"

@@ -19,7 +19,7 @@ def shown(value: Any, limit: int = 120) -> str:
     if value is None:
         return "(mangler)"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                           default=str)
+                                                           sort_keys=True, default=str)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 

@@ -71,8 +71,9 @@ def _citizen(ctx: Context, path: str, patient: dict) -> None:
     identifier = organisation.get("identifier") if isinstance(organisation, dict) else None
     if not isinstance(identifier, dict):
         return  # struct-required reports the absence
-    value = str(identifier.get("value", ""))
-    if identifier.get("system") != STS_ORG_SYSTEM or not _UUID.fullmatch(value):
+    value = identifier.get("value", "")
+    if identifier.get("system") != STS_ORG_SYSTEM or type(value) is not str or not \
+            _UUID.fullmatch(value):
         ctx.add("ffb-citizen-sts-organisation", f"{path}.managingOrganization.identifier",
                 f"Ansvarlig kommune skal angives som KOMBIT STS-organisation ({STS_ORG_SYSTEM}) "
                 f"med et UUID; fundet »{shown(identifier.get('system'))}« / »{shown(value)}«.")
