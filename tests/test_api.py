@@ -88,17 +88,23 @@ def test_version_parameter_reads_that_version(client: TestClient) -> None:
         ("/api/v1/schemes/ffb/diff", 400, "bad_request"),
         ("/api/v1/no/such/path", 404, "not_found"),
         ("/id/icf/d450?format=pdf", 415, "unsupported_media_type"),
+        ("DELETE /api/v1/schemes", 405, "method_not_allowed"),
+        ("POST /api/v1/schemes/icf/concepts/d450", 405, "method_not_allowed"),
     ],
 )
 def test_every_error_has_the_one_envelope(client: TestClient, path: str, status: int,
                                           code: str) -> None:
-    response = client.get(path)
+    method, _, path = path.rpartition(" ")
+    response = client.request(method or "GET", path)
     assert response.status_code == status
     body = response.json()
     assert set(body) == {"error"}
     assert set(body["error"]) == {"code", "message", "details"}
     assert body["error"]["code"] == code
     assert len(body["error"]["message"]) > 20
+    if status == 405:  # says which methods work, in the message and in the Allow header
+        assert "GET" in response.headers["allow"].split(", ")
+        assert response.headers["allow"] in body["error"]["message"]
 
 
 def test_search_endpoint_shape(client: TestClient) -> None:

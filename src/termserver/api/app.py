@@ -114,10 +114,18 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        details: dict = {}
         if exc.status_code == 404:
             message = (f"No such path: {request.url.path}. The API lives under /api/v1; "
                        "see /api/v1/docs.")
-        return JSONResponse(error_envelope(code, message), status_code=exc.status_code)
+        elif exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "")
+            message = (f"{request.method} is not allowed on {request.url.path}; use "
+                       f"{allowed or 'another method'}.")
+            details = {"method": request.method, "allowed": allowed.split(", ") if allowed
+                       else []}
+        return JSONResponse(error_envelope(code, message, details),
+                            status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
