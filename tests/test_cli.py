@@ -100,3 +100,13 @@ def test_a_data_dir_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> N
     assert json.loads(out)["error"]["code"] == "io_error"
     code, _, err = run(settings, "schemes")
     assert code == 0 and str(blocker / "data") in err
+
+
+def test_an_empty_folder_says_what_it_looked_for(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", vocab_dir=tmp_path / "none")
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a vocabulary")
+    code, out, err = run(settings, "import", str(folder))
+    assert code == 1 and out == ""
+    assert "nothing to import" in err and str(folder) in err and ".ttl" in err

@@ -62,7 +62,9 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, scheme
         verb = "published" if item["outcome"] == "created" else "unchanged, already published"
         click.echo(f"{item['scheme']} {item['version']}: {verb} ({item['source']})")
     if not results:
-        click.echo("nothing to import", err=True)
+        given = ", ".join(str(p) for p in paths)
+        click.echo(f"termserver: nothing to import: no vocabulary files (.json, .ttl, .rdf, "
+                   f".owl, .xml, .nt, .jsonld, .n3; hidden ones skipped) in {given}.", err=True)
         sys.exit(1)
 
 
