@@ -368,6 +368,18 @@ def test_the_last_part_of_a_label_compound_is_found(index) -> None:
                                                            limit=50).hits}
 
 
+def test_a_bare_number_beside_words_finds_nothing_on_its_own(index) -> None:
+    """The `1` of `alert(1)` must not bring every "nr. 1" and "stk. 1" along."""
+    hits = index.search("alert(1)", limit=25).hits
+    assert all("alert" in h.matched.lower() for h in hits), [h.matched for h in hits]
+    assert index.search("3", scheme="fsiii").hits  # a number alone still searches
+
+
+def test_an_icf_code_with_a_qualifier_finds_the_code(index) -> None:
+    assert index.search("d450.2").hits[0].code == "d450"
+    assert index.search("e310+2").hits[0].code == "e310"
+
+
 def test_other_languages_are_not_stemmed_as_danish(index) -> None:
     """Danish stemming makes `demens` → `dem`, a German article in hundreds of ICF's
     German labels and definitions; those must not match a Danish query."""

@@ -34,6 +34,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ß": "ss", "đ": "d", "ł": "l"})
 _TYPEABLE_CODE = re.compile(r"^[a-z]{0,3}[0-9][0-9a-z.]{0,10}$")
 """Codes people type and complete (d450, b1440, f12); not UUIDs or word-like codes."""
+_QUALIFIED_CODE = re.compile(r"^([bdes][0-9]{1,4})[.+][0-9.+]*$")
 _TYPEABLE_CODE_PREFIX = re.compile(r"^(?:[a-z]{2,3}|[a-z]{0,3}[0-9][0-9a-z.]{0,10})$")
 """What an indexed prefix of a typeable code can look like (`d4`, `ab` of `ab1`)."""
 
@@ -190,12 +191,16 @@ class QueryTerms:
     """A user's query, analysed once and shared by index query building and `matched`.
 
     `required` are the words that must all match: function words and then generic words
-    (`hjælp`, `støtte`, `problemer`) are dropped while anything more specific is left, so
-    `hjælp til påklædning` finds "Af- og påklædning". The last word may also match as a
+    (`hjælp`, `støtte`, `problemer`) and bare numbers are dropped while anything more
+    specific is left, so `hjælp til påklædning` finds "Af- og påklædning". `scored` are the
+    words that may find a concept on their own (not a bare number beside words: the `1` of
+    `alert(1)` would match every "nr. 1"). `code_base` is an ICF code without its qualifier
+    (`d450.2` → `d450`), when the query looks like one. The last word may also match as a
     prefix while the user is still typing, when it is one of the required words.
     """
 
-    __slots__ = ("code", "key", "last_prefix", "required", "stems", "text", "words")
+    __slots__ = ("code", "code_base", "key", "last_prefix", "required", "scored", "stems",
+                 "text", "words")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -204,8 +209,13 @@ class QueryTerms:
         self.key = " ".join(self.words)
         self.stems = [stem(w) for w in self.words]
         content = [i for i, w in enumerate(self.words) if w not in STOPWORDS]
-        specific = [i for i in content if self.words[i] not in GENERIC_WORDS]
+        specific = [i for i in content if self.words[i] not in GENERIC_WORDS
+                    and not self.words[i].isdigit()]
         self.required = specific or content or list(range(len(self.words)))
+        lettered = any(not w.isdigit() for w in self.words)
+        self.scored = [i for i, w in enumerate(self.words) if not (lettered and w.isdigit())]
+        qualified = _QUALIFIED_CODE.match(self.code)
+        self.code_base = qualified.group(1) if qualified else ""
         last = self.words[-1] if self.words else ""
         typing = (len(last) >= MIN_PREFIX and not text.endswith(" ")
                   and self.required[-1] == len(self.words) - 1)

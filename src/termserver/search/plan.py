@@ -132,6 +132,8 @@ def main_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
         tiers.append(const(term("code", q.code), CODE_EXACT))
         if is_code_prefix_shaped(q.code):  # only typeable codes have indexed prefixes
             tiers.append(const(term("code_pfx", q.code), CODE_PREFIX))
+        if q.code_base:  # d450.2: the ICF code with a qualifier
+            tiers.append(const(term("code", q.code_base), CODE_PREFIX))
     if q.key:
         tiers.append(const(term("pref_exact", q.key), PREF_EXACT))
         tiers.append(const(term("alt_exact", q.key), ALT_EXACT))
@@ -144,11 +146,11 @@ def main_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
         tiers.append(const(_all(b, [_word_clause(b, q, i, "defn", None) for i in req]),
                            DEF_ALL))
         words: list[Q] = []
-        for s in dict.fromkeys(q.stems):
+        for s in dict.fromkeys(q.stems[i] for i in q.scored):
             words.append(boost(term("pref", s), _PREF_WORD))
             words.append(boost(term("alt", s), _ALT_WORD))
             words.append(boost(term("defn", s), _DEF_WORD))
-        for w in dict.fromkeys(q.words):  # labels in English or German (ICF)
+        for w in dict.fromkeys(q.words[i] for i in q.scored):  # English or German labels
             words.append(boost(term("pref", foreign(w)), _PREF_WORD))
         if q.last_prefix:
             words.append(boost(term("pref_pfx", q.last_prefix), _PREF_PREFIX))
