@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,22 @@ def test_an_empty_folder_says_what_it_looked_for(tmp_path: Path) -> None:
     code, out, err = run(settings, "import", str(folder))
     assert code == 1 and out == ""
     assert "nothing to import" in err and str(folder) in err and ".ttl" in err
+
+
+def test_serve_refuses_an_address_it_cannot_listen_on(tmp_path: Path) -> None:
+    """A port in use ended with uvicorn's exit code 3, and `serve --port 99999` printed
+    "listening" and hung. Both are now exit 2 before anything is loaded. (The port in
+    use is checked first: without the fix that fails, where 99999 would hang.)"""
+    settings = Settings(data_dir=tmp_path / "data", vocab_dir=tmp_path / "none")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run(settings, "serve", "--no-vocab", "--port", str(port))
+    assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err
+    assert "listening" not in err
+    code, _, err = run(settings, "serve", "--port", "99999")
+    assert code == 2 and "99999" in err
+    result = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "serve",
+                                       "--no-vocab"], env={"TERMSERVER_PORT": "70000"})
+    assert result.exit_code == 2 and "70000" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import socket
 import sys
 
 import click
@@ -16,7 +17,8 @@ log = logging.getLogger(__name__)
 
 @click.command("serve")
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port (default 8000).")
 @click.option("--no-vocab", is_flag=True, help="Do not publish our own vocab/ sources on start.")
 @click.pass_context
 def serve_command(ctx: click.Context, host: str | None, port: int | None,
@@ -31,6 +33,7 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None,
     settings = settings_from(ctx)
     host = host or settings.host
     port = port or settings.port
+    _check_address(host, port)
     try:
         if not no_vocab:
             for result in publish_vocab(settings):
@@ -53,6 +56,28 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None,
     click.echo(f"termserver: {releases} releases from {settings.data_dir}; "
                f"listening on http://{host}:{port}", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Fail fast, with exit 2, on an address the server could never listen on.
+
+    Port 99999 used to hang after printing "listening", and a port in use ended with
+    uvicorn's own exit code 3.
+    """
+    if not 1 <= port <= 65535:
+        click.echo(f"termserver: port {port} is not a TCP port (1-65535); check --port or "
+                   "TERMSERVER_PORT.", err=True)
+        sys.exit(2)
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as exc:
+        click.echo(f"termserver: cannot listen on {host}:{port}: {exc.strerror or exc}. "
+                   "Choose another --port or --host.", err=True)
+        sys.exit(2)
 
 
 COMMANDS = [serve_command]
