@@ -326,3 +326,19 @@ def test_junk_values_are_shown_as_json_not_python(validator: Validator) -> None:
     messages = [i.message for i in validator.validate(document).issues]
     assert any('{"code": "x", "system": 5}' in m for m in messages)
     assert not any("{'" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    ("2024", True), ("2024-05", True), ("2024-05-30", True), ("2024-05-30T10:15:00Z", True),
+    ("2024-05-30T10:15:00.123456+02:00", True), ("2024-05-30T10:15:00", True),
+    ("2016-12-31T23:59:60Z", True),
+    ("30-05-2024", False), ("2024-05-30 10:15:00", False), ("20240530", False),
+    ("2024-02-30", False), ("2024-13", False), ("2024-05-30T10:15", False),
+    ("2024-05-30T25:00:00Z", False), ("2024-05-30T10:15:00+15:00", False), ("0000", False),
+    ("", False), ("i morgen", False)])
+def test_dates_are_fhir_dates(validator: Validator, value: str, valid: bool) -> None:
+    document = load(UDREDNING)
+    variants.resources(document, "Condition")[0]["recordedDate"] = value
+    found = [p for rule, p in issues(validator, document) if rule == "struct-date-format"]
+    assert bool(found) is not valid
+    assert all(p.endswith(".recordedDate") for p in found)

@@ -93,6 +93,11 @@ _CHOICE_TYPES = (
 """FHIR R4 data types a choice element `name[x]` can take (`nameDateTime`, …)."""
 
 
+_DATE_KEYS = frozenset({"authoredOn", "created", "date", "dateTime", "issued", "lastUpdated",
+                        "occurrenceDateTime", "timestamp", "valueInstant"})
+"""Elements of type date, dateTime or instant besides every `…Date` and `…DateTime`."""
+
+
 class _Plan(NamedTuple):
     required_keys: tuple[str, ...]
     required_choices: tuple[tuple[str, frozenset[str]], ...]
@@ -175,13 +180,15 @@ class Scan:
     Lists of primitives are not entered (nothing in them is a coding or a reference).
     """
 
-    __slots__ = ("codings", "depth", "periods", "references")
+    __slots__ = ("codings", "dates", "depth", "periods", "references")
 
     def __init__(self, document: Any, root: str) -> None:
         codings: list[tuple[Any, dict]] = []
         references: list[tuple[Any, str]] = []
         periods: list[tuple[Any, dict]] = []
+        dates: list[tuple[Any, str]] = []
         self.codings, self.references, self.periods = codings, references, periods
+        self.dates = dates
         depth = 0
         stack: list[tuple[Any, Any, int]] = [(document, root, 0)]
         pop, push = stack.pop, stack.append
@@ -198,10 +205,16 @@ class Scan:
                     references.append(((where, "reference"), ref))
                 for key, child in item.items():
                     kind = type(child)
-                    if kind is dict:
+                    if kind is str:
+                        if key in _DATE_KEYS or key[-4:] == "Date" or key[-8:] == "DateTime":
+                            dates.append(((where, key), child))
+                    elif kind is dict:
                         loc = (where, key)
                         if key.endswith("eriod"):
                             periods.append((loc, child))
+                            for end in ("start", "end"):
+                                if type(child.get(end)) is str:
+                                    dates.append(((loc, end), child[end]))
                         push((child, loc, level))
                     elif kind is list and child and key != "contained":
                         first = type(child[0])
@@ -268,6 +281,11 @@ class Validator:
             report.issues.extend(self._references(scan, ctx.by_key))
         report.issues.extend(self._terminology(scan))
         self._profiles(ctx)
+        for where, value in scan.dates:
+            if _moment(value) is None:
+                ctx.add("struct-date-format", render(where),
+                        f"»{shown(value)}« er ikke en gyldig FHIR-dato eller -tid; skriv fx "
+                        "2024-05-30 eller 2024-05-30T10:15:00+02:00.")
         for period_path, period in scan.periods:
             start, end = period.get("start"), period.get("end")
             if isinstance(start, str) and isinstance(end, str) and _reversed(start, end):
@@ -601,28 +619,36 @@ class Validator:
 
 
 _DATE_TIME = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})(?:T([0-9]{2}):([0-9]{2})"
-                        r"(?::([0-9]{2})(?:\.([0-9]+))?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?")
+                        r":([0-9]{2})(?:\.([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?")
+"""FHIR's date, dateTime and instant (a time without a zone is let through: common, and
+its meaning is clear enough to compare)."""
 _NO_ZONE = timedelta(hours=14)
 """A dateTime without a zone may be anywhere from UTC-14 to UTC+14."""
 
 
 def _moment(value: str) -> tuple[tuple[int, ...], datetime | None, bool] | None:
     """(the calendar parts as written, the instant when there is a time, whether the time
-    has a zone); None when the value is no FHIR date/dateTime (not per-1's business)."""
+    has a zone); None when the value is no FHIR date/dateTime or no real date."""
     match = _DATE_TIME.fullmatch(value)
     if match is None:
         return None
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     parts = tuple(int(p) for p in (year, month, day) if p is not None)
-    if hour is None:
-        return parts, None, False
+    if not parts[0]:
+        return None  # there is no year 0000
     try:
-        moment = datetime(*parts, int(hour), int(minute), int(second or 0),
+        if len(parts) > 1:
+            date(*parts, *(1,) * (3 - len(parts)))  # a real month and day
+        if hour is None:
+            return parts, None, False
+        leap = second == "60"  # a leap second is a valid FHIR time
+        moment = datetime(*parts, int(hour), int(minute), 59 if leap else int(second),
                           int((fraction or "0")[:6].ljust(6, "0")))
         if zone:
-            offset = timedelta(0) if zone == "Z" else (1 if zone[0] == "+" else -1) * timedelta(
-                hours=int(zone[1:3]), minutes=int(zone[4:6]))
-            moment -= offset
+            hours, minutes = (0, 0) if zone == "Z" else (int(zone[1:3]), int(zone[4:6]))
+            if hours > 14 or minutes > 59 or (hours == 14 and minutes):
+                return None
+            moment -= (1 if zone[0] == "+" else -1) * timedelta(hours=hours, minutes=minutes)
     except (ValueError, OverflowError):
         return None
     return parts, moment, bool(zone)

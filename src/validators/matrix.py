@@ -34,7 +34,8 @@ names the line (`(linje 3, kolonne 7)`). Values the document carries are echoed 
 1. syntax: UTF-8 (BOM tolerated; XML is read as UTF-8 whatever its declaration says), JSON
    (RFC 8259: `NaN`, `Infinity` and lone surrogate escapes refused) or XML (DOCTYPE/entities
    refused), size and depth; parser errors are told in Danish with line and column;
-2. structure: FHIR resource types, base cardinalities, and the KL profiles' cardinalities,
+2. structure: FHIR resource types, base cardinalities, date/dateTime/instant formats (a
+   real date; a time without a zone is let through), and the KL profiles' cardinalities,
    forbidden elements and fixed values (table *Profiles*);
 3. Bundle integrity and references (reporting Bundles: every reference resolves inside);
 4. terminology against the store: unknown, retired (with the version it left), wrong

@@ -64,6 +64,9 @@ _COMMON = (
          "Koden er ikke tilladt i dette felt (værdisæt)."),
     Rule("term-valueset-extensible", "warning", "note §5; profilernes extensible-bindinger",
          "Koden er ikke i feltets (udvidelige) værdisæt."),
+    Rule("struct-date-format", "error", "FHIR R4 datatyper date, dateTime, instant",
+         "Datoer og tidspunkter skal skrives som FHIR foreskriver (fx 2024-05-30 eller "
+         "2024-05-30T10:15:00+02:00) og være en rigtig dato."),
     Rule("per-1", "error", "FHIR R4 Period per-1", "En periodes start må ikke ligge efter slut."),
     Rule("cpr-format", "error", "KL-rapportering: CPR syntaktisk gyldigt",
          "CPR-nummer skal være 10 cifre med en gyldig dato."),

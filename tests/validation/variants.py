@@ -163,6 +163,11 @@ def reversed_period(doc: dict) -> None:
                                                                 "end": "2021-01-01"}
 
 
+@variant
+def date_written_the_danish_way(doc: dict) -> None:
+    resources(doc, "Condition")[0]["recordedDate"] = "30-05-2024"
+
+
 # -- terminology -----------------------------------------------------------------------------
 @variant
 def legacy_system(doc: dict) -> None:
