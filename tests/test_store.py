@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from termserver.errors import NotFound
+from termserver.importers import ImportOptions, load_files
 from termserver.store import Store
 
-from .conftest import KL_TERM
+from .conftest import FIXTURES, KL_TERM
 
 
 def _codes(path: Path) -> dict[str, str | None]:
@@ -124,3 +125,37 @@ def test_a_code_missing_from_one_release_resolves_from_the_release_before_it(
         resolved = store.resolve("fsiii", code, version)
         assert (resolved.status, resolved.last_version) == ("retired", "20230622")
         assert store.resolve("fsiii", code).status == "active"
+
+
+def _skos(tmp_path: Path, version: str, codes: list[str]) -> Path:
+    concepts = "".join(
+        f"<http://example.org/v/{c}> skos:inScheme <http://example.org/v/scheme> ; "
+        f'skos:notation "{c}" ; skos:prefLabel "{c}"@da .\n' for c in codes)
+    path = tmp_path / f"v{version}.ttl"
+    path.write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix dct: <http://purl.org/dc/terms/> .\n"
+        f'<http://example.org/v/scheme> a skos:ConceptScheme ; owl:versionInfo "{version}" ;'
+        ' dct:identifier "ext" .\n' + concepts, encoding="utf-8")
+    return path
+
+
+def test_a_retired_concept_resolves_by_its_own_iri(tmp_path: Path) -> None:
+    """IRIs were indexed from the latest releases only: a retired concept with a
+    publisher's IRI (not ours) could no longer be looked up by it."""
+    releases = load_files([_skos(tmp_path, "1", ["x", "y"]), _skos(tmp_path, "2", ["x"])],
+                          ImportOptions())
+    store = Store(releases)
+    assert store.resolve_uri("http://example.org/v/x") == ("ext", "x")
+    assert store.resolve_uri("http://example.org/v/y") == ("ext", "y")
+    resolved = store.resolve("ext", "y")
+    assert (resolved.status, resolved.last_version) == ("retired", "1")
+
+
+def test_an_overlay_never_takes_over_the_iri_of_the_concept_it_labels() -> None:
+    overlay = load_files([FIXTURES / "overlay.ttl"], ImportOptions())
+    small = load_files([FIXTURES / "small.ttl"], ImportOptions())
+    store = Store([*overlay, *small])
+    for concept in store.latest("small").concepts.values():
+        assert store.resolve_uri(concept.uri) == ("small", concept.code)

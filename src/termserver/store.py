@@ -74,9 +74,15 @@ class Store:
                     seen[code] = release.version
             self._last_seen[scheme] = seen
         self._by_uri: dict[str, tuple[str, str]] = {}
-        for scheme, release in self._latest.items():
-            for code, concept in release.concepts.items():
-                self._by_uri.setdefault(concept.uri, (scheme, code))
+        # a concept's own scheme first (overlays carry other schemes' IRIs), latest
+        # releases before older ones (a retired concept's IRI still resolves)
+        ordered = sorted(self._by_scheme.values(),
+                         key=lambda rs: rs[-1].info.kind == "overlay")
+        for releases in ordered:
+            latest = self._latest[releases[0].scheme]
+            for release in (latest, *(r for r in reversed(releases) if r is not latest)):
+                for code, concept in release.concepts.items():
+                    self._by_uri.setdefault(concept.uri, (release.scheme, code))
         self._mappings: dict[str, list[MappingView]] = {}
         for release in self._latest.values():
             self._index_mappings(release)
