@@ -64,6 +64,14 @@ def test_fhir_export_of_icf_uses_english_displays_and_nests_by_parent() -> None:
     assert [c["code"] for c in resource["concept"]] == ["b", "s", "d", "e"]
 
 
+def fhir_table_items(items: list) -> list[dict]:
+    out = []
+    for item in items:
+        out.append(item)
+        out.extend(fhir_table_items(item.get("concept", [])))
+    return out
+
+
 def poly_release() -> Release:
     """A tiny release with two parents on one concept and an alt label in another language."""
     info = ReleaseInfo(scheme="poly", version="1", title="Poly", uri="http://example.org/poly",
@@ -90,7 +98,14 @@ def test_fhir_export_nests_under_the_first_parent_and_names_the_others() -> None
     assert {"code": "status", "valueCode": "deprecated"} in c["property"]
     assert {"language": "en", "value": "see"} in c["designation"]
     assert {"value": "cc"} in c["designation"]
-    assert {"code": "parent", "type": "code"} in resource["property"]
+    declared = {p["code"]: p for p in resource["property"]}
+    assert declared["parent"]["type"] == "code"
+    # every property a concept uses is declared (C uses parent and status)
+    assert declared["status"] == {"code": "status", "type": "code",
+                                  "uri": "http://hl7.org/fhir/concept-properties#status"}
+    used = {p["code"] for item in fhir_table_items(resource["concept"])
+            for p in item.get("property", [])}
+    assert used <= set(declared)
 
 
 @pytest.mark.parametrize("fmt", ["ttl", "nt", "jsonld"])

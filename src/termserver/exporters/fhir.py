@@ -13,6 +13,8 @@ import orjson
 
 from ..model import Concept, Release
 
+_CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
+
 
 def _first_language(release: Release) -> str:
     return release.info.languages[0] if release.info.languages else ""
@@ -74,8 +76,15 @@ def codesystem_dict(release: Release) -> dict[str, Any]:
                                   for i in info.identifiers]
     if info.issued:
         resource["date"] = info.issued
+    declared = []  # FHIR: every property a concept uses is declared on the CodeSystem
     if any(c.broader[1:] for c in release.concepts.values()):
-        resource["property"] = [{"code": "parent", "type": "code"}]
+        declared.append({"code": "parent", "uri": f"{_CONCEPT_PROPERTIES}#parent",
+                         "type": "code"})
+    if any(c.status != "active" for c in release.concepts.values()):
+        declared.append({"code": "status", "uri": f"{_CONCEPT_PROPERTIES}#status",
+                         "type": "code"})
+    if declared:
+        resource["property"] = declared
     resource["concept"] = [
         _concept_json(release, release.concepts[code], lang) for code in release.top_concepts
     ]
