@@ -308,3 +308,17 @@ def test_redirects_keep_odd_codes_in_one_path_segment(tmp_path: Path) -> None:
     assert resource.headers["location"] == "/id/odd/x%20y%3F%231?format=ttl"
     turtle = odd.get(resource.headers["location"])
     assert turtle.status_code == 200 and '"x y?#1"' in turtle.text
+
+
+@pytest.mark.parametrize(("path", "method", "media"), [
+    ("/api/v1/schemes/{scheme}/export", "get", "text/turtle"),
+    ("/id/{scheme}/{code}", "get", "application/ld+json"),
+    ("/sparql", "get", "application/sparql-results+json"),
+    ("/sparql", "post", "application/sparql-results+json"),
+])
+def test_openapi_names_the_media_types_rdf_endpoints_return(
+        client: TestClient, path: str, method: str, media: str) -> None:
+    """These answered Turtle, JSON-LD or SPARQL results while OpenAPI promised JSON."""
+    content = client.get("/api/v1/openapi.json").json()["paths"][path][method][
+        "responses"]["200"]["content"]
+    assert media in content and "application/json" not in content

@@ -18,7 +18,10 @@ MEDIA_TYPES = {
 }
 
 
-@router.get("/schemes/{scheme}/export", responses=ERROR_RESPONSES,
+@router.get("/schemes/{scheme}/export", response_class=Response,
+            responses={**ERROR_RESPONSES, 200: {
+                "description": "The release in the format asked for",
+                "content": {media: {} for media in MEDIA_TYPES.values()}}},
             summary="Export a release as published (SKOS Turtle, N-Triples, JSON-LD or FHIR "
             "CodeSystem)")
 def export(

@@ -21,6 +21,10 @@ router = APIRouter(tags=["linked data"])
 
 LD_ERRORS = {
     **ERROR_RESPONSES,
+    200: {"description": "The resource as Turtle, JSON-LD or N-Triples",
+          "content": {"text/turtle": {}, "application/ld+json": {},
+                      "application/n-triples": {}}},
+    303: {"description": "For text/html: the page about the resource"},
     406: {"model": ErrorOut, "description": "No representation matches the Accept header"},
     415: {"model": ErrorOut, "description": "Unknown ?format="},
 }
@@ -102,7 +106,7 @@ def _rdf_response(lines: list[str], fmt: str) -> Response:
 
 
 @router.get("/id/{scheme}/{code}", summary="Resolve a concept IRI (HTML, Turtle, JSON-LD)",
-            responses=LD_ERRORS)
+            response_class=Response, responses=LD_ERRORS)
 def resolve_concept(
     request: Request,
     scheme: str,
@@ -119,7 +123,8 @@ def resolve_concept(
     return _rdf_response(concept_lines(resolved.release, resolved.concept), fmt)
 
 
-@router.get("/id/{scheme}", summary="Resolve a scheme IRI", responses=LD_ERRORS)
+@router.get("/id/{scheme}", summary="Resolve a scheme IRI", response_class=Response,
+            responses=LD_ERRORS)
 def resolve_scheme(
     request: Request, scheme: str, format: str | None = None
 ) -> Response:
@@ -133,7 +138,8 @@ def resolve_scheme(
 
 
 @router.get("/resource", summary="Resolve any concept IRI termserver holds",
-            responses=LD_ERRORS)
+            response_class=Response,
+            responses={**ERROR_RESPONSES, 303: {"description": "Redirect to /id/{scheme}/{code}"}})
 def resolve_resource(request: Request, uri: str, format: str | None = None) -> Response:
     found = request.app.state.services.store.resolve_uri(uri) or parse_concept_iri(uri)
     if found is None:

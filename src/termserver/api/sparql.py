@@ -18,6 +18,11 @@ MAX_BODY_BYTES = 16 * MAX_QUERY_CHARS
 """Room for the longest accepted query, percent-encoded in a form; more is refused unread."""
 SPARQL_ERRORS = {
     **ERROR_RESPONSES,
+    200: {"description": "SELECT/ASK results (SPARQL JSON or XML by Accept); CONSTRUCT/"
+          "DESCRIBE graphs (Turtle, or JSON-LD by Accept)",
+          "content": {"application/sparql-results+json": {},
+                      "application/sparql-results+xml": {}, "text/turtle": {},
+                      "application/ld+json": {}}},
     413: {"model": ErrorOut, "description": "Request body too large"},
     503: {"model": ErrorOut, "description": "The query ran past the time limit"},
 }
@@ -57,7 +62,7 @@ def _engine(request: Request) -> SparqlEngine:
 
 
 @router.get("/sparql", summary="Read-only SPARQL query (every version is a named graph)",
-            responses=SPARQL_ERRORS)
+            response_class=Response, responses=SPARQL_ERRORS)
 async def sparql_get(
     request: Request, query: str = Query(..., description="A SPARQL 1.1 query.")
 ) -> Response:
@@ -67,7 +72,8 @@ async def sparql_get(
     return Response(result.body, media_type=result.media_type)
 
 
-@router.post("/sparql", summary="Read-only SPARQL query in the body", responses=SPARQL_ERRORS)
+@router.post("/sparql", summary="Read-only SPARQL query in the body", response_class=Response,
+             responses=SPARQL_ERRORS)
 async def sparql_post(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type == "application/sparql-query":
