@@ -342,3 +342,17 @@ def test_dates_are_fhir_dates(validator: Validator, value: str, valid: bool) -> 
     found = [p for rule, p in issues(validator, document) if rule == "struct-date-format"]
     assert bool(found) is not valid
     assert all(p.endswith(".recordedDate") for p in found)
+
+
+@pytest.mark.parametrize("source", [
+    UDREDNING, GOALS, "kl-gateway/examples/Bundle-1652f2a9-510a-4cd3-8fc4-8b69d0ffedae.json",
+    "kl-gateway/examples/Bundle-3304e5f8-4b3f-4c19-8c68-e36c573f3f98.json"])
+def test_rules_find_the_kl_coding_behind_another_one(validator: Validator, source: str) -> None:
+    """FKI's code slices are open: a SNOMED CT or local coding may come first."""
+    document = load(source)
+    conditions = variants.resources(document, "Condition")
+    assert conditions and issues(validator, document) == []
+    for condition in conditions:
+        condition["code"]["coding"].insert(0, {"system": "http://snomed.info/sct",
+                                               "code": "404684003"})
+    assert [rule for rule, _ in issues(validator, document)] == []

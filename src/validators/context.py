@@ -110,6 +110,15 @@ def first_coding(concept: Any) -> dict | None:
     return None
 
 
+def all_codings(concept: Any) -> list[dict]:
+    """Every coding of a CodeableConcept that carries a code. Rules look at all of them: a
+    SNOMED CT or local coding may stand before the KL one (FKI's code slices are open)."""
+    if not isinstance(concept, dict):
+        return []
+    return [c for c in lst(concept.get("coding"))
+            if isinstance(c, dict) and type(c.get("code")) is str and c["code"]]
+
+
 def rank(element: Any) -> int | None:
     """ConditionRank on a reference, whichever canonical the extension uses (note §7.1)."""
     if not isinstance(element, dict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .context import Context, first_coding, has_extension, lst, rank
+from .context import Context, all_codings, first_coding, has_extension, lst, rank
 from .report import shown
 from .standard import FFB, FSIII, PROFILES, STS_ORG_SYSTEM
 
@@ -19,9 +19,9 @@ CHANGE_MEASURE = "90c48f03-f194-4b2f-ad7d-6cba1069ae48"
 
 
 def _in(ctx: Context, value_set: str, concept: object) -> bool:
-    coding = first_coding(concept)
-    return bool(coding) and ctx.terminology.in_value_set(
-        value_set, str(coding.get("system")), str(coding["code"]))
+    """Whether any of the concept's codings is in the value set."""
+    return any(ctx.terminology.in_value_set(value_set, str(c.get("system")), c["code"])
+               for c in all_codings(concept))
 
 
 def _is_ad(ctx: Context, condition: dict | None) -> bool:
@@ -94,9 +94,10 @@ def _goal(ctx: Context, path: str, goal: dict) -> None:
                 "være præcis én.")
     by_measure: dict[str, list[tuple[int, dict]]] = {SEVERITY_MEASURE: [], CHANGE_MEASURE: []}
     for index, target in enumerate(lst(goal.get("target"))):
-        coding = first_coding(target.get("measure")) if isinstance(target, dict) else None
-        if coding and coding.get("code") in by_measure:
-            by_measure[coding["code"]].append((index, target))
+        measures = all_codings(target.get("measure")) if isinstance(target, dict) else []
+        measure = next((c["code"] for c in measures if c["code"] in by_measure), None)
+        if measure is not None:
+            by_measure[measure].append((index, target))
     for measure, value_set, label in (
             (SEVERITY_MEASURE, "KLSeveritiesFFB", "forventet funktionsevneniveau"),
             (CHANGE_MEASURE, "KLChangeValueCodesFFB", "måltype")):
@@ -174,9 +175,11 @@ def check_common(ctx: Context) -> None:
     for entry in ctx.of("Condition"):
         # a profile's own bindings apply instead
         bound = _bound_elements(entry.profiles & _DECLARED)
-        coding = first_coding(entry.resource.get("code"))
-        if not coding:
+        found = all_codings(entry.resource.get("code"))
+        if not found:
             continue
+        coding = next((c for c in found if term.canonical(str(c.get("system")))[0] in _SCALES),
+                      found[0])  # the FFB or FSIII coding, wherever it stands
         system = term.canonical(str(coding.get("system")))[0]
         code = str(coding["code"])
         if not term.lookup(system, code).exists:
@@ -186,11 +189,12 @@ def check_common(ctx: Context) -> None:
             ctx.add("fki-condition-code", f"{entry.path}.code",
                     f"{code} er hverken en FFB-tilstand eller en målgruppe "
                     "(KLConditionsAndTargetGroupsFFB).")
-        severity = first_coding(entry.resource.get("severity"))
-        if system not in _SCALES or not severity or "severity" in bound:
+        severities = all_codings(entry.resource.get("severity"))
+        if system not in _SCALES or not severities or "severity" in bound:
             continue
         value_set, label = _SCALES[system]
-        if not term.in_value_set(value_set, str(severity.get("system")), str(severity["code"])):
+        if not any(term.in_value_set(value_set, str(c.get("system")), c["code"])
+                   for c in severities):
             ctx.add("fki-severity-scale", f"{entry.path}.severity",
                     f"Tilstanden er kodet i {'FFB' if system == FFB else 'FSIII'}, så "
                     f"sværhedsgraden skal være {label} ({value_set}).")

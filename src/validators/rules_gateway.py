@@ -6,7 +6,7 @@ same concepts are handled too.
 
 from __future__ import annotations
 
-from .context import Context, first_coding, lst, obj
+from .context import Context, all_codings, first_coding, lst, obj
 from .paths import present
 from .report import shown
 from .standards import prevention_119, rehab_140
@@ -17,9 +17,9 @@ _IMPORTANCE = {"D", "687159ad-a61c-47c0-a878-53aa54bae2d5"}
 
 
 def _in(ctx: Context, value_set: str, concept: object) -> bool:
-    coding = first_coding(concept)
-    return bool(coding) and ctx.terminology.in_value_set(
-        value_set, str(coding.get("system")), str(coding["code"]))
+    """Whether any of the concept's codings is in the value set."""
+    return any(ctx.terminology.in_value_set(value_set, str(c.get("system")), c["code"])
+               for c in all_codings(concept))
 
 
 def check_fsiii(ctx: Context) -> None:
@@ -63,14 +63,13 @@ def _observation(ctx: Context, path: str, observation: dict, profiles: frozenset
                         f"{path}.focus[{index}]",
                         "Vurderingen handler om noget, der hverken er en hjemmeplejetilstand "
                         "eller et hjemmeplejeområde.")
-        coding = first_coding(observation.get("code"))
-        code = str(coding.get("code")) if coding else None
+        codes = {c["code"] for c in all_codings(observation.get("code"))}
         value = observation.get("valueCodeableConcept")
-        for codes, value_set, label in ((_PERFORMANCE, "KLPerformanceLevelCodesFSIII",
-                                         "Udførelse"),
-                                        (_IMPORTANCE, "KLImportanceLevelCodesFSIII",
-                                         "Betydning")):
-            if code in codes and not _in(ctx, value_set, value):
+        for own, value_set, label in ((_PERFORMANCE, "KLPerformanceLevelCodesFSIII",
+                                       "Udførelse"),
+                                      (_IMPORTANCE, "KLImportanceLevelCodesFSIII",
+                                       "Betydning")):
+            if codes & own and not _in(ctx, value_set, value):
                 ctx.add("klgateway-citizen-observation-code-and-value-must-match",
                         f"{path}.valueCodeableConcept",
                         f"Koden er {label}, så værdien skal komme fra {value_set}.")
