@@ -18,11 +18,23 @@ FILES = {
     ("ffb", "20200908"): "history/2023-02-08-9bbffd6/CodeSystem-FFB.json",
     ("ffb", "20230517"): "history/2023-05-18-bf16321/CodeSystem-FFB.json",
     ("ffb", "20240530"): "CodeSystem-FFB.json",
+    ("fsiii", "20200908"): "history/2023-02-08-9bbffd6/CodeSystem-FSIII.json",
     ("fsiii", "20230517"): "history/2023-05-18-bf16321/CodeSystem-FSIII.json",
     ("fsiii", "20230622"): "history/2023-06-22-1b14f5b/CodeSystem-FSIII.json",
+    # KL's re-publications of FSIII 20240530, kept under their commit (conftest)
+    ("fsiii", "20240530~2d6ca66"): "history/2024-05-30-2d6ca66/CodeSystem-FSIII.json",
+    ("fsiii", "20240530~4c6bc7f"): "history/2024-05-31-4c6bc7f/CodeSystem-FSIII.json",
+    ("fsiii", "20240530~6af7847"): "history/2024-06-07-6af7847/CodeSystem-FSIII.json",
+    ("fsiii", "20240530"): "CodeSystem-FSIII.json",
 }
 PAIRS = [("ffb", "20200908", "20230517"), ("ffb", "20230517", "20240530"),
-         ("fsiii", "20230517", "20230622")]
+         ("ffb", "20200908", "20240530"),
+         ("fsiii", "20200908", "20230517"), ("fsiii", "20230517", "20230622"),
+         ("fsiii", "20230622", "20240530~2d6ca66"),
+         ("fsiii", "20240530~2d6ca66", "20240530~4c6bc7f"),
+         ("fsiii", "20240530~4c6bc7f", "20240530~6af7847"),
+         ("fsiii", "20240530~6af7847", "20240530"),
+         ("fsiii", "20240530", "20200908")]
 
 
 def raw_table(scheme: str, version: str) -> dict[str, tuple[str | None, str, str]]:
