@@ -322,3 +322,15 @@ def test_openapi_names_the_media_types_rdf_endpoints_return(
     content = client.get("/api/v1/openapi.json").json()["paths"][path][method][
         "responses"]["200"]["content"]
     assert media in content and "application/json" not in content
+
+
+@pytest.mark.parametrize("relation", ["ancestors", "descendants"])
+def test_hierarchy_by_iri(client: TestClient, relation: str) -> None:
+    """The issue asks for hierarchy by code *and by concept IRI*; only lookup had an IRI
+    form."""
+    by_code = client.get(f"/api/v1/schemes/icf/concepts/d450/{relation}").json()
+    by_iri = client.get(f"/api/v1/concepts/{relation}",
+                        params={"uri": concept_iri("icf", "d450"), "version": "2001"})
+    assert by_iri.status_code == 200 and by_iri.json() == by_code
+    unknown = client.get(f"/api/v1/concepts/{relation}", params={"uri": "http://x.org/y"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"

@@ -81,6 +81,20 @@ async def get_descendants(
     return _hierarchy(request, scheme, code, version, "descendants")
 
 
+UriQuery = Query(..., description="Concept IRI, e.g. https://data.termserver.dk/id/icf/d450")
+
+
+def _by_uri(request: Request, uri: str) -> tuple[str, str]:
+    found = request.app.state.services.store.resolve_uri(uri)
+    if found is None:
+        raise NotFound(
+            f"No loaded concept has the IRI {uri!r}. Concept IRIs look like "
+            "https://data.termserver.dk/id/{scheme}/{code}.",
+            details={"uri": uri},
+        )
+    return found
+
+
 @router.get(
     "/concepts",
     response_model=ConceptOut,
@@ -88,17 +102,33 @@ async def get_descendants(
     summary="Look up a concept by its IRI",
 )
 async def get_concept_by_uri(
-    request: Request,
-    uri: str = Query(..., description="Concept IRI, e.g. https://data.termserver.dk/id/icf/d450"),
-    version: str | None = VersionQuery,
+    request: Request, uri: str = UriQuery, version: str | None = VersionQuery
 ) -> Response:
-    store = request.app.state.services.store
-    found = store.resolve_uri(uri)
-    if found is None:
-        raise NotFound(
-            f"No loaded concept has the IRI {uri!r}. Concept IRIs look like "
-            "https://data.termserver.dk/id/{scheme}/{code}.",
-            details={"uri": uri},
-        )
-    scheme, code = found
+    scheme, code = _by_uri(request, uri)
     return await get_concept(request, scheme, code, version)
+
+
+@router.get(
+    "/concepts/ancestors",
+    response_model=AncestorsOut,
+    responses=ERROR_RESPONSES,
+    summary="All ancestors of a concept named by its IRI",
+)
+async def get_ancestors_by_uri(
+    request: Request, uri: str = UriQuery, version: str | None = VersionQuery
+) -> Response:
+    scheme, code = _by_uri(request, uri)
+    return _hierarchy(request, scheme, code, version, "ancestors")
+
+
+@router.get(
+    "/concepts/descendants",
+    response_model=DescendantsOut,
+    responses=ERROR_RESPONSES,
+    summary="All descendants of a concept named by its IRI",
+)
+async def get_descendants_by_uri(
+    request: Request, uri: str = UriQuery, version: str | None = VersionQuery
+) -> Response:
+    scheme, code = _by_uri(request, uri)
+    return _hierarchy(request, scheme, code, version, "descendants")
