@@ -113,6 +113,9 @@ def test_json_sent_as_xml_and_xml_sent_as_json_say_so(validator: Validator) -> N
     (issue,) = validator.validate_bytes(b'<Patient xmlns="http://hl7.org/fhir"/>',
                                         "application/fhir+json").issues
     assert "application/fhir+xml" in issue.message
+    (issue,) = validator.validate_bytes(b'{"resourceType": "Patient"}',
+                                        "application/fhir+xml").issues
+    assert issue.rule == "syntax-xml" and "application/fhir+json" in issue.message
 
 
 def test_xml_with_a_bom_and_no_content_type_is_read_as_xml(validator: Validator) -> None:
@@ -356,3 +359,11 @@ def test_rules_find_the_kl_coding_behind_another_one(validator: Validator, sourc
         condition["code"]["coding"].insert(0, {"system": "http://snomed.info/sct",
                                                "code": "404684003"})
     assert [rule for rule, _ in issues(validator, document)] == []
+
+
+@pytest.mark.parametrize("depth", [200, 990])
+def test_a_deeply_nested_resource_type_is_reported(validator: Validator, depth: int) -> None:
+    data = b'{"resourceType": ' + b"[" * depth + b"]" * depth + b"}"
+    report = validator.validate_bytes(data, "application/fhir+json")
+    assert not report.valid
+    assert {i.rule for i in report.issues} & {"struct-resource", "syntax-limits"}

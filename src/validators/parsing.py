@@ -199,9 +199,11 @@ def _parse_xml(data: bytes, max_depth: int) -> dict:
             raise DocumentError(Finding(
                 "error", "syntax-limits", where,
                 "XML er indlejret for dybt (libxml2 tillader højst 256 niveauer).")) from None
+        hint = (" Dokumentet ligner JSON: send det med Content-Type application/fhir+json."
+                if _body(data).lstrip()[:1] in (b"{", b"[") else "")
         raise DocumentError(Finding(
             "error", "syntax-xml", where,
-            f"Ugyldig XML på {where[1:-1]}: {_xml_problem(exc.code)}.")) from None
+            f"Ugyldig XML på {where[1:-1]}: {_xml_problem(exc.code)}.{hint}")) from None
     if root.getroottree().docinfo.doctype:  # one behind more than 4 kB of comments
         raise DocumentError(_NO_DOCTYPE)
     depth = 0

@@ -18,8 +18,11 @@ def shown(value: Any, limit: int = 120) -> str:
     anything else as JSON (not a Python repr); shortened to `limit` characters."""
     if value is None:
         return "(mangler)"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                           sort_keys=True, default=str)
+    try:
+        text = value if isinstance(value, str) else json.dumps(
+            value, ensure_ascii=False, sort_keys=True, default=str)
+    except (RecursionError, ValueError, TypeError):  # nested too deep to write out
+        text = "[…]" if isinstance(value, list) else "{…}"
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
