@@ -6,8 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from termserver.errors import ImportRefused
+from termserver.cli import main
+from termserver.errors import DataDirDamaged, ImportRefused
 from termserver.importers import ImportOptions
 from termserver.publishing import import_paths
 from termserver.settings import Settings
@@ -98,3 +100,25 @@ def test_crash_mid_publish_leaves_previous_state(empty_settings: Settings,
     # and the next import succeeds normally
     import_paths(empty_settings, [LTT], ImportOptions())
     assert Store.open(empty_settings.data_dir).schemes() == ["ffb", "ltt"]
+
+
+@pytest.mark.parametrize("name", ["release.json", "meta.json"])
+def test_a_damaged_release_file_is_named_not_a_traceback(empty_settings: Settings,
+                                                         name: str) -> None:
+    """A truncated release.json made every command (and serve) end in a JSONDecodeError
+    traceback; it is now a data_dir_damaged error naming the file (CLI exit 2)."""
+    require_shared(FFB, LTT)
+    import_paths(empty_settings, [FFB], ImportOptions())
+    damaged = next(empty_settings.data_dir.rglob(name))
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    with pytest.raises(DataDirDamaged) as caught:
+        if name == "release.json":
+            Store.open(empty_settings.data_dir)
+        else:
+            import_paths(empty_settings, [FFB], ImportOptions())
+    assert str(damaged) in caught.value.message and "import the release again" in \
+        caught.value.message
+    command = ["schemes"] if name == "release.json" else ["import", str(FFB)]
+    result = CliRunner().invoke(main, ["--data-dir", str(empty_settings.data_dir), *command])
+    assert result.exit_code == 2 and str(damaged) in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)

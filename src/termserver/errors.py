@@ -62,6 +62,14 @@ class ImportRefused(BadRequest):
     code = "import_refused"
 
 
+class DataDirDamaged(TermserverError):
+    """A published release on disk cannot be read (edited, truncated, disk fault)."""
+
+    status_code = 500
+    code = "data_dir_damaged"
+    exit_code = 2
+
+
 class QueryTimeout(TermserverError):
     status_code = 503
     code = "query_timeout"

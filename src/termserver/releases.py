@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 import orjson
 
 from . import atomic
-from .errors import ImportRefused
+from .errors import DataDirDamaged, ImportRefused
 from .model import Concept, Mapping, Note, Release, ReleaseInfo
 from .rdf import checksum, content_lines
 
@@ -133,16 +133,22 @@ class ReleaseRepository:
                     yield version_dir
 
     def load_all(self) -> list[Release]:
-        return [
-            release_from_json((path / "release.json").read_bytes())
-            for path in self.iter_release_dirs()
-        ]
+        releases = []
+        for path in self.iter_release_dirs():
+            try:
+                releases.append(release_from_json((path / "release.json").read_bytes()))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise _damaged(path / "release.json", exc) from None
+        return releases
 
     def info(self, scheme: str, version: str) -> ReleaseInfo | None:
         meta = self.release_dir(scheme, version) / "meta.json"
         if not meta.is_file():
             return None
-        return ReleaseInfo(**orjson.loads(meta.read_bytes()))
+        try:
+            return ReleaseInfo(**orjson.loads(meta.read_bytes()))
+        except (OSError, ValueError, TypeError) as exc:
+            raise _damaged(meta, exc) from None
 
     def check(self, release: Release) -> tuple[str, list[str]]:
         """Compute the release's canonical content; refuse a different one under a taken name.
@@ -225,6 +231,16 @@ class ReleaseRepository:
                     os.fsync(handle.fileno())
             os.rename(staging, final)
             atomic.fsync_dir(final.parent)
+
+
+def _damaged(path: Path, exc: Exception) -> DataDirDamaged:
+    return DataDirDamaged(
+        f"{path}: this published release cannot be read ({type(exc).__name__}: "
+        f"{str(exc)[:200]}). Releases are never rewritten, so the file was changed or "
+        "damaged outside termserver: restore it from a backup, or remove its directory "
+        "and import the release again.",
+        details={"path": str(path)},
+    )
 
 
 def version_from_dir(path: Path) -> tuple[str, str]:
