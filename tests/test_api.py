@@ -334,3 +334,31 @@ def test_hierarchy_by_iri(client: TestClient, relation: str) -> None:
     assert by_iri.status_code == 200 and by_iri.json() == by_code
     unknown = client.get(f"/api/v1/concepts/{relation}", params={"uri": "http://x.org/y"})
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+
+
+def test_a_code_with_a_slash_is_reachable_by_code_and_by_iri(tmp_path: Path) -> None:
+    """FHIR codes may hold "/" (UCUM's mg/dL). Its concept IRI …/id/units/mg%2FdL and
+    /api/v1/schemes/units/concepts/mg%2FdL both answered 404 "No such path"."""
+    source = tmp_path / "units.json"
+    source.write_text(json.dumps({
+        "resourceType": "CodeSystem", "id": "units", "version": "1",
+        "concept": [{"code": "mass", "display": "Mass",
+                     "concept": [{"code": "mg/dL", "display": "milligram per decilitre"}]}]}))
+    settings = Settings(data_dir=tmp_path / "data", vocab_dir=tmp_path / "none")
+    units = TestClient(create_app(settings, Services(settings=settings,
+                                                     store=Store(load_files([source],
+                                                                            ImportOptions())))))
+    iri = concept_iri("units", "mg/dL")
+    assert iri.endswith("/id/units/mg%2FdL")
+    body = units.get("/api/v1/schemes/units/concepts/mg%2FdL").json()
+    assert body["code"] == "mg/dL" and body["uri"] == iri
+    up = units.get("/api/v1/schemes/units/concepts/mg%2FdL/ancestors").json()
+    assert [a["code"] for a in up["ancestors"]] == ["mass"]
+    down = units.get("/api/v1/schemes/units/concepts/mass/descendants").json()
+    assert [d["code"] for d in down["descendants"]] == ["mg/dL"]
+    assert units.get("/api/v1/schemes/units/concepts/mg%2FdL/descendants").json()[
+        "descendants"] == []
+    turtle = units.get(iri.replace("https://data.termserver.dk", ""),
+                       headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200 and '"mg/dL"' in turtle.text
+    assert units.get("/api/v1/schemes/units/concepts/mg%2FdX").status_code == 404

@@ -25,12 +25,6 @@ async def concept_hot_path(request: Request) -> Response:
                              request.query_params.get("version"))
 
 
-@router.get(
-    "/schemes/{scheme}/concepts/{code}",
-    response_model=ConceptOut,
-    responses=ERROR_RESPONSES,
-    summary="Look up a concept by code",
-)
 async def get_concept(
     request: Request, scheme: str, code: str, version: str | None = VersionQuery
 ) -> Response:
@@ -57,8 +51,10 @@ def _hierarchy(request: Request, scheme: str, code: str, version: str | None,
     return cached_json(services.cache, (relation, scheme, code, version), build)
 
 
+# `{code:path}`: a code may hold "/" (FHIR allows it, e.g. UCUM's mg/dL). The hierarchy
+# routes come first so `…/mg/dL/ancestors` is not read as the code "mg/dL/ancestors".
 @router.get(
-    "/schemes/{scheme}/concepts/{code}/ancestors",
+    "/schemes/{scheme}/concepts/{code:path}/ancestors",
     response_model=AncestorsOut,
     responses=ERROR_RESPONSES,
     summary="All ancestors, nearest first",
@@ -70,7 +66,7 @@ async def get_ancestors(
 
 
 @router.get(
-    "/schemes/{scheme}/concepts/{code}/descendants",
+    "/schemes/{scheme}/concepts/{code:path}/descendants",
     response_model=DescendantsOut,
     responses=ERROR_RESPONSES,
     summary="All descendants, depth first in source order",
@@ -80,6 +76,11 @@ async def get_descendants(
 ) -> Response:
     return _hierarchy(request, scheme, code, version, "descendants")
 
+
+router.add_api_route(
+    "/schemes/{scheme}/concepts/{code:path}", get_concept, methods=["GET"],
+    response_model=ConceptOut, responses=ERROR_RESPONSES, summary="Look up a concept by code",
+)
 
 UriQuery = Query(..., description="Concept IRI, e.g. https://data.termserver.dk/id/icf/d450")
 

@@ -105,7 +105,8 @@ def _rdf_response(lines: list[str], fmt: str) -> Response:
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
 
-@router.get("/id/{scheme}/{code}", summary="Resolve a concept IRI (HTML, Turtle, JSON-LD)",
+@router.get("/id/{scheme}/{code:path}",
+            summary="Resolve a concept IRI (HTML, Turtle, JSON-LD)",
             response_class=Response, responses=LD_ERRORS)
 def resolve_concept(
     request: Request,
