@@ -367,3 +367,20 @@ def test_a_deeply_nested_resource_type_is_reported(validator: Validator, depth: 
     report = validator.validate_bytes(data, "application/fhir+json")
     assert not report.valid
     assert {i.rule for i in report.issues} & {"struct-resource", "syntax-limits"}
+
+
+def test_operation_outcome_expressions_are_fhirpath(validator: Validator) -> None:
+    report = validator.validate_bytes(b'{\n "resourceType": "Patient",\n}', "")
+    (issue,) = report.as_operation_outcome()["issue"]
+    assert "expression" not in issue
+    assert issue["extension"] == [
+        {"url": "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-line",
+         "valueInteger": 3},
+        {"url": "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-col",
+         "valueInteger": 1}]
+    document = load("KL-dk/examples/Patient-Andreas.json")
+    document["resourceType"] = "Patientt"
+    outcome = validator.validate(document).as_operation_outcome()
+    assert all("expression" not in i or PATH.fullmatch(i["expression"][0])
+               for i in outcome["issue"])
+    assert any("expression" not in i for i in outcome["issue"])  # (dokument)

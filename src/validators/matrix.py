@@ -17,7 +17,9 @@ ValueSets and every declared profile constraint against KL's StructureDefinition
 message}]}`; `valid` is false exactly when an issue has severity `error`. Messages are in
 Danish. The same report is available as a FHIR OperationOutcome (`POST /fhir/$validate`):
 each issue carries the rule id as `details.coding[0].code` (system
-`https://data.termserver.dk/def/rules`) and the path in `expression`.
+`https://data.termserver.dk/def/rules`) and the path in `expression` (FHIRPath paths
+only; an unreadable document's line and column go into FHIR's
+`operationoutcome-issue-line`/`-col` extensions).
 
 Paths are FHIRPath-style locations with list indexes: in a Bundle
 `Bundle.entry[3].resource.severity.coding[0].code`; a single resource starts at its type

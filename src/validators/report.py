@@ -74,21 +74,36 @@ class Report:
         return body
 
     def as_operation_outcome(self) -> dict[str, Any]:
-        issues = [
-            {
-                "severity": f.severity,
-                "code": _issue_type(f.rule),
-                "details": {"coding": [{"system": "https://data.termserver.dk/def/rules",
-                                        "code": f.rule}], "text": f.message},
-                "diagnostics": f.message,
-                "expression": [f.path],
-            }
-            for f in self.issues
-        ]
+        issues = [_outcome_issue(f) for f in self.issues]
         if not issues:
             issues = [{"severity": "information", "code": "informational",
                        "diagnostics": "Dokumentet overholder dokumentationsstandarden."}]
         return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+_LINE = re.compile(r"\((?:byte \d+, )?linje (\d+)(?:, kolonne (\d+))?\)")
+_OO_EXTENSION = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-"
+
+
+def _outcome_issue(finding: Finding) -> dict[str, Any]:
+    """One OperationOutcome issue: `expression` only for a FHIRPath location; where the
+    document could not be read, the line and column as FHIR's own extensions."""
+    issue: dict[str, Any] = {
+        "severity": finding.severity,
+        "code": _issue_type(finding.rule),
+        "details": {"coding": [{"system": "https://data.termserver.dk/def/rules",
+                                "code": finding.rule}], "text": finding.message},
+        "diagnostics": finding.message,
+    }
+    if not finding.path.startswith("("):
+        issue["expression"] = [finding.path]
+    elif match := _LINE.fullmatch(finding.path):
+        issue["extension"] = [{"url": _OO_EXTENSION + "line",
+                               "valueInteger": int(match.group(1))}]
+        if match.group(2):
+            issue["extension"].append({"url": _OO_EXTENSION + "col",
+                                       "valueInteger": int(match.group(2))})
+    return issue
 
 
 def _issue_type(rule: str) -> str:
