@@ -384,3 +384,13 @@ def test_operation_outcome_expressions_are_fhirpath(validator: Validator) -> Non
     assert all("expression" not in i or PATH.fullmatch(i["expression"][0])
                for i in outcome["issue"])
     assert any("expression" not in i for i in outcome["issue"])  # (dokument)
+
+
+def test_a_code_in_capitals_is_unknown_but_the_message_says_which_it_is(
+        validator: Validator) -> None:
+    document = load(UDREDNING)
+    coding = variants.resources(document, "Condition")[0]["code"]["coding"][0]
+    code = coding["code"]
+    coding["code"] = code.upper()
+    (issue,) = [i for i in validator.validate(document).issues if i.rule == "term-unknown-code"]
+    assert f"»{code}«" in issue.message

@@ -603,8 +603,17 @@ class Validator:
                                f"{answer.other_system}. Ret system.")
             else:
                 yield _finding("term-unknown-code", f"{where}.code",
-                               f"Koden {coding['code']} findes ikke i {answer.scheme} "
-                               f"({system}).")
+                               f"Koden {shown(coding['code'])} findes ikke i {answer.scheme} "
+                               f"({system}).{self._near_miss(system, coding['code'])}")
+
+    def _near_miss(self, system: str, code: str) -> str:
+        """A hint when the code exists written otherwise: KL's code systems are case
+        sensitive, and a database may hand out its UUIDs in capitals or padded."""
+        for candidate in (code.strip(), code.lower(), code.strip().lower()):
+            if candidate != code and self.terminology.lookup(system, candidate).exists:
+                return (f" Koden findes som »{candidate}«; koderne skelner mellem store og "
+                        "små bogstaver og må ikke have mellemrum.")
+        return ""
 
     @staticmethod
     def _cpr(path: str, patient: dict) -> Iterator[Finding]:
