@@ -394,3 +394,13 @@ def test_a_code_in_capitals_is_unknown_but_the_message_says_which_it_is(
     coding["code"] = code.upper()
     (issue,) = [i for i in validator.validate(document).issues if i.rule == "term-unknown-code"]
     assert f"»{code}«" in issue.message
+
+
+def test_xml_elements_from_other_namespaces_are_not_read_as_fhir() -> None:
+    from validators.parsing import parse_document
+
+    xml = (b'<Patient xmlns="http://hl7.org/fhir" xmlns:v="urn:vendor"><id value="a"/>'
+           b'<v:active value="false"/><active value="true"/><v:note><v:text value="x"/>'
+           b"</v:note></Patient>")
+    assert parse_document(xml, "application/fhir+xml", 10_000, 50) == {
+        "resourceType": "Patient", "id": "a", "active": True}

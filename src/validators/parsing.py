@@ -280,7 +280,7 @@ def _children(element: etree._Element, out: dict[str, Any], parent: str) -> None
         if type(tag) is not str:  # comments, processing instructions
             continue
         namespace, name = _local(tag)
-        if namespace == XHTML_NS:
+        if namespace != FHIR_NS:  # the narrative's XHTML, or elements FHIR does not know
             continue
         value, primitive_extras = _element_value(child, name)
         if primitive_extras is not None:  # FHIR JSON keeps these beside the value: `_name`
