@@ -404,3 +404,14 @@ def test_xml_elements_from_other_namespaces_are_not_read_as_fhir() -> None:
            b"</v:note></Patient>")
     assert parse_document(xml, "application/fhir+xml", 10_000, 50) == {
         "resourceType": "Patient", "id": "a", "active": True}
+
+
+def test_xml_true_and_false_are_booleans_only_where_fhir_says_so() -> None:
+    from validators.parsing import parse_document
+
+    xml = (b'<Patient xmlns="http://hl7.org/fhir"><active value="true"/>'
+           b'<deceasedBoolean value="false"/><identifier><value value="true"/></identifier>'
+           b'<gender value="false"/></Patient>')
+    assert parse_document(xml, "application/fhir+xml", 10_000, 50) == {
+        "resourceType": "Patient", "active": True, "deceasedBoolean": False,
+        "identifier": [{"value": "true"}], "gender": "false"}

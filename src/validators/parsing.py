@@ -317,10 +317,10 @@ def _element_value(element: etree._Element, name: str) -> tuple[Any, dict | None
     value = attrs.get("value")
     if value is not None:
         if inner is None and "id" not in attrs:
-            return _primitive(value), None
+            return _primitive(name, value), None
         extras: dict[str, Any] = {"id": attrs["id"]} if "id" in attrs else {}
         _children(element, extras, name)
-        return _primitive(value), extras
+        return _primitive(name, value), extras
     out: dict[str, Any] = {}
     if "url" in attrs:
         out["url"] = attrs["url"]
@@ -330,7 +330,17 @@ def _element_value(element: etree._Element, name: str) -> tuple[Any, dict | None
     return out, None
 
 
-def _primitive(text: str) -> Any:
-    if text in {"true", "false"}:
+_BOOLEANS = frozenset({
+    "abstract", "active", "caseSensitive", "compositional", "doNotPerform", "experimental",
+    "immutable", "inactive", "isModifier", "isSummary", "mustSupport", "notSelectable",
+    "preferred", "primary", "readOnly", "repeats", "required", "userSelected",
+    "versionNeeded"})
+"""FHIR R4 elements of type boolean (besides every `…Boolean` choice)."""
+
+
+def _primitive(name: str, text: str) -> Any:
+    """A boolean element's value as JSON's true/false; everything else stays text (a
+    code, a string or an identifier may well be the word »true«)."""
+    if text in ("true", "false") and (name in _BOOLEANS or name.endswith("Boolean")):
         return text == "true"
     return text
