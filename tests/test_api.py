@@ -362,3 +362,43 @@ def test_a_code_with_a_slash_is_reachable_by_code_and_by_iri(tmp_path: Path) -> 
                        headers={"Accept": "text/turtle"})
     assert turtle.status_code == 200 and '"mg/dL"' in turtle.text
     assert units.get("/api/v1/schemes/units/concepts/mg%2FdX").status_code == 404
+
+
+def test_a_browser_following_an_unknown_iri_gets_the_danish_page(client: TestClient) -> None:
+    """Content negotiation comes first: an HTML client is sent to the page, which explains
+    an unknown code in Danish with suggestions, instead of receiving API JSON."""
+    html = {"Accept": "text/html"}
+    unknown = client.get("/id/icf/d459", headers=html, follow_redirects=False)
+    assert unknown.status_code == 303 and unknown.headers["location"] == "/begreb/icf/d459"
+    page = client.get("/id/icf/d459", headers=html)
+    assert page.status_code == 404 and "Koden findes ikke" in page.text
+    assert client.get("/id/icf/d459", headers={"Accept": "text/turtle"}).status_code == 404
+    scheme = client.get("/id/icf", headers=html, follow_redirects=False)
+    assert scheme.status_code == 303 and scheme.headers["location"] == "/begreb/icf"
+
+
+def test_an_unknown_path_is_a_danish_page_for_browsers_and_json_for_clients(
+        client: TestClient) -> None:
+    page = client.get("/nosuchpage", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Siden findes ikke" in page.text and "/nosuchpage" in page.text
+    for path, headers in (("/nosuchpage", {}), ("/api/v1/nosuch", {"Accept": "text/html"})):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+
+
+def test_search_version_without_scheme_is_a_bad_request(client: TestClient) -> None:
+    """Version strings belong to one scheme; alone, `2001` would filter every scheme."""
+    answer = client.get("/api/v1/search", params={"q": "walking", "version": "2001"})
+    assert answer.status_code == 400 and "scheme" in answer.json()["error"]["message"]
+    both = client.get("/api/v1/search", params={"q": "walking", "version": "2001",
+                                                 "scheme": "icf"})
+    assert both.status_code == 200 and both.json()["results"][0]["code"] == "d450"
+
+
+def test_openapi_names_the_validation_errors_and_body(client: TestClient) -> None:
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in ("/api/v1/validate", "/fhir/$validate"):
+        operation = paths[path]["post"]
+        assert {"400", "413", "415", "503"} <= set(operation["responses"])
+        assert "application/fhir+xml" in operation["requestBody"]["content"]

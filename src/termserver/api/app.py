@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -90,6 +90,16 @@ def _document_the_error_envelope(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+_MACHINE_PATHS = ("/api/", "/fhir", "/sparql", "/id/", "/resource", "/static/")
+
+
+def _browser_page_request(request: Request) -> bool:
+    """A person's browser asking for a page (not a client of the API or Linked Data)."""
+    accept = request.headers.get("accept", "")
+    return ("text/html" in accept and request.method in ("GET", "HEAD")
+            and not request.url.path.startswith(_MACHINE_PATHS))
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     """Every error leaves as the one envelope `{error: {code, message, details}}`."""
 
@@ -111,7 +121,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and _browser_page_request(request):
+            from ..web.routes import page_not_found
+
+            return page_not_found(request)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         details: dict = {}

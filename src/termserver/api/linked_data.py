@@ -115,12 +115,11 @@ def resolve_concept(
     version: str | None = None,
     format: str | None = Query(None, description="html | ttl | jsonld | nt"),
 ) -> Response:
-    services = request.app.state.services
-    resolved = services.store.resolve(scheme, code, version)
     fmt = negotiate(request.headers.get("accept", ""), format)
-    if fmt == "html":
+    if fmt == "html":  # the page explains an unknown code in Danish, with suggestions
         target = f"/begreb/{_path(scheme)}/{_path(code)}" + _query(version=version)
         return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
+    resolved = request.app.state.services.store.resolve(scheme, code, version)
     return _rdf_response(concept_lines(resolved.release, resolved.concept), fmt)
 
 
@@ -129,12 +128,11 @@ def resolve_concept(
 def resolve_scheme(
     request: Request, scheme: str, format: str | None = None
 ) -> Response:
-    services = request.app.state.services
-    release = services.store.latest(scheme)
     fmt = negotiate(request.headers.get("accept", ""), format)
     if fmt == "html":
-        return RedirectResponse(f"/api/v1/schemes/{_path(scheme)}", status_code=303,
+        return RedirectResponse(f"/begreb/{_path(scheme)}", status_code=303,
                                 headers={"Vary": "Accept"})
+    release = request.app.state.services.store.latest(scheme)
     return _rdf_response(sorted(scheme_lines(release.info)), fmt)
 
 

@@ -174,7 +174,7 @@ def scheme_page(request: Request, scheme: str) -> HTMLResponse:
         "title": labels.SCHEME_NAMES.get(scheme, release.info.title)})
 
 
-@router.get("/begreb/{scheme}/{code}", response_class=HTMLResponse)
+@router.get("/begreb/{scheme}/{code:path}", response_class=HTMLResponse)
 def concept_page(request: Request, scheme: str, code: str,
                  version: str | None = None) -> HTMLResponse:
     return render_concept_page(request, scheme, code, version)
@@ -301,6 +301,18 @@ def _error_page(request: Request, exc: TermserverError, scheme: str,
             links=_code_suggestions(services, scheme, code or ""),
             search=code)
     return _page(request, "error.html", context, exc.status_code)
+
+
+def page_not_found(request: Request) -> HTMLResponse:
+    """A browser that asks for a path nothing answers gets a Danish page, not API JSON."""
+    return _page(request, "error.html", {
+        "title": "Siden findes ikke",
+        "message": f"Der er ingen side på adressen {request.url.path}.",
+        "intro": "Prøv i stedet:",
+        "links": [{"href": "/", "text": "Søg i begreber og indsatser"},
+                  {"href": "/indsatser", "text": "Find indsatser til en ICF-kode"},
+                  {"href": "/katalog", "text": "Indsatskataloget"}],
+        "search": None}, 404)
 
 
 def _code_suggestions(services: Any, scheme: str, code: str) -> list[dict[str, Any]]:
