@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 
 from ..bodies import search_body
+from ..search import check_filters
 from .responses import json_response
 from .schemas import ERROR_RESPONSES, SearchOut
 
@@ -22,7 +23,6 @@ def search(
     limit: int = Query(10, ge=1, le=200, description="Most results to return."),
 ) -> Response:
     services = request.app.state.services
-    if scheme is not None:
-        services.store.release(scheme, version)  # unknown scheme/version → 404 with hints
+    check_filters(services.store, scheme, version)
     results = services.search.search(q, scheme=scheme, version=version, limit=limit)
     return json_response(search_body(results))

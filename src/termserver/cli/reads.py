@@ -11,6 +11,7 @@ import click
 
 from ..bodies import concept_body, diff_body, schemes_body, search_body
 from ..diff import diff_releases
+from ..search import check_filters
 from .common import handle_errors, json_option, print_json, services_from
 
 
@@ -75,8 +76,7 @@ def search_command(ctx: click.Context, text: str, scheme: str | None, version: s
                    limit: int, as_json: bool) -> None:
     """Search labels, codes and definitions (GET /api/v1/search)."""
     services = services_from(ctx, with_search=True)
-    if scheme is not None:
-        services.store.release(scheme, version)
+    check_filters(services.store, scheme, version)
     body = search_body(services.search.search(text, scheme=scheme, version=version,
                                               limit=limit))
     if as_json:

@@ -25,10 +25,25 @@ __all__ = [
     "SearchBackend",
     "SearchIndex",
     "SearchResults",
+    "check_filters",
     "get_backend",
     "open_index",
     "rebuild_index",
 ]
+
+
+def check_filters(store: Store, scheme: str | None, version: str | None) -> None:
+    """An unknown scheme or version is a 404 naming what exists; a version without its
+    scheme is a 400 (version strings are the publishers' own: `2001` is ICF's, but
+    nothing stops another scheme from using it)."""
+    if scheme is not None:
+        store.release(scheme, version)
+    elif version is not None:
+        raise BadRequest(
+            f"version={version!r} needs scheme=…: version strings belong to one scheme. "
+            "Give both, e.g. scheme=icf&version=2001.",
+            details={"version": version},
+        )
 
 
 def get_backend(name: str) -> SearchBackend:
