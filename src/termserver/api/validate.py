@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from .responses import json_response
+from .schemas import ErrorOut
 
 router = APIRouter(tags=["validation"])
 fhir_router = APIRouter(tags=["validation"])
@@ -62,7 +63,22 @@ def _validator(request: Request):
     return validator_for(request.app.state.services)
 
 
-@router.post("/validate", summary="Validate a FHIR document (JSON or XML) against KL's standard")
+_DOCUMENT_BODY = {"requestBody": {"required": True, "description": "A FHIR R4 document: a "
+                  "Bundle (collection or message) or a single resource, UTF-8",
+                  "content": {"application/fhir+json": {"schema": {"type": "object"}},
+                              "application/json": {"schema": {"type": "object"}},
+                              "application/fhir+xml": {"schema": {"type": "string"}},
+                              "application/xml": {"schema": {"type": "string"}}}}}
+_VALIDATE_ERRORS: dict[int | str, dict] = {
+    400: {"model": ErrorOut, "description": "Unknown profile / document type"},
+    413: {"model": ErrorOut, "description": "Body larger than max_upload_bytes"},
+    415: {"model": ErrorOut, "description": "Content-Type is not FHIR JSON or XML"},
+    503: {"model": ErrorOut, "description": "KL's code systems are not imported"},
+}
+
+
+@router.post("/validate", summary="Validate a FHIR document (JSON or XML) against KL's standard",
+             responses=_VALIDATE_ERRORS, openapi_extra=_DOCUMENT_BODY)
 async def validate(
     request: Request,
     profile: str | None = Query(None, description="Document type id, overriding meta.profile"),
@@ -78,7 +94,8 @@ async def validate(
     return json_response(report.as_dict())
 
 
-@fhir_router.post("/fhir/$validate", summary="FHIR $validate: the report as an OperationOutcome")
+@fhir_router.post("/fhir/$validate", summary="FHIR $validate: the report as an OperationOutcome",
+                  responses=_VALIDATE_ERRORS, openapi_extra=_DOCUMENT_BODY)
 async def fhir_validate(request: Request, profile: str | None = Query(None)) -> Response:
     # The same validation; a Parameters body is unwrapped (`resource`, `profile`).
     from validators.parsing import DocumentError, parse_document
