@@ -130,3 +130,21 @@ def test_serve_refuses_an_address_it_cannot_listen_on(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "serve",
                                        "--no-vocab"], env={"TERMSERVER_PORT": "70000"})
     assert result.exit_code == 2 and "70000" in result.stderr
+
+
+def test_a_reader_that_stops_early_is_not_an_error(real_settings: Settings) -> None:
+    """`termserver search … | head -1`: the closed pipe is the reader's choice, not a
+    data-directory problem to report."""
+    import subprocess
+    import sys
+
+    command = [str(Path(sys.executable).parent / "termserver"), "--data-dir",
+               str(real_settings.data_dir), "search", "støtte", "--limit", "200"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=60) == 0
+    assert stderr == "", stderr

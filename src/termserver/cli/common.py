@@ -7,6 +7,7 @@ A read command's `--json` output is exactly the body of the matching HTTP endpoi
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -57,6 +58,9 @@ def handle_errors(func: Callable) -> Callable:
             else:
                 click.echo(f"termserver: {exc.message}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:  # `termserver search … | head`: the reader has gone
+            _silence_stdout()
+            sys.exit(0)
         except OSError as exc:  # the data directory (or a file) cannot be read or written
             message = os_error_message(exc)
             if kwargs.get("as_json"):
@@ -67,6 +71,12 @@ def handle_errors(func: Callable) -> Callable:
             sys.exit(2)
 
     return wrapper
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's own flush at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def os_error_message(exc: OSError) -> str:
