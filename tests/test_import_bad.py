@@ -91,6 +91,13 @@ def test_claml_forced_as_owl_is_a_clear_error() -> None:
         load_files([ICF_CLAML], ImportOptions(format="owl"))
 
 
+def test_claml_forced_as_skos_says_what_the_file_is() -> None:
+    """Not rdflib's "sequence item 0: expected str instance": the root element and the fix."""
+    with pytest.raises(ImportRefused) as refused:
+        load_files([FIXTURES / "small-claml.xml"], ImportOptions(format="skos"))
+    assert "<ClaML>" in refused.value.message and "--format claml" in refused.value.message
+
+
 def test_missing_path_is_named(tmp_path: Path) -> None:
     with pytest.raises(ImportRefused, match="no such file"):
         load_files([tmp_path / "nope.ttl"], ImportOptions())

@@ -106,12 +106,33 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
     if index is not None:
         del text, data
         return [_release(path, index, options)]
+    if fmt == "xml":
+        _refuse_other_xml(path, text)
     graph = Graph()
     try:
         graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
     except Exception as exc:  # each rdflib parser raises its own error types
         raise _syntax_error(path, fmt, text, str(exc)) from None
     return [_release(path, TripleIndex.from_graph(graph), options)]
+
+
+_ROOT = re.compile(r"<(?![?!])([A-Za-z_][\w.:-]*)")
+_RDF_ROOTS = ("rdf:RDF", "RDF")
+
+
+def _refuse_other_xml(path: Path, text: str) -> None:
+    """XML that is not RDF/XML (WHO's ClaML, a FHIR resource) gets told what it is, not
+    an rdflib internal error."""
+    root = _ROOT.search(re.sub(r"<!--.*?-->", "", text[:20_000], flags=re.S))
+    name = root.group(1) if root else ""
+    if name and name not in _RDF_ROOTS and not name.endswith(":RDF"):
+        hint = {"ClaML": " It is ClaML: import it with --format claml (or without --format)."
+                }.get(name, " Import it with the --format that matches it, or without "
+                      "--format to have it detected.")
+        raise ImportRefused(
+            f"{path.name}: not RDF/XML: the root element is <{name}>, not <rdf:RDF>.{hint}",
+            details={"file": path.name, "syntax": "xml", "root": name},
+        )
 
 
 SYNTAX_NAMES = {"turtle": "Turtle", "n3": "N3", "nt": "N-Triples", "xml": "RDF/XML",
