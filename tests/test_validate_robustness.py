@@ -88,7 +88,8 @@ def test_json_syntax_errors_are_told_in_danish(validator: Validator, data: bytes
 
 @pytest.mark.parametrize("data", [b'{"resourceType": "Patient", "x": NaN}',
                                   b'{"resourceType": "Patient", "x": -Infinity}',
-                                  b'{"resourceType": "Patient", "id": "\\ud800"}'])
+                                  b'{"resourceType": "Patient", "id": "\\ud800"}',
+                                  b'{"resourceType": "Patient", "x": ' + b"7" * 5000 + b"}"])
 def test_what_is_not_json_is_refused(validator: Validator, data: bytes) -> None:
     report = validator.validate_bytes(data, "application/fhir+json")
     assert [i.rule for i in report.issues] == ["syntax-json"]
@@ -415,3 +416,12 @@ def test_xml_true_and_false_are_booleans_only_where_fhir_says_so() -> None:
     assert parse_document(xml, "application/fhir+xml", 10_000, 50) == {
         "resourceType": "Patient", "active": True, "deceasedBoolean": False,
         "identifier": [{"value": "true"}], "gender": "false"}
+
+
+def test_a_rank_of_thousands_of_digits_in_xml_is_no_rank(validator: Validator) -> None:
+    document = load(GOALS)
+    for goal in variants.resources(document, "Goal"):
+        for item in goal["addresses"]:
+            item["extension"][0]["valuePositiveInt"] = "7" * 5000
+    report = validator.validate_bytes(to_fhir_xml(document), "application/fhir+xml")
+    assert "kl-reporting-ffb-intervention-goal-2" in {i.rule for i in report.issues}

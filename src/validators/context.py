@@ -137,7 +137,8 @@ def _integer(value: Any) -> int | None:
         return value
     if type(value) is float and value.is_integer():
         return int(value)
-    if type(value) is str and value.strip().lstrip("+-").isdigit() and value.isascii():
+    if type(value) is str and len(value) < 20 and value.isascii() and \
+            value.strip().lstrip("+-").isdigit():
         return int(value)
     return None
 

@@ -163,6 +163,9 @@ def _parse_json(data: bytes, max_depth: int, looks_xml: bool = False) -> dict:
     except _NotJson as exc:
         line, column = (refusal.lineno, refusal.colno) if refusal else (1, 1)
         raise _json_error(line, column, f"{exc} er ikke en JSON-værdi") from None
+    except ValueError:  # Python's own limit: an integer of more than 4,300 digits
+        line, column = (refusal.lineno, refusal.colno) if refusal else (1, 1)
+        raise _json_error(line, column, "et tal har for mange cifre") from None
     except RecursionError:
         raise DocumentError(Finding("error", "syntax-limits", "(dokument)",
                                     "Dokumentet er for dybt indlejret.")) from None
