@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from .model import DocumentType
@@ -82,9 +81,10 @@ def _names_of(urls: tuple[str, ...]) -> frozenset[str]:
     return frozenset(p.rstrip("/").rsplit("/", 1)[-1].split("|")[0] for p in urls)
 
 
-_names = lru_cache(maxsize=4096)(_names_of)
-"""Memoised for the few lists real documents carry; bounded, so that a stream of
-documents with invented profiles cannot grow the process."""
+_NAMES: dict[tuple[str, ...], frozenset[str]] = {}
+_NAMES_KEPT = 4096
+"""Memo for the few lists real documents carry; bounded (and only short lists are kept),
+so that a stream of documents with invented profiles cannot grow the process."""
 
 
 def profile_names(resource: dict) -> frozenset[str]:
@@ -95,9 +95,13 @@ def profile_names(resource: dict) -> frozenset[str]:
         return frozenset()
     try:
         urls = tuple(profiles)
-        if len(urls) > 8 or any(len(p) > 300 for p in urls):
-            return _names_of(urls)  # not worth keeping
-        return _names(urls)
+        names = _NAMES.get(urls)
+        if names is None:
+            names = _names_of(urls)
+            if len(_NAMES) < _NAMES_KEPT and len(urls) <= 8 and all(
+                    len(p) <= 300 for p in urls):
+                _NAMES[urls] = names
+        return names
     except (TypeError, AttributeError):  # junk in meta.profile
         return _names_of(tuple(p for p in profiles if isinstance(p, str)))
 

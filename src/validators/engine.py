@@ -95,6 +95,7 @@ _CHOICE_TYPES = (
 
 _DATE_KEYS = frozenset({"authoredOn", "created", "date", "dateTime", "issued", "lastUpdated",
                         "occurrenceDateTime", "timestamp", "valueInstant"})
+_DATE_SUFFIXES = ("Date", "DateTime")
 """Elements of type date, dateTime or instant besides every `…Date` and `…DateTime`."""
 
 
@@ -192,6 +193,7 @@ class Scan:
         depth = 0
         stack: list[tuple[Any, Any, int]] = [(document, root, 0)]
         pop, push = stack.pop, stack.append
+        date_keys = _DATE_KEY
         while stack:
             item, where, level = pop()
             if level > depth:
@@ -206,7 +208,10 @@ class Scan:
                 for key, child in item.items():
                     kind = type(child)
                     if kind is str:
-                        if key in _DATE_KEYS or key[-4:] == "Date" or key[-8:] == "DateTime":
+                        is_date = date_keys.get(key)
+                        if is_date is None:
+                            is_date = _date_key(key)
+                        if is_date:
                             dates.append(((where, key), child))
                     elif kind is dict:
                         loc = (where, key)
@@ -282,7 +287,7 @@ class Validator:
         report.issues.extend(self._terminology(scan))
         self._profiles(ctx)
         for where, value in scan.dates:
-            if _moment(value) is None:
+            if not _is_date(value):
                 ctx.add("struct-date-format", render(where),
                         f"»{shown(value)}« er ikke en gyldig FHIR-dato eller -tid; skriv fx "
                         "2024-05-30 eller 2024-05-30T10:15:00+02:00.")
@@ -633,6 +638,49 @@ _DATE_TIME = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})(?:T([0-9]{2}):(
 its meaning is clear enough to compare)."""
 _NO_ZONE = timedelta(hours=14)
 """A dateTime without a zone may be anywhere from UTC-14 to UTC+14."""
+
+
+_FHIR_DATE_TIME = re.compile(
+    r"(?!0000)[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]"
+    r":([0-5][0-9]|60)(\.[0-9]+)?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?)?)?)?")
+"""FHIR's date/dateTime/instant grammar (the zone optional, see _DATE_TIME); only the
+length of a month is left to check."""
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+_DATE_KEY: dict[str, bool] = {}
+_SEEN_DATES: dict[str, bool] = {}
+_KEPT = 10_000
+"""Memos for the element names and date values documents repeat; bounded (nothing more
+is kept when full), so that invented names and values cannot grow the process."""
+
+
+def _date_key(key: str) -> bool:
+    is_date = key in _DATE_KEYS or key.endswith(_DATE_SUFFIXES)
+    if len(_DATE_KEY) < _KEPT:
+        _DATE_KEY[key] = is_date
+    return is_date
+
+
+def _is_date(value: str) -> bool:
+    """Whether the value is a FHIR date, dateTime or instant on a real calendar day."""
+    valid = _SEEN_DATES.get(value)
+    if valid is None:
+        valid = _check_date(value)
+        if len(_SEEN_DATES) < _KEPT and len(value) <= 40:
+            _SEEN_DATES[value] = valid
+    return valid
+
+
+def _check_date(value: str) -> bool:
+    if len(value) > 40 or _FHIR_DATE_TIME.fullmatch(value) is None:
+        return False
+    if len(value) < 10 or value[8:10] <= "28":
+        return True
+    year, month, day = int(value[:4]), int(value[5:7]), int(value[8:10])
+    if month == 2 and day == 29:
+        return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return day <= _MONTH_DAYS[month]
 
 
 def _moment(value: str) -> tuple[tuple[int, ...], datetime | None, bool] | None:

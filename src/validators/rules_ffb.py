@@ -178,8 +178,10 @@ def check_common(ctx: Context) -> None:
         found = all_codings(entry.resource.get("code"))
         if not found:
             continue
-        coding = next((c for c in found if term.canonical(str(c.get("system")))[0] in _SCALES),
-                      found[0])  # the FFB or FSIII coding, wherever it stands
+        coding = found[0]
+        if len(found) > 1:  # the FFB or FSIII coding, wherever it stands
+            coding = next((c for c in found
+                           if term.canonical(str(c.get("system")))[0] in _SCALES), coding)
         system = term.canonical(str(coding.get("system")))[0]
         code = str(coding["code"])
         if not term.lookup(system, code).exists:
