@@ -292,6 +292,20 @@ def test_fhir_validate_unwraps_parameters(client: TestClient) -> None:
     assert empty.status_code == 400
 
 
+@pytest.mark.parametrize("parameters", [
+    {"resourceType": "Parameters", "parameter": 5},
+    {"resourceType": "Parameters", "parameter": [{"name": "profile", "valueUri": 5}]},
+    {"resourceType": "Parameters", "parameter": [{"name": "profile", "valueUri": ["x"]}]},
+])
+def test_fhir_validate_refuses_odd_parameters_clearly(client: TestClient,
+                                                      parameters: dict) -> None:
+    answer = client.post("/fhir/$validate", content=json.dumps(parameters),
+                         headers={"Content-Type": "application/fhir+json"})
+    assert answer.status_code == 400
+    message = answer.json()["error"]["message"]
+    assert "Parameters" in message and "['x']" not in message
+
+
 def test_cli_batch_uses_workers_and_keeps_json_clean(history_settings: Settings,
                                                      tmp_path: Path) -> None:
     require_shared(EXAMPLES / PLAN)

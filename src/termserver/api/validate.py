@@ -120,13 +120,19 @@ async def fhir_validate(request: Request, profile: str | None = Query(None)) -> 
 
 def _unwrap(parameters: dict, profile: str | None) -> tuple[dict, str | None]:
     resource = None
-    for parameter in parameters.get("parameter") or []:
+    listed = parameters.get("parameter")
+    for parameter in listed if isinstance(listed, list) else []:
         if not isinstance(parameter, dict):
             continue
         if parameter.get("name") == "resource" and isinstance(parameter.get("resource"), dict):
             resource = parameter["resource"]
         elif parameter.get("name") == "profile" and profile is None:
-            profile = parameter.get("valueUri") or parameter.get("valueCanonical")
+            given = parameter.get("valueUri") or parameter.get("valueCanonical")
+            if not isinstance(given, str):
+                raise BadRequest("The Parameters parameter 'profile' must carry its profile "
+                                 "as a string in valueUri or valueCanonical.",
+                                 details={"parameter": "profile"})
+            profile = given
     if resource is None:
         raise BadRequest("The Parameters resource has no parameter 'resource' with the document.",
                          details={"parameter": "resource"})
