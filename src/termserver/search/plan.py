@@ -260,8 +260,8 @@ def with_fallbacks(
     run: Callable[[Q, int], tuple[int, Ranked]],
 ) -> tuple[int, Ranked, QueryTerms]:
     """When the query found nothing convincing (no concept has all its words), in turn:
-    its compound words split into known parts, typo tolerance, and the compounds reduced
-    to their last part. Returns the hits and the query that explains them.
+    its compound words split into known parts, typo tolerance, the split parts found apart,
+    and the compounds reduced to their last part. Returns the hits and the query that explains them.
 
     Fallback hits go first (they are what the user meant), the weak hits after them.
     """
@@ -270,6 +270,7 @@ def with_fallbacks(
     if top >= ALT_ALL:
         return total, ranked, q
     split = split_compounds(b, q)
+    s_total, s_ranked = 0, []
     if split is not None:  # also when only a definition had the compound
         s_total, s_ranked = run(main_query(b, split, scheme, version), limit)
         if s_ranked and s_ranked[0][0] >= ALT_ALL:
@@ -281,6 +282,10 @@ def with_fallbacks(
         f_total, f_ranked = run(fuzzy, limit)
         if f_ranked:
             return max(total, f_total), _first(f_ranked, ranked, limit), q
+    if split is not None and s_ranked:
+        # no concept has both parts whole, but the coordination tier ranks those that
+        # have one in a label and the other nearby (`sår|pleje` → "…pleje af hudproblem")
+        return max(total, s_total), _first(s_ranked, ranked, limit), split
     heads = compound_heads(b, q)
     if heads is not None:
         h_total, h_ranked = run(main_query(b, heads, scheme, version), limit)
