@@ -6,15 +6,22 @@ skipped elsewhere, so a green CI always means they ran.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
-from termserver.importers import ImportOptions
+from termserver.api import create_app
+from termserver.cli import main
+from termserver.importers import ImportOptions, load_files
 from termserver.publishing import import_paths
+from termserver.services import Services
 from termserver.settings import REPO_VOCAB_DIR, Settings
+from termserver.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("TERMSERVER_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -110,3 +117,28 @@ def history_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setti
     import_paths(settings, KL_CURRENT, ImportOptions())
     import_kl_history(settings)
     yield settings
+
+
+@pytest.fixture(scope="module")
+def client(real_settings: Settings) -> TestClient:
+    """The app over the real releases, in-process."""
+    return TestClient(create_app(real_settings))
+
+
+def run_cli(settings: Settings, *args: str) -> tuple[int, str, str]:
+    """`termserver --data-dir … ARGS` in-process: (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def slash_code_client(tmp_path: Path) -> TestClient:
+    """An app over one small code system whose code holds "/" (FHIR allows UCUM's mg/dL)."""
+    source = tmp_path / "units.json"
+    source.write_text(json.dumps({
+        "resourceType": "CodeSystem", "id": "units", "version": "1",
+        "concept": [{"code": "mass", "display": "Masse",
+                     "concept": [{"code": "mg/dL", "display": "milligram pr. deciliter"}]}]}))
+    settings = Settings(data_dir=tmp_path / "data", vocab_dir=tmp_path / "none")
+    store = Store(load_files([source], ImportOptions()))
+    return TestClient(create_app(settings, Services(settings=settings, store=store)))

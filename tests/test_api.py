@@ -33,11 +33,6 @@ from termserver.store import Store
 from .conftest import FIXTURES
 
 
-@pytest.fixture(scope="module")
-def client(real_settings: Settings) -> TestClient:
-    return TestClient(create_app(real_settings))
-
-
 def test_schemes_lists_every_imported_release(client: TestClient) -> None:
     body = client.get("/api/v1/schemes").json()
     ids = {s["id"] for s in body}
@@ -336,18 +331,11 @@ def test_hierarchy_by_iri(client: TestClient, relation: str) -> None:
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
 
 
-def test_a_code_with_a_slash_is_reachable_by_code_and_by_iri(tmp_path: Path) -> None:
+def test_a_code_with_a_slash_is_reachable_by_code_and_by_iri(
+        slash_code_client: TestClient) -> None:
     """FHIR codes may hold "/" (UCUM's mg/dL). Its concept IRI …/id/units/mg%2FdL and
     /api/v1/schemes/units/concepts/mg%2FdL both answered 404 "No such path"."""
-    source = tmp_path / "units.json"
-    source.write_text(json.dumps({
-        "resourceType": "CodeSystem", "id": "units", "version": "1",
-        "concept": [{"code": "mass", "display": "Mass",
-                     "concept": [{"code": "mg/dL", "display": "milligram per decilitre"}]}]}))
-    settings = Settings(data_dir=tmp_path / "data", vocab_dir=tmp_path / "none")
-    units = TestClient(create_app(settings, Services(settings=settings,
-                                                     store=Store(load_files([source],
-                                                                            ImportOptions())))))
+    units = slash_code_client
     iri = concept_iri("units", "mg/dL")
     assert iri.endswith("/id/units/mg%2FdL")
     body = units.get("/api/v1/schemes/units/concepts/mg%2FdL").json()

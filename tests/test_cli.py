@@ -10,21 +10,10 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from termserver.api import create_app
 from termserver.cli import main
 from termserver.settings import REPO_VOCAB_DIR, Settings
 
-from .conftest import FIXTURES, KL_TERM, require_shared
-
-
-@pytest.fixture(scope="module")
-def client(real_settings: Settings) -> TestClient:
-    return TestClient(create_app(real_settings))
-
-
-def run(settings: Settings, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), *args])
-    return result.exit_code, result.stdout, result.stderr
+from .conftest import FIXTURES, KL_TERM, require_shared, run_cli
 
 
 @pytest.mark.parametrize(
@@ -42,21 +31,21 @@ def run(settings: Settings, *args: str) -> tuple[int, str, str]:
 )
 def test_json_output_is_the_http_body(real_settings: Settings, client: TestClient,
                                       args: list[str], path: str) -> None:
-    code, out, _ = run(real_settings, *args)
+    code, out, _ = run_cli(real_settings, *args)
     assert code == 0
     assert json.loads(out) == client.get(path).json()
 
 
 def test_not_found_exits_1_with_the_error_envelope(real_settings: Settings) -> None:
-    code, out, _ = run(real_settings, "lookup", "icf", "x999", "--json")
+    code, out, _ = run_cli(real_settings, "lookup", "icf", "x999", "--json")
     assert code == 1
     assert json.loads(out)["error"]["code"] == "not_found"
-    code, _, err = run(real_settings, "lookup", "icf", "x999")
+    code, _, err = run_cli(real_settings, "lookup", "icf", "x999")
     assert code == 1 and "x999" in err
 
 
 def test_human_output_is_readable(real_settings: Settings) -> None:
-    code, out, _ = run(real_settings, "lookup", "icf", "d450")
+    code, out, _ = run_cli(real_settings, "lookup", "icf", "d450")
     assert code == 0
     assert out.splitlines()[0].startswith("Walking  [icf 2001 d450]")
     assert "narrower: d4500" in out
@@ -66,11 +55,11 @@ def test_import_reports_progress_and_outcome(tmp_path: Path) -> None:
     require_shared(KL_TERM)
     settings = Settings(data_dir=tmp_path / "data", vocab_dir=tmp_path / "none")
     files = [str(KL_TERM / "CodeSystem-LTT.json"), str(KL_TERM / "CodeSystem-FBOE.json")]
-    code, out, err = run(settings, "import", *files)
+    code, out, err = run_cli(settings, "import", *files)
     assert code == 0
     assert "[1/2] reading CodeSystem-LTT.json" in err
     assert "ltt 20250530: published" in out
-    code, out, _ = run(settings, "import", "--json", *files)
+    code, out, _ = run_cli(settings, "import", "--json", *files)
     assert code == 0
     assert [r["outcome"] for r in json.loads(out)["releases"]] == ["unchanged", "unchanged"]
 
@@ -79,9 +68,9 @@ def test_unreadable_input_exits_2(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", vocab_dir=tmp_path / "none")
     bad = tmp_path / "mystery.json"
     bad.write_text("{}")
-    code, _, err = run(settings, "import", str(bad))
+    code, _, err = run_cli(settings, "import", str(bad))
     assert code == 2 and "cannot tell what format" in err
-    code, _, _ = run(settings, "import", str(tmp_path / "missing.json"))
+    code, _, _ = run_cli(settings, "import", str(tmp_path / "missing.json"))
     assert code == 2
 
 
@@ -92,14 +81,14 @@ def test_a_data_dir_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> N
     settings = Settings(data_dir=blocker / "data", vocab_dir=REPO_VOCAB_DIR)
     small = str(FIXTURES / "small.ttl")
     for args in (["import", small], ["reindex"], ["serve", "--port", "1"]):
-        code, out, err = run(settings, *args)
+        code, out, err = run_cli(settings, *args)
         assert code == 2, (args, code, out, err)
         assert str(blocker / "data") in err and "Not a directory" in err
         assert "Traceback" not in err + out
-    code, out, _ = run(settings, "import", "--json", small)
+    code, out, _ = run_cli(settings, "import", "--json", small)
     assert code == 2
     assert json.loads(out)["error"]["code"] == "io_error"
-    code, _, err = run(settings, "schemes")
+    code, _, err = run_cli(settings, "schemes")
     assert code == 0 and str(blocker / "data") in err
 
 
@@ -108,7 +97,7 @@ def test_an_empty_folder_says_what_it_looked_for(tmp_path: Path) -> None:
     folder = tmp_path / "empty"
     folder.mkdir()
     (folder / "notes.txt").write_text("not a vocabulary")
-    code, out, err = run(settings, "import", str(folder))
+    code, out, err = run_cli(settings, "import", str(folder))
     assert code == 1 and out == ""
     assert "nothing to import" in err and str(folder) in err and ".ttl" in err
 
@@ -122,10 +111,10 @@ def test_serve_refuses_an_address_it_cannot_listen_on(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        code, _, err = run(settings, "serve", "--no-vocab", "--port", str(port))
+        code, _, err = run_cli(settings, "serve", "--no-vocab", "--port", str(port))
     assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err
     assert "listening" not in err
-    code, _, err = run(settings, "serve", "--port", "99999")
+    code, _, err = run_cli(settings, "serve", "--port", "99999")
     assert code == 2 and "99999" in err
     result = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "serve",
                                        "--no-vocab"], env={"TERMSERVER_PORT": "70000"})

@@ -5,24 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from termserver.api import create_app
-from termserver.cli import main
 from termserver.settings import Settings
 
+from .conftest import run_cli
+
 ORDER = ["exact", "narrower", "crosswalk", "broader"]
-
-
-@pytest.fixture(scope="module")
-def client(real_settings: Settings) -> TestClient:
-    return TestClient(create_app(real_settings))
-
-
-def run(settings: Settings, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), *args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_results_are_ranked_by_match_kind_with_their_paths(client: TestClient) -> None:
@@ -94,33 +83,33 @@ def test_reverse_an_entry_lists_its_icf_codes_tilstande_and_target_groups(
 
 
 def test_cli_json_is_the_http_body(real_settings: Settings, client: TestClient) -> None:
-    code, out, _ = run(real_settings, "interventions", "d450.2", "--json")
+    code, out, _ = run_cli(real_settings, "interventions", "d450.2", "--json")
     assert code == 0
     assert json.loads(out) == client.get("/api/v1/interventions?icf=d450.2").json()
 
 
 def test_cli_names_tilstande_in_paths(real_settings: Settings) -> None:
-    code, out, _ = run(real_settings, "interventions", "d450")
+    code, out, _ = run_cli(real_settings, "interventions", "d450")
     assert code == 0
     crosswalk = next(line for line in out.splitlines() if line.startswith("crosswalk"))
     assert "via Gå og bevæge sig (ffb)" in crosswalk
 
 
 def test_cli_unknown_code_prints_suggestions(real_settings: Settings) -> None:
-    code, _, err = run(real_settings, "interventions", "d459")
+    code, _, err = run_cli(real_settings, "interventions", "d459")
     assert code == 1
     assert "does not exist" in err and "Did you mean: d455 Moving around, d450 Walking" in err
-    code, _, err = run(real_settings, "interventions", "d450.7")
+    code, _, err = run_cli(real_settings, "interventions", "d450.7")
     assert code == 2 and "not a value of an ICF qualifier" in err
 
 
 def test_cli_reverse_an_entry_is_the_http_body(real_settings: Settings,
                                                client: TestClient) -> None:
-    code, out, _ = run(real_settings, "interventions", "SEL-85-PRAKTISK", "--json")
+    code, out, _ = run_cli(real_settings, "interventions", "SEL-85-PRAKTISK", "--json")
     assert code == 0
     assert json.loads(out) == client.get("/api/v1/interventions/SEL-85-PRAKTISK").json()
-    code, out, _ = run(real_settings, "interventions", "SEL-85-PRAKTISK")
+    code, out, _ = run_cli(real_settings, "interventions", "SEL-85-PRAKTISK")
     assert code == 0
     assert any(line.split()[:3] == ["tilstande", "Lave", "mad"] for line in out.splitlines())
-    code, _, err = run(real_settings, "interventions", "SEL-85-PRAKTIS")
+    code, _, err = run_cli(real_settings, "interventions", "SEL-85-PRAKTIS")
     assert code == 1 and "Did you mean: SEL-85-PRAKTISK" in err

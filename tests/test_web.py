@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from termserver.api import create_app
-from termserver.importers import ImportOptions, load_files
-from termserver.services import Services
 from termserver.settings import Settings
-from termserver.store import Store
-
-
-@pytest.fixture(scope="module")
-def client(real_settings: Settings) -> TestClient:
-    return TestClient(create_app(real_settings))
 
 
 def test_search_page_renders_results_without_javascript(client: TestClient) -> None:
@@ -217,16 +207,9 @@ def test_search_for_an_unknown_icf_code_offers_its_neighbours(client: TestClient
     assert "7 er ikke en værdi for en ICF-kvalifikator" in qualifier
 
 
-def test_a_code_with_a_slash_has_its_page(tmp_path: Path) -> None:
+def test_a_code_with_a_slash_has_its_page(slash_code_client: TestClient) -> None:
     """FHIR codes may hold "/" (UCUM's mg/dL); /id/ sends browsers to /begreb/… for it."""
-    source = tmp_path / "units.json"
-    source.write_text(json.dumps({
-        "resourceType": "CodeSystem", "id": "units", "version": "1",
-        "concept": [{"code": "mass", "display": "Masse",
-                     "concept": [{"code": "mg/dL", "display": "milligram pr. deciliter"}]}]}))
-    settings = Settings(data_dir=tmp_path / "data", vocab_dir=tmp_path / "none")
-    store = Store(load_files([source], ImportOptions()))
-    units = TestClient(create_app(settings, Services(settings=settings, store=store)))
+    units = slash_code_client
     page = units.get("/id/units/mg%2FdL", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "milligram pr. deciliter" in page.text
     assert "Masse" in page.text  # its breadcrumb
