@@ -93,20 +93,10 @@ def explain_match(q: QueryTerms, concept: Concept) -> tuple[str, str]:
     code = concept.code.lower()
     if q.code and (code == q.code or (code.startswith(q.code) and analysis.code_prefixes(code))):
         return "code", concept.code
+    found = _explain_by_tier(q, concept, _WORD_TIERS)
+    if found:
+        return found
     candidates = _candidates(concept)
-    for fld, text in candidates:
-        if _analysed(text)[0] == q.key:
-            return fld, text
-    for fld, text in candidates:
-        _, words, stems = _analysed(text)
-        if _all_words(q, words, stems):
-            return fld, text
-    definition = concept.definition()
-    if definition:
-        for text in concept.definitions.values():
-            _, words, stems = _analysed(text)
-            if _all_words(q, words, stems):
-                return "definition", text
     best = ("label", candidates[0][1])
     best_count = 0
     for fld, text in candidates:
@@ -118,6 +108,7 @@ def explain_match(q: QueryTerms, concept: Concept) -> tuple[str, str]:
     for fld, text in candidates:
         if _analysed(text)[2] & set(q.stems):
             return fld, text
+    definition = concept.definition()
     if definition:
         return "definition", definition
     return best
@@ -131,6 +122,7 @@ _CODE = _tier(plan.CODE_EXACT) | _tier(plan.CODE_PREFIX)
 _EXACT = _tier(plan.PREF_EXACT) | _tier(plan.ALT_EXACT)
 _ALL_WORDS = _tier(plan.PREF_ALL) | _tier(plan.ALT_ALL)
 _DEFINITION = _tier(plan.DEF_ALL)
+_WORD_TIERS = _EXACT | _ALL_WORDS | _DEFINITION
 
 
 def _explain_by_tier(q: QueryTerms, concept: Concept, tiers: int) -> tuple[str, str] | None:
