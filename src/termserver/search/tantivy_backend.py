@@ -68,6 +68,8 @@ class TantivyBackend:
 
 _NOTHING = None
 """A clause that can match no document: its term is not in the index."""
+_UNSEEN = object()
+"""Not yet looked up (a miss in the term cache is most of a first-time query's terms)."""
 
 
 class _Builder:
@@ -94,10 +96,9 @@ class _Builder:
         by_text = self._terms.get(field)
         if by_text is None:
             by_text = self._terms[field] = {}
-        try:
-            return by_text[text]
-        except KeyError:
-            pass
+        query = by_text.get(text, _UNSEEN)
+        if query is not _UNSEEN:
+            return query
         if len(by_text) > 50_000:
             by_text.clear()
         query = _NOTHING
