@@ -69,8 +69,8 @@ def danish_label_words(store: Store) -> frozenset[str]:
 
 
 def _compound_tokens(texts: list[tuple[str, str]], vocabulary: frozenset[str]) -> list[str]:
-    """Stems of the last parts of Danish compound words, so `pleje` finds "Stomipleje" and
-    `søvn`… already did by prefix."""
+    """Stems of the last parts of Danish compound label words, so `pleje` finds
+    "Kropspleje" (the first part, `krop`, already finds it by prefix)."""
     out = []
     for lang, text in texts:
         if analysis.is_danish(lang):
