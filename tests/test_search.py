@@ -329,6 +329,27 @@ def test_an_index_from_an_older_analysis_is_rebuilt_on_open(search_store, tmp_pa
     assert index.search("angst").hits[0].label == "Angst"
 
 
+def test_a_stale_index_is_rebuilt_once_while_another_writer_holds_the_data_dir(
+        search_store, tmp_path) -> None:
+    """Opening waits for the data directory's lock and then uses the index the other
+    writer built, instead of building (and cleaning up) alongside it."""
+    import threading
+    import time
+
+    from termserver.atomic import data_dir_lock
+
+    opened: list[SearchIndex] = []
+    with data_dir_lock(tmp_path):
+        opener = threading.Thread(
+            target=lambda: opened.append(open_index(tmp_path, "tantivy", search_store)))
+        opener.start()
+        time.sleep(0.3)  # the opener finds no index and waits for the lock
+        built = rebuild_index(tmp_path, "tantivy", search_store)
+    opener.join(timeout=120)
+    assert (tmp_path / "index" / "tantivy" / "CURRENT").read_text() == built.name
+    assert opened and opened[0].search("angst").hits[0].label == "Angst"
+
+
 def test_rebuild_and_open_index_in_data_dir(search_store, tmp_path) -> None:
     for name in BACKENDS:
         rebuild_index(tmp_path, name, search_store)

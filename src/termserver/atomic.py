@@ -8,6 +8,7 @@ renamed into place (rename is atomic on POSIX within one file system).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
@@ -57,3 +58,16 @@ def remove_stale_staging(parent: Path, prefix: str = ".staging-") -> None:
     for entry in parent.iterdir():
         if entry.name.startswith(prefix) and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def data_dir_lock(data_dir: Path) -> Iterator[None]:
+    """One writer at a time per data directory (readers never need it): publishing,
+    reindexing and the rebuild of a stale index on open all take it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

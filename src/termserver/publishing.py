@@ -7,12 +7,11 @@ write, and the search index rebuilt only when something new was published.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .atomic import data_dir_lock
 from .importers import ImportOptions, load_files
 from .releases import PublishResult, ReleaseRepository
 from .search import rebuild_index
@@ -20,18 +19,6 @@ from .settings import Settings
 from .store import Store
 
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def data_dir_lock(data_dir: Path) -> Iterator[None]:
-    """One writer at a time per data directory (readers never need it)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def import_paths(

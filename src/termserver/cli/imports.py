@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
+from ..atomic import data_dir_lock
 from ..importers import FORMATS, ImportOptions, expand_paths
-from ..publishing import data_dir_lock, import_paths, reindex
+from ..publishing import import_paths, reindex
 from .common import handle_errors, json_option, print_json, settings_from
 
 

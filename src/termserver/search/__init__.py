@@ -88,9 +88,20 @@ def open_index(data_dir: Path, backend_name: str, store: Store) -> SearchIndex:
     """Open the current index, building it first when there is none (fresh data dir) or
     when it was built by an older analysis."""
     backend = get_backend(backend_name)
+    directory = _current(data_dir, backend_name)
+    if directory is None:
+        with atomic.data_dir_lock(Path(data_dir)):
+            # another process may have rebuilt it while this one waited for the lock
+            directory = _current(data_dir, backend_name) or rebuild_index(
+                data_dir, backend_name, store)
+    return backend.open(store, directory)
+
+
+def _current(data_dir: Path, backend_name: str) -> Path | None:
+    """The index generation in use, if there is one built by today's analysis."""
     root = _root(data_dir, backend_name)
     current = root / "CURRENT"
     directory = root / current.read_text().strip() if current.is_file() else None
     if directory is None or not directory.is_dir() or not documents.is_current(directory):
-        directory = rebuild_index(data_dir, backend_name, store)
-    return backend.open(store, directory)
+        return None
+    return directory
