@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 from whoosh.lang.snowball.danish import DanishStemmer
@@ -98,6 +99,9 @@ def stem(word: str) -> str:
     return _stemmer.stem(word)
 
 
+_LINKING = "se"
+"""Danish linking letters between the parts of a compound."""
+
 FOREIGN_MARK = "_"
 """Marks a word from a label or definition in another language, indexed unstemmed: it can
 never equal a Danish stem (analysis yields only letters and digits)."""
@@ -117,14 +121,21 @@ def content_stems(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS]
 
 
-def compound_tail(word: str, vocabulary: frozenset[str]) -> str | None:
-    """The last part of a compound label word, when both parts are words of the labels
-    (`søvnproblemer` → `problemer`, `hukommelses|…` with a linking s or e), else None."""
-    for i in range(3, len(word) - 2):
+def split_compound(word: str, is_word: Callable[[str], bool],
+                   longest_head: bool = False) -> tuple[str, str] | None:
+    """(first part, last part) of a compound whose parts are both words by `is_word`,
+    each of 3+ letters; a linking s or e after the first part is dropped
+    (`hukommelses|problemer` → `hukommelse`, `problemer`). The longest last part is
+    tried first, or with `longest_head` the longest first part."""
+    cuts = range(len(word) - 3, 2, -1) if longest_head else range(3, len(word) - 2)
+    for i in cuts:
         head, tail = word[:i], word[i:]
-        if tail in vocabulary and (head in vocabulary or (
-                head[-1] in "se" and len(head) > 3 and head[:-1] in vocabulary)):
-            return tail
+        if not is_word(tail):
+            continue
+        if is_word(head):
+            return head, tail
+        if head[-1] in _LINKING and len(head) > 3 and is_word(head[:-1]):
+            return head[:-1], tail
     return None
 
 
@@ -224,32 +235,3 @@ class QueryTerms:
     @property
     def empty(self) -> bool:
         return not self.words and not self.code
-
-
-def label_matches(query: QueryTerms, text: str) -> bool:
-    """True when every required query word matches a word of `text` (stem, or prefix)."""
-    text_words = words(text)
-    text_stems = {stem(w) for w in text_words}
-    last = query.required[-1] if query.required else -1
-    for i in query.required:
-        if query.stems[i] in text_stems:
-            continue
-        if i == last and query.last_prefix and any(
-            w.startswith(query.last_prefix) for w in text_words
-        ):
-            continue
-        return False
-    return True
-
-
-def fuzzy_matches(query: QueryTerms, text: str) -> int:
-    """How many query words match a word of `text` within the fuzzy edit distance."""
-    text_words = set(words(text))
-    count = 0
-    for word in query.words:
-        limit = fuzzy_distance(word)
-        if word in text_words or (limit and any(
-            edit_distance(word, w, limit) <= limit for w in text_words
-        )):
-            count += 1
-    return count

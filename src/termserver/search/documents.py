@@ -76,9 +76,9 @@ def _compound_tokens(texts: list[tuple[str, str]], vocabulary: frozenset[str]) -
         if analysis.is_danish(lang):
             for word in analysis.words(text):
                 if len(word) >= COMPOUND_MIN:
-                    tail = analysis.compound_tail(word, vocabulary)
-                    if tail and tail not in analysis.STOPWORDS:
-                        out.append(analysis.stem(tail))
+                    parts = analysis.split_compound(word, vocabulary.__contains__)
+                    if parts and parts[1] not in analysis.STOPWORDS:
+                        out.append(analysis.stem(parts[1]))
     return out
 
 

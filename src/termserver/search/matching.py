@@ -158,7 +158,6 @@ def make_hit(q: QueryTerms, row: tuple[str, str, str, Concept | None], score: fl
     return Hit(scheme, version, code, concept.label(), text, score, fld)
 
 
-
 def fetch_size(limit: int) -> int:
     """How many ranked documents to ask the engine for so that `limit` hits remain after
     aliases are folded together (`make_hits`)."""
@@ -181,6 +180,7 @@ def make_hits(q: QueryTerms, table: list, leaders: list[int], ranked: list[tuple
             hit = by_leader[leader] = make_hit(q, table[n], score)
             hits.append(hit)
     return hits
+
 
 def warm(concepts: Iterable[Concept]) -> None:
     """Analyse labels and definitions ahead of the first queries (~0.2 s for the real

@@ -21,9 +21,16 @@ in Python cost more than the search itself.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol, TypeVar
 
-from .analysis import QueryTerms, foreign, fuzzy_distance, is_code_prefix_shaped
+from .analysis import (
+    QueryTerms,
+    foreign,
+    fuzzy_distance,
+    is_code_prefix_shaped,
+    split_compound,
+)
 
 CODE_EXACT = 64_000.0
 PREF_EXACT = 32_000.0
@@ -182,21 +189,12 @@ def fuzzy_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
 
 COMPOUND_MIN = 7
 """Shortest query word tried as a compound (`rygsmerter`)."""
-_LINKS = ("s", "e")
-"""Danish linking letters between the parts of a compound (`hukommelses|problemer`)."""
 
 
 def _split_word(b: QueryBuilder[Q], word: str) -> list[str] | None:
     """Two label words that make up `word`, the longer head first found, or None."""
-    for i in range(len(word) - 3, 2, -1):
-        head, tail = word[:i], word[i:]
-        if not b.known("words", tail):
-            continue
-        if b.known("words", head):
-            return [head, tail]
-        if head.endswith(_LINKS) and len(head) > 3 and b.known("words", head[:-1]):
-            return [head[:-1], tail]
-    return None
+    parts = split_compound(word, partial(b.known, "words"), longest_head=True)
+    return list(parts) if parts else None
 
 
 def _known_tail(b: QueryBuilder[Q], word: str) -> str | None:
