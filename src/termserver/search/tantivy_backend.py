@@ -114,10 +114,8 @@ class _Builder:
         return tantivy.Query.fuzzy_term_query(self._schema, field, text, distance, True, False)
 
     def all(self, clauses: list[tantivy.Query | None]) -> tantivy.Query | None:
-        if _NOTHING in clauses:
+        if _NOTHING in clauses:  # one clause alone never comes here (`plan._all`)
             return _NOTHING
-        if len(clauses) == 1:
-            return clauses[0]
         must = self._must
         return tantivy.Query.boolean_query([(must, c) for c in clauses])
 
