@@ -104,7 +104,7 @@ def import_kl_history(settings: Settings) -> dict[str, str]:
                 version = load_files([path], options)[0].version
                 options.version = f"{version}~{folder.name.rsplit('-', 1)[1]}"
                 results = import_paths(settings, [path], options)
-            published[key] = results[0].info.version
+            published[key] = results.releases[0].info.version
     return published
 
 

@@ -227,7 +227,7 @@ def test_a_directory_reached_through_dot_dot_is_imported(empty_settings: Setting
     folder = KL_TERM / ".." / KL_TERM.name / "history" / "2023-02-08-9bbffd6"
     assert ".." in folder.parts
     results = import_paths(empty_settings, [folder], ImportOptions())
-    assert sorted((r.info.scheme, r.info.version) for r in results) == [
+    assert sorted((r.info.scheme, r.info.version) for r in results.releases) == [
         ("caresocialcodes", "20200908"), ("ffb", "20200908"), ("fsiii", "20200908")]
 
 

@@ -33,8 +33,8 @@ def test_identical_reimport_is_a_noop(empty_settings: Settings) -> None:
     first = import_paths(empty_settings, [FFB], ImportOptions())
     before = _listing(empty_settings.data_dir)
     again = import_paths(empty_settings, [FFB], ImportOptions())
-    assert [r.outcome for r in first] == ["created"]
-    assert [r.outcome for r in again] == ["unchanged"]
+    assert [r.outcome for r in first.releases] == ["created"]
+    assert [r.outcome for r in again.releases] == ["unchanged"]
     assert _listing(empty_settings.data_dir) == before
 
 
@@ -51,7 +51,7 @@ def test_same_version_with_other_content_is_refused(empty_settings: Settings) ->
     assert refused.value.details["file"] == "CodeSystem-FSIII.json"
     assert _listing(empty_settings.data_dir) == before
     named = import_paths(empty_settings, [older], ImportOptions(version="20240530~4c6bc7f"))
-    assert named[0].outcome == "created"
+    assert named.releases[0].outcome == "created"
     assert Store.open(empty_settings.data_dir).latest("fsiii").version == "20240530"
 
 
@@ -76,7 +76,7 @@ def test_latin1_file_is_refused_unless_encoding_is_given(empty_settings: Setting
     results = import_paths(empty_settings, [latin1], ImportOptions(encoding="latin-1"))
     concept_labels = [c.label() for c in Store.open(empty_settings.data_dir).latest(
         "ffb").concepts.values()]
-    assert results[0].outcome == "created"
+    assert results.releases[0].outcome == "created"
     assert any("æ" in label or "ø" in label or "å" in label for label in concept_labels)
     assert not any("Ã" in label for label in concept_labels)  # no mojibake
 

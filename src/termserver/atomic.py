@@ -3,6 +3,10 @@
 A publish or reindex that crashes half-way must leave the previous state readable:
 files are written under a temporary name in the same directory, flushed to disk, and
 renamed into place (rename is atomic on POSIX within one file system).
+
+Scratch files and directories are created private (mkstemp/mkdtemp give 0600/0700) and
+opened up to what the process umask allows before they become visible, so a service
+account other than the importer can read what the importer published.
 """
 
 from __future__ import annotations
@@ -12,8 +16,36 @@ import fcntl
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+
+_umask_lock = threading.Lock()
+_umask_value: int | None = None
+
+
+def umask() -> int:
+    """The process umask (read once: reading it means setting it, briefly)."""
+    global _umask_value
+    with _umask_lock:
+        if _umask_value is None:
+            _umask_value = os.umask(0o022)
+            os.umask(_umask_value)
+        return _umask_value
+
+
+def publish_mode(path: Path | str, *, directory: bool) -> None:
+    """Give a scratch file or directory the mode a plain create would have given it."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~umask())
+
+
+def is_writable(directory: Path) -> bool:
+    """Can this process write here? False on a read-only mount (a replica's data
+    directory) or a directory owned by another account."""
+    probe = Path(directory)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return os.access(probe, os.W_OK)
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -24,6 +56,7 @@ def write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        publish_mode(tmp, directory=False)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -36,6 +69,7 @@ def staging_dir(parent: Path, prefix: str = ".staging-") -> Iterator[Path]:
     """A scratch directory beside its final place; removed unless it was renamed away."""
     parent.mkdir(parents=True, exist_ok=True)
     path = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
+    publish_mode(path, directory=True)
     try:
         yield path
     finally:

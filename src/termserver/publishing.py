@@ -2,23 +2,45 @@
 
 The one path every import takes (CLI `import`, `serve` publishing vocab/, tests), so
 the guarantees hold everywhere: nothing half-imported, conflicts refused before any
-write, and the search index rebuilt only when something new was published.
+write, and the search index rebuilt whenever it does not cover exactly the published
+releases (new ones, or ones an interrupted import left without their index).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import data_dir_lock
+from .errors import TermserverError
 from .importers import ImportOptions, load_files
 from .releases import PublishResult, ReleaseRepository
-from .search import rebuild_index
+from .search import generations, rebuild_index
 from .settings import Settings
 from .store import Store
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Published:
+    """What an import did: each release's outcome, and what became of the search index.
+
+    `index` is `updated` (rebuilt for new releases), `repaired` (nothing new, but the index
+    did not cover what was published: an earlier import was interrupted), `unchanged`, or
+    `failed` (releases were published but the index could not be rebuilt; `problem` says
+    why; every reader repairs it when it next opens the data directory).
+    """
+
+    releases: list[PublishResult]
+    index: str
+    problem: str | None = None
+
+    @property
+    def created(self) -> list[PublishResult]:
+        return [r for r in self.releases if r.outcome == "created"]
 
 
 def import_paths(
@@ -26,14 +48,41 @@ def import_paths(
     paths: Sequence[Path],
     options: ImportOptions,
     progress: Callable[[Path], None] | None = None,
-) -> list[PublishResult]:
+) -> Published:
+    """Publish the releases in `paths` and bring the search index in step with them.
+
+    Raises when nothing was published. Once a release is on disk it stays published, so a
+    failure while indexing is reported in the result, not raised: the caller must not say
+    "nothing happened" about a release that readers already see.
+    """
     releases = load_files(paths, options, progress)
     with data_dir_lock(settings.data_dir):
         results = ReleaseRepository(settings.data_dir).publish_many(releases)
         del releases  # reindexing loads the store afresh; don't hold two copies
-        if any(r.outcome == "created" for r in results):
-            reindex(settings)
-    return results
+        created = any(r.outcome == "created" for r in results)
+        try:
+            index = _bring_index_in_step(settings, created)
+        except (OSError, TermserverError) as exc:
+            if not created:
+                raise
+            problem = (exc.message if isinstance(exc, TermserverError)
+                       else f"{exc.filename or settings.data_dir}: {exc.strerror or exc}")
+            log.warning("published, but the search index was not rebuilt: %s", problem)
+            return Published(results, "failed", problem)
+    return Published(results, index)
+
+
+def _bring_index_in_step(settings: Settings, created: bool) -> str:
+    store = Store.open(settings.data_dir)
+    found = generations.current(settings.data_dir, settings.search_backend,
+                                (r.info for r in store.releases()))
+    if found.status == generations.CURRENT:
+        return "unchanged"
+    rebuild_index(settings.data_dir, settings.search_backend, store)
+    if created:
+        return "updated"
+    log.warning("%s: %s; rebuilt it.", settings.data_dir, found.describe())
+    return "repaired"
 
 
 def reindex(settings: Settings) -> None:
@@ -41,10 +90,10 @@ def reindex(settings: Settings) -> None:
     rebuild_index(settings.data_dir, settings.search_backend, store)
 
 
-def publish_vocab(settings: Settings) -> list[PublishResult]:
+def publish_vocab(settings: Settings) -> Published | None:
     """Publish our own SKOS sources from vocab/ (a no-op when nothing changed)."""
     vocab = Path(settings.vocab_dir)
     sources = sorted(p for p in vocab.glob("*.ttl")) if vocab.is_dir() else []
     if not sources:
-        return []
+        return None
     return import_paths(settings, sources, ImportOptions(format="skos"))

@@ -6,10 +6,11 @@ share it, which is how `--json` output stays identical to the HTTP body.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .search import SearchIndex, open_index
+from .search import OpenedIndex, SearchIndex, open_search
 from .settings import Settings
 from .store import Store
 
@@ -21,13 +22,18 @@ class Services:
     _search: SearchIndex | None = None
     cache: dict[Any, Any] = field(default_factory=dict)
     """Per-process memo for immutable derived data (rendered bodies, expansions)."""
+    loaded_at: float = field(default_factory=time.time)
+    """When this store was loaded (a reload replaces the whole Services)."""
+    opened_index: OpenedIndex | None = None
+    """How the search index was opened (current, repaired, private), once it is."""
 
     @property
     def search(self) -> SearchIndex:
         if self._search is None:
-            self._search = open_index(
+            self.opened_index = open_search(
                 self.settings.data_dir, self.settings.search_backend, self.store
             )
+            self._search = self.opened_index.index
         return self._search
 
 

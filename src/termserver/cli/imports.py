@@ -9,7 +9,7 @@ import click
 
 from ..atomic import data_dir_lock
 from ..importers import FORMATS, ImportOptions, expand_paths
-from ..publishing import import_paths, reindex
+from ..publishing import Published, import_paths, reindex
 from .common import handle_errors, json_option, print_json, settings_from
 
 
@@ -47,26 +47,42 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, scheme
     options = ImportOptions(format=fmt, scheme=scheme, version=version, encoding=encoding)
     files = expand_paths(list(paths))
     quiet = as_json or not files
-    results = import_paths(settings, files, options, progress=_progress(len(files), quiet))
+    published = import_paths(settings, files, options, progress=_progress(len(files), quiet))
     body = {
         "data_dir": str(settings.data_dir),
         "releases": [
             {"scheme": r.info.scheme, "version": r.info.version, "outcome": r.outcome,
              "source": r.info.source, "checksum": r.info.checksum}
-            for r in results
+            for r in published.releases
         ],
+        "index": {"status": published.index, "problem": published.problem},
     }
     if as_json:
         print_json(body)
-        return
-    for item in body["releases"]:
-        verb = "published" if item["outcome"] == "created" else "unchanged, already published"
-        click.echo(f"{item['scheme']} {item['version']}: {verb} ({item['source']})")
-    if not results:
+    else:
+        for item in body["releases"]:
+            verb = ("published" if item["outcome"] == "created"
+                    else "unchanged, already published")
+            click.echo(f"{item['scheme']} {item['version']}: {verb} ({item['source']})")
+        _say_index(published)
+    if not published.releases:
         given = ", ".join(str(p) for p in paths)
         click.echo(f"termserver: nothing to import: no vocabulary files (.json, .ttl, .rdf, "
                    f".owl, .xml, .nt, .jsonld, .n3; hidden ones skipped) in {given}.", err=True)
         sys.exit(1)
+
+
+def _say_index(published: Published) -> None:
+    if published.index == "repaired":
+        click.echo("search index: repaired (it did not cover every published release; an "
+                   "earlier import was interrupted)", err=True)
+    elif published.index == "failed":
+        click.echo(f"termserver: the releases above ARE published, but the search index "
+                   f"was not rebuilt: {published.problem}. Search does not find them yet; "
+                   "run `termserver reindex` once the cause is fixed (any server opening "
+                   "this data directory also rebuilds it).", err=True)
+    elif published.index == "updated":
+        click.echo("search index: updated", err=True)
 
 
 @click.command("reindex")

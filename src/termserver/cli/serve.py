@@ -35,11 +35,10 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None,
     port = port or settings.port
     _check_address(host, port)
     try:
-        if not no_vocab:
-            for result in publish_vocab(settings):
-                if result.outcome == "created":
-                    click.echo(f"published {result.info.scheme} {result.info.version} "
-                               "from vocab/", err=True)
+        published = None if no_vocab else publish_vocab(settings)
+        for result in published.created if published else ():
+            click.echo(f"published {result.info.scheme} {result.info.version} from vocab/",
+                       err=True)
         services = open_services(settings)
     except TermserverError as exc:
         click.echo(f"termserver: cannot start: {exc.message}", err=True)

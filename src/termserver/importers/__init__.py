@@ -118,10 +118,42 @@ def load_files(
     options: ImportOptions,
     progress: Callable[[Path], None] | None = None,
 ) -> list[Release]:
-    """Parse and check every file; raises on the first bad one, having written nothing."""
+    """Parse and check every file; raises on the first bad one, having written nothing.
+
+    The refusal names the bad file by its whole path and says what became of the others
+    (nothing is imported when one file is bad), so an operator importing a folder knows
+    exactly which file to fix and that a rerun is safe.
+    """
+    files = expand_paths(paths)
     releases: list[Release] = []
-    for path in expand_paths(paths):
+    for position, path in enumerate(files):
         if progress is not None:
             progress(path)
-        releases.extend(load_file(path, options))
+        try:
+            releases.extend(load_file(path, options))
+        except ImportRefused as exc:
+            if len(files) == 1:
+                raise
+            raise _refused_among(exc, path, files[:position], files[position + 1:]) from None
     return releases
+
+
+def _refused_among(exc: ImportRefused, path: Path, read: list[Path],
+                   unread: list[Path]) -> ImportRefused:
+    message = exc.message
+    for prefix in (f"{path}: ", f"{path.name}: "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+            break
+    summary = f"Nothing was imported from the {len(read) + len(unread) + 1} files given"
+    if read:
+        summary += f" ({len(read)} read without problems before it"
+        summary += f", {len(unread)} not read yet)" if unread else ")"
+    elif unread:
+        summary += f" ({len(unread)} not read yet)"
+    refused = ImportRefused(
+        f"{path}: {message} {summary}; fix or leave out this file and import again.",
+        details={**exc.details, "file": str(path), "imported": [],
+                 "read_ok": [str(p) for p in read], "not_read": [str(p) for p in unread]},
+    )
+    return refused

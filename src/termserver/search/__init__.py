@@ -2,32 +2,40 @@
 
 The index lives in `<data_dir>/index/<backend>/<generation>/`; a `CURRENT` file names
 the generation in use and is replaced atomically after a rebuild, so a crash while
-reindexing leaves the previous index in service.
+reindexing leaves the previous index in service. Each generation lists the releases it
+was built from (`generations`), so a release published without its index is noticed
+and repaired by the next process that opens the data directory.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import atomic
 from ..errors import BadRequest
 from ..store import Store
-from . import documents
+from . import generations
 from .base import Hit, SearchBackend, SearchIndex, SearchResults
+
+log = logging.getLogger(__name__)
 
 BACKENDS = ("tantivy", "whoosh")
 
 __all__ = [
     "BACKENDS",
     "Hit",
+    "OpenedIndex",
     "SearchBackend",
     "SearchIndex",
     "SearchResults",
     "check_filters",
     "get_backend",
     "open_index",
+    "open_search",
     "rebuild_index",
 ]
 
@@ -62,46 +70,75 @@ def get_backend(name: str) -> SearchBackend:
     )
 
 
-def _root(data_dir: Path, backend: str) -> Path:
-    return Path(data_dir) / "index" / backend
-
-
 def rebuild_index(data_dir: Path, backend_name: str, store: Store) -> Path:
-    """Build a fresh index generation and switch to it; older generations are removed."""
+    """Build a fresh index generation from `store` and switch to it; older generations
+    are removed. The caller holds the data directory's lock."""
     backend = get_backend(backend_name)
-    root = _root(data_dir, backend_name)
-    root.mkdir(parents=True, exist_ok=True)
-    atomic.remove_stale_staging(root)
+    base = generations.root(data_dir, backend_name)
+    base.mkdir(parents=True, exist_ok=True)
+    atomic.remove_stale_staging(base)
     generation = uuid.uuid4().hex[:12]
-    with atomic.staging_dir(root) as staging:
+    with atomic.staging_dir(base) as staging:
         backend.build(store, staging)
-        final = root / generation
+        generations.write_manifest(staging, (r.info for r in store.releases()))
+        generations.open_up(staging)
+        final = base / generation
         staging.rename(final)
-    atomic.write_bytes(root / "CURRENT", generation.encode())
-    for entry in root.iterdir():
+    atomic.write_bytes(base / "CURRENT", generation.encode())
+    for entry in base.iterdir():
         if entry.is_dir() and entry.name != generation and not entry.name.startswith("."):
             shutil.rmtree(entry, ignore_errors=True)
     return final
 
 
+@dataclass(slots=True)
+class OpenedIndex:
+    """An open index and how it came to be open, for /readyz, /metrics and check-data."""
+
+    index: SearchIndex
+    state: str
+    """`current` (as published), `repaired` (was stale or missing, rebuilt in the data
+    directory) or `private` (read-only data directory: built in a scratch directory)."""
+    found: generations.Generation
+    """What was on disk before opening."""
+
+
 def open_index(data_dir: Path, backend_name: str, store: Store) -> SearchIndex:
-    """Open the current index, building it first when there is none (fresh data dir) or
-    when it was built by an older analysis."""
+    return open_search(data_dir, backend_name, store).index
+
+
+def open_search(data_dir: Path, backend_name: str, store: Store) -> OpenedIndex:
+    """Open the generation that covers the store's releases, repairing what does not.
+
+    A missing, outdated or stale index (an import interrupted between its release and
+    its index) is rebuilt under the data directory's lock, re-checked after waiting (the
+    interrupted writer's successor may be rebuilding it). A read-only data directory is
+    never written: its current index is read from a private copy, and a stale one is
+    built privately, with a warning naming the fix.
+    """
     backend = get_backend(backend_name)
-    directory = _current(data_dir, backend_name)
-    if directory is None:
-        with atomic.data_dir_lock(Path(data_dir)):
-            # another process may have rebuilt it while this one waited for the lock
-            directory = _current(data_dir, backend_name) or rebuild_index(
-                data_dir, backend_name, store)
-    return backend.open(store, directory)
-
-
-def _current(data_dir: Path, backend_name: str) -> Path | None:
-    """The index generation in use, if there is one built by today's analysis."""
-    root = _root(data_dir, backend_name)
-    current = root / "CURRENT"
-    directory = root / current.read_text().strip() if current.is_file() else None
-    if directory is None or not directory.is_dir() or not documents.is_current(directory):
-        return None
-    return directory
+    data_dir = Path(data_dir)
+    infos = [r.info for r in store.releases()]
+    found = generations.current(data_dir, backend_name, infos)
+    if found.status == generations.CURRENT and found.directory is not None:
+        directory = found.directory
+        if backend_name == "tantivy" and not atomic.is_writable(directory):
+            directory = generations.private_copy(directory)
+        return OpenedIndex(backend.open(store, directory), generations.CURRENT, found)
+    if atomic.is_writable(data_dir):
+        with atomic.data_dir_lock(data_dir):
+            again = generations.current(data_dir, backend_name, infos)
+            if again.status == generations.CURRENT and again.directory is not None:
+                return OpenedIndex(backend.open(store, again.directory),
+                                   generations.CURRENT, found)
+            if found.status != generations.MISSING:
+                log.warning("%s: %s; rebuilding it.", data_dir, found.describe())
+            directory = rebuild_index(data_dir, backend_name, store)
+        return OpenedIndex(backend.open(store, directory), "repaired", found)
+    log.warning("%s: %s, and the data directory is read-only, so this process built a "
+                "private index. Run `termserver reindex` where the data directory is "
+                "writable.", data_dir, found.describe())
+    directory = generations.private_scratch() / "index"
+    directory.mkdir()
+    backend.build(store, directory)
+    return OpenedIndex(backend.open(store, directory), "private", found)
