@@ -105,3 +105,22 @@ def data_dir_lock(data_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def writer_active(data_dir: Path) -> bool:
+    """Is a writer (import, reindex, repair) holding the data directory's lock now?
+
+    Asked without waiting and through a read-only handle, so a replica on a read-only
+    mount can ask too; a directory that never had a writer has no lock file: False.
+    """
+    try:
+        handle = open(Path(data_dir) / ".lock")  # noqa: SIM115 - closed below
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False

@@ -214,6 +214,7 @@ class ReleaseRepository:
         if not release.info.imported_at:
             release.info.imported_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         final.parent.mkdir(parents=True, exist_ok=True)
+        atomic.remove_stale_staging(final.parent)  # a killed writer's; we hold the lock
         with atomic.staging_dir(final.parent) as staging:
             with open(staging / "release.nt", "w", encoding="utf-8") as handle:
                 for line in lines:

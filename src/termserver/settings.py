@@ -43,3 +43,8 @@ class Settings(BaseSettings):
     max_xml_depth: int = Field(
         default=256, description="Deepest element nesting accepted in an XML document."
     )
+    reload_interval: float = Field(
+        default=2.0, ge=0,
+        description="Seconds between `termserver serve`'s checks of the data directory for "
+        "newly published releases, which it then loads without a restart (0 turns it off).",
+    )

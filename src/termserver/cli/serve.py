@@ -1,4 +1,4 @@
-"""`termserver serve`: publish vocab/, load every release, serve HTTP."""
+"""`termserver serve`: publish vocab/, load every release, serve HTTP, reload new ones."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None,
 
     from ..api import create_app
     from ..publishing import publish_vocab
+    from ..reload import Reloader, fingerprint
     from ..services import open_services
 
     settings = settings_from(ctx)
@@ -39,6 +40,7 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None,
         for result in published.created if published else ():
             click.echo(f"published {result.info.scheme} {result.info.version} from vocab/",
                        err=True)
+        loaded = fingerprint(settings)
         services = open_services(settings)
     except TermserverError as exc:
         click.echo(f"termserver: cannot start: {exc.message}", err=True)
@@ -47,6 +49,10 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None,
         click.echo(f"termserver: cannot start: {os_error_message(exc)}", err=True)
         sys.exit(2)
     app = create_app(settings, services)
+    reloader = Reloader(app.state, settings, loaded)
+    app.state.reloader = reloader
+    app.state.ready = True
+    reloader.start()
     # The loaded store is millions of long-lived objects that never form garbage; moved
     # out of the collector's reach, a full collection no longer walks them mid-request.
     gc.collect()

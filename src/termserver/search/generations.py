@@ -99,9 +99,11 @@ def current(data_dir: Path, backend: str, infos: Iterable[ReleaseInfo]) -> Gener
         return Generation(OUTDATED, directory, [], [])
     wanted = manifest_entries(infos)
     built = _read_manifest(directory)
+    if built is None:  # from before generations listed their releases
+        return Generation(OUTDATED, directory, [], [])
     if built == wanted:
         return Generation(CURRENT, directory, [], [])
-    built_keys = {tuple(entry) for entry in built or ()}
+    built_keys = {tuple(entry) for entry in built}
     wanted_keys = {tuple(entry) for entry in wanted}
     return Generation(
         STALE, directory,
