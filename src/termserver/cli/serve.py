@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from ..atomic import is_writable
 from ..errors import TermserverError
 from .common import os_error_message, settings_from
 
@@ -36,6 +37,11 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None,
     port = port or settings.port
     _check_address(host, port)
     try:
+        if not no_vocab and not is_writable(settings.data_dir):
+            click.echo(f"termserver: {settings.data_dir} is read-only: serving the releases "
+                       "in it without publishing vocab/ (publish where it is writable).",
+                       err=True)
+            no_vocab = True
         published = None if no_vocab else publish_vocab(settings)
         for result in published.created if published else ():
             click.echo(f"published {result.info.scheme} {result.info.version} from vocab/",
