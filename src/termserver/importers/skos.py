@@ -8,6 +8,14 @@ of a `https://data.termserver.dk/id/…` scheme IRI, else `dct:identifier`; vers
 Codes come from `skos:notation`, else the IRI's last segment. Any predicate SKOS has no
 slot for is kept as a property under its local name. A release that termserver itself
 exported (termserver.rdf) re-imports to identical content.
+
+An import reads the one file given and nothing it points at. A JSON-LD context must be
+written inline: a context reference (remote, `file:` or relative) or `@import` is refused
+before rdflib could fetch it (jsonldsafety.py). An external DTD in RDF/XML is never read
+(xmlsafety.py). `owl:imports` is accepted and never followed: rdflib treats it as an
+ordinary triple, and refusing it would turn away ordinary files (vocabularies often
+declare `owl:imports <http://www.w3.org/2004/02/skos/core>`) over a statement that does
+not change what is read; a vocabulary named there is imported as its own file.
 """
 
 from __future__ import annotations
@@ -17,13 +25,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import orjson
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.parser import PythonInputSource
 
 from ..errors import ImportRefused
 from ..model import MAPPING_RELATIONS, Concept, Mapping, Note, Release, ReleaseInfo
 from ..namespaces import ID_BASE, TS, parse_concept_iri
 from .decoding import read_text
+from .jsonldsafety import refuse_context_references
 from .triples import TripleIndex, is_literal, read_ntriples
 from .xmlsafety import refuse_entities
 
@@ -108,12 +119,28 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
         return [_release(path, index, options)]
     if fmt == "xml":
         _refuse_other_xml(path, text)
+    checked = PythonInputSource(_checked_jsonld(path, text)) if fmt == "json-ld" else None
     graph = Graph()
     try:
-        graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
+        graph.parse(source=checked, data=None if checked else text, format=fmt,
+                    publicID=path.resolve().as_uri())
     except Exception as exc:  # each rdflib parser raises its own error types
         raise _syntax_error(path, fmt, text, str(exc)) from None
     return [_release(path, TripleIndex.from_graph(graph), options)]
+
+
+def _checked_jsonld(path: Path, text: str) -> Any:
+    """The parsed JSON-LD document, refused if any context would be fetched or read.
+
+    rdflib parses the returned object itself (a PythonInputSource), so what it reads is
+    exactly what was checked (and the JSON is parsed once).
+    """
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise _syntax_error(path, "json-ld", text, str(exc)) from None
+    refuse_context_references(path, text, document)
+    return document
 
 
 _ROOT = re.compile(r"<(?![?!])([A-Za-z_][\w.:-]*)")

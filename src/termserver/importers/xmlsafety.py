@@ -3,7 +3,10 @@
 Entity declarations are how billion-laughs expansion and external-entity reads
 (`file:///etc/passwd`) work; no vocabulary we import needs them, so a DOCTYPE that
 declares entities is refused outright. A plain DOCTYPE naming an external DTD (ClaML
-does) is allowed, but the DTD is never fetched.
+does) is allowed, but the DTD is never fetched, from the web or from a `file:` path:
+rdflib's RDF/XML parser reads through Python's expat SAX reader, which leaves external
+entities (the DTD included) unread unless told otherwise, and the ClaML parser is lxml
+with `load_dtd=False, no_network=True`. tests/test_import_no_fetch.py holds both to it.
 """
 
 from __future__ import annotations
