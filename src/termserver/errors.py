@@ -76,6 +76,31 @@ class QueryTimeout(TermserverError):
     exit_code = 1
 
 
+class Unauthorized(TermserverError):
+    """No valid token: the caller must say who they are (HTTP 401)."""
+
+    status_code = 401
+    code = "unauthorized"
+    exit_code = 1
+    headers = {"WWW-Authenticate": 'Bearer realm="termserver"'}
+
+
+class Forbidden(TermserverError):
+    """A known caller without the role an action needs; the message names that role."""
+
+    status_code = 403
+    code = "forbidden"
+    exit_code = 1
+
+
+class DatabaseUnavailable(TermserverError):
+    """The authoring database cannot be reached; reading releases is unaffected."""
+
+    status_code = 503
+    code = "database_unavailable"
+    exit_code = 2
+
+
 def error_envelope(code: str, message: str, details: dict[str, Any] | None = None) -> dict:
     """Envelope for errors that do not start as a TermserverError (e.g. FastAPI's 422)."""
     return {"error": {"code": code, "message": message, "details": details or {}}}

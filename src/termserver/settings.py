@@ -48,3 +48,9 @@ class Settings(BaseSettings):
         description="Seconds between `termserver serve`'s checks of the data directory for "
         "newly published releases, which it then loads without a restart (0 turns it off).",
     )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the authoring database (users, tokens, roles, audit): "
+        "unset means the SQLite file `authoring.sqlite3` in `data_dir`; PostgreSQL as "
+        "`postgresql+psycopg://user:password@host:5432/dbname`.",
+    )
