@@ -38,6 +38,14 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
     try:
         resource = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):
+            raise ImportRefused(
+                f"{path.name}: the JSON nests deeper than 1024 levels (about 510 levels of "
+                "nested concepts), more than can be read. Nothing was imported. State a "
+                "hierarchy that deep with `parent` properties on top-level concepts instead "
+                "of nesting, as termserver's own FHIR export does.",
+                details={"file": path.name},
+            ) from None
         raise ImportRefused(
             f"{path.name}: not valid JSON ({exc}). Fix the file; nothing was imported.",
             details={"file": path.name, "line": getattr(exc, "lineno", None),
@@ -83,8 +91,7 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
         },
     )
     concepts: dict[str, Concept] = {}
-    _walk(path, scheme, _list(path, resource.get("concept"), "concept"), None, concepts,
-          language, "concept")
+    _walk(path, scheme, _list(path, resource.get("concept"), "concept"), concepts, language)
     _apply_parent_properties(path, concepts)
     return [Release(info=info, concepts=concepts)]
 
@@ -93,53 +100,72 @@ def _walk(
     path: Path,
     scheme: str,
     items: list[Any],
-    parent: str | None,
     concepts: dict[str, Concept],
     language: str,
-    where: str,
 ) -> None:
-    for index, item in enumerate(items):
+    """Every nested concept in document order, each under the concept it is nested in.
+
+    An explicit stack of (list, parent, where) iterators rather than recursion, so the
+    depth JSON parsing allows never meets Python's recursion limit.
+    """
+    stack = [(enumerate(items), None, "concept")]
+    while stack:
+        entries, parent, where = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        index, item = entry
         here = f"{where}[{index}]"
-        if not isinstance(item, dict) or not isinstance(item.get("code"), str):
-            raise ImportRefused(
-                f"{path.name}: {here} has no code. Every concept needs a string `code`.",
-                details={"file": path.name, "path": here},
-            )
-        code = item["code"]
-        if code in concepts:
-            existing = concepts[code]
-            raise ImportRefused(
-                f"{path.name}: code {code!r} occurs twice (at {here}, and earlier as "
-                f"{existing.label()!r}). Codes must be unique within a CodeSystem; fix the "
-                "file or ask the publisher.",
-                details={"file": path.name, "path": here, "code": code},
-            )
-        concept = Concept(code=code, uri=concept_iri(scheme, code), order=len(concepts))
-        display = _text_or_none(path, item.get("display"), f"{here}.display")
-        if display:
-            concept.labels[language] = display
-        definition = _text_or_none(path, item.get("definition"), f"{here}.definition")
-        if definition:
-            concept.definitions[language] = definition
-        designations = _list(path, item.get("designation"), f"{here}.designation")
-        for number, designation in enumerate(designations):
-            where_d = f"{here}.designation[{number}]"
-            if not isinstance(designation, dict):
-                _refuse_type(path, where_d, designation, "an object")
-            value = _text_or_none(path, designation.get("value"), f"{where_d}.value")
-            if value:
-                lang = (_text_or_none(path, designation.get("language"), f"{where_d}.language")
-                        or language)
-                concept.alt_labels.setdefault(lang, []).append(value)
-        for number, prop in enumerate(_list(path, item.get("property"), f"{here}.property")):
-            if not isinstance(prop, dict):
-                _refuse_type(path, f"{here}.property[{number}]", prop, "an object")
-            _apply_property(concept, prop)
+        concept = _concept(path, scheme, item, here, concepts, language)
         if parent is not None:
             concept.broader.append(parent)
-        concepts[code] = concept
-        _walk(path, scheme, _list(path, item.get("concept"), f"{here}.concept"), code,
-              concepts, language, f"{here}.concept")
+        concepts[concept.code] = concept
+        children = _list(path, item.get("concept"), f"{here}.concept")
+        if children:
+            stack.append((enumerate(children), concept.code, f"{here}.concept"))
+
+
+def _concept(
+    path: Path, scheme: str, item: Any, here: str, concepts: dict[str, Concept], language: str,
+) -> Concept:
+    """One concept item's own content (not its children), refused with its JSON path."""
+    if not isinstance(item, dict) or not isinstance(item.get("code"), str):
+        raise ImportRefused(
+            f"{path.name}: {here} has no code. Every concept needs a string `code`.",
+            details={"file": path.name, "path": here},
+        )
+    code = item["code"]
+    if code in concepts:
+        existing = concepts[code]
+        raise ImportRefused(
+            f"{path.name}: code {code!r} occurs twice (at {here}, and earlier as "
+            f"{existing.label()!r}). Codes must be unique within a CodeSystem; fix the "
+            "file or ask the publisher.",
+            details={"file": path.name, "path": here, "code": code},
+        )
+    concept = Concept(code=code, uri=concept_iri(scheme, code), order=len(concepts))
+    display = _text_or_none(path, item.get("display"), f"{here}.display")
+    if display:
+        concept.labels[language] = display
+    definition = _text_or_none(path, item.get("definition"), f"{here}.definition")
+    if definition:
+        concept.definitions[language] = definition
+    designations = _list(path, item.get("designation"), f"{here}.designation")
+    for number, designation in enumerate(designations):
+        where_d = f"{here}.designation[{number}]"
+        if not isinstance(designation, dict):
+            _refuse_type(path, where_d, designation, "an object")
+        value = _text_or_none(path, designation.get("value"), f"{where_d}.value")
+        if value:
+            lang = (_text_or_none(path, designation.get("language"), f"{where_d}.language")
+                    or language)
+            concept.alt_labels.setdefault(lang, []).append(value)
+    for number, prop in enumerate(_list(path, item.get("property"), f"{here}.property")):
+        if not isinstance(prop, dict):
+            _refuse_type(path, f"{here}.property[{number}]", prop, "an object")
+        _apply_property(concept, prop)
+    return concept
 
 
 def _refuse_type(path: Path, where: str, value: Any, expected: str) -> NoReturn:
@@ -191,8 +217,14 @@ def _apply_property(concept: Concept, prop: dict[str, Any]) -> None:
 
 
 def _apply_parent_properties(path: Path, concepts: dict[str, Concept]) -> None:
+    """`parent` properties are hierarchy, kept as broader only (not also as a property).
+
+    Nesting and `parent` properties are two spellings of one is-a link, so a concept
+    reads the same either way: our own export writes a very deep hierarchy flat with
+    `parent` properties, and it must import back as the release it came from.
+    """
     for concept in concepts.values():
-        for parent in concept.properties.get("parent", []):
+        for parent in concept.properties.pop("parent", []):
             if parent not in concept.broader:
                 concept.broader.append(parent)
         replaced = concept.properties.get("replacedBy") or concept.properties.get("replaced-by")
