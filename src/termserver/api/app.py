@@ -13,6 +13,7 @@ from .. import __version__
 from ..errors import TermserverError, error_envelope
 from ..services import Services, open_services
 from ..settings import Settings
+from .docs_pages import install_api_docs
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +27,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         description="Versioned ICF, FFB, FSIII and intervention-catalogue vocabularies: "
         "lookup, search, diff, validation.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served from the package by install_api_docs: no CDN
         redoc_url=None,
     )
     app.state.services = services
     _install_error_handlers(app)
     _document_the_error_envelope(app)
+    install_api_docs(app)
     from starlette.routing import Route
 
     from .concepts import concept_hot_path
