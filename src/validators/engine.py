@@ -22,6 +22,7 @@ from .paths import codings, element, missing, present, resolve, values
 from .report import Finding, Report, shown
 from .standard import (
     CPR_SYSTEM,
+    DOCUMENT_TYPES,
     FSIII,
     KL_NAMESPACES,
     KL_SYSTEMS,
@@ -81,6 +82,14 @@ _RULE_SETS = {
 
 
 _EMPTY = (None, "", [], {})
+_UNKNOWN_TYPE = (
+    "Dokumenttypen kan ikke bestemmes: meta.profile peger ikke på en kendt KL-profil, så "
+    "dokumentet er kun tjekket for FHIR-struktur og terminologi, ikke mod en dokumenttypes "
+    "profiler og regler. Kendte dokumenttyper: "
+    f"{', '.join(t.id for t in DOCUMENT_TYPES)}. Angiv dokumenttypen med --profile "
+    "(termserver validate) eller ?profile= (HTTP), eller en KL-profil i meta.profile."
+)
+"""An unknown document type is an error, not a pass: only the generic checks would run."""
 
 
 _CHOICE_TYPES = (
@@ -278,9 +287,7 @@ class Validator:
         ctx = Context(document, doc_type, entries, self._index(document, entries),
                       self.terminology, report.issues)
         if doc_type is None:
-            ctx.add("doc-type-unknown", f"{root}.meta.profile",
-                    "Dokumenttypen kan ikke bestemmes: meta.profile peger ikke på en kendt "
-                    "KL-profil. Angiv profilen eller parameteren profile.")
+            ctx.add("doc-type-unknown", f"{root}.meta.profile", _UNKNOWN_TYPE)
         report.issues.extend(self._structure(document, entries))
         if document.get("resourceType") == "Bundle" and doc_type and doc_type.bundled_references:
             report.issues.extend(self._references(scan, ctx.by_key))

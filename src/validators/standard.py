@@ -35,8 +35,9 @@ _COMMON = (
          "Elementer, profilen udelukker (fx fritekst), må ikke forekomme."),
     Rule("struct-fixed", "error", "KL-profilernes faste værdier (fixed/pattern)",
          "Elementer med en fast værdi i profilen skal have den værdi."),
-    Rule("doc-type-unknown", "warning", "note §9.1",
-         "Dokumenttypen kan ikke bestemmes ud fra meta.profile."),
+    Rule("doc-type-unknown", "error", "note §9.1",
+         "Dokumenttypen skal kunne bestemmes ud fra meta.profile eller angives med --profile "
+         "eller ?profile=; ellers kan dokumentet ikke valideres mod standarden."),
     Rule("report-allowed-profiles", "error",
          "kl-reporting-ffb-delivery-report-1/-2/-3, gateway-care-report-1/-2, "
          "gateway-140-report-1/-2",

@@ -1,9 +1,9 @@
 """`termserver validate FILE...`: documents against KL's documentation standard.
 
 Exit 0 when every document is valid, 1 when any is invalid, 2 when any is unreadable
-(not UTF-8, not JSON/XML, too large or too deep, or not readable from disk). A directory
-is searched for *.json and *.xml files; from 200 files on they are validated on every
-core. `--json` prints one report for one file, or for several
+(not UTF-8, not JSON/XML, too large or too deep, or not readable from disk) or when no
+document was found. A directory is searched for *.json and *.xml files; from 200 files
+on they are validated on every core. `--json` prints one report for one file, or for several
 `{"files": [report + "source", ...], "valid": n, "invalid": n, "unreadable": n}`; a file
 that cannot be read from disk appears as `{"source", "error"}`. The progress bar goes to
 stderr (for several files when stderr is a terminal, always from 200 files), so stdout
@@ -15,11 +15,11 @@ from __future__ import annotations
 import multiprocessing
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from ..errors import TermserverError
+from ..errors import TermserverError, error_envelope
 from .common import json_option, print_json, services_from
 
 _UNREADABLE = {"syntax-encoding", "syntax-json", "syntax-xml", "syntax-limits"}
@@ -36,6 +36,19 @@ def _documents(paths: tuple[Path, ...]) -> list[Path]:
         else:
             files.append(path)
     return files
+
+
+def _no_documents(paths: tuple[Path, ...], as_json: bool) -> NoReturn:
+    """Nothing to validate is a usage error (exit 2), not a silent success."""
+    where = ", ".join(str(p) for p in paths)
+    message = (f"no documents found in {where}: a directory is searched (with its "
+               "subdirectories) for *.json and *.xml files. Give FHIR documents, or a "
+               "directory that holds them.")
+    if as_json:
+        print_json(error_envelope("no_documents", message, {"paths": [str(p) for p in paths]}))
+    else:
+        click.echo(f"termserver: {message}", err=True)
+    sys.exit(2)
 
 
 def _init_worker(validator: Any, profile: str | None, max_bytes: int, max_depth: int) -> None:
@@ -89,6 +102,9 @@ def validate_command(ctx: click.Context, paths: tuple[Path, ...], profile: str |
         click.echo(f"termserver: unknown document type {profile!r}; use one of: {known}.",
                    err=True)
         sys.exit(2)
+    files = _documents(paths)
+    if not files:
+        _no_documents(paths, as_json)
     try:
         services = services_from(ctx)
         validator = validator_for(services)
@@ -96,7 +112,6 @@ def validate_command(ctx: click.Context, paths: tuple[Path, ...], profile: str |
         click.echo(f"termserver: {exc.message}", err=True)
         sys.exit(2)
     settings = services.settings
-    files = _documents(paths)
     init = (validator, profile, settings.max_upload_bytes, settings.max_xml_depth)
     _init_worker(*init)
     show = len(files) >= _PARALLEL_FROM or (len(files) > 1 and sys.stderr.isatty())
