@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 import orjson
+from pydantic import ValidationError
 
 from ..errors import TermserverError, error_envelope
 from ..services import Services, open_services
@@ -86,11 +87,39 @@ def os_error_message(exc: OSError) -> str:
 
 
 def build_settings(data_dir: Path | None) -> Settings:
+    """The settings, or one line per bad `TERMSERVER_*` variable and exit 2 (no pydantic dump)."""
     overrides: dict[str, Any] = {}
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     try:
         return Settings(**overrides)
-    except Exception as exc:  # pydantic ValidationError: a bad environment variable
-        click.echo(f"termserver: invalid settings: {exc}", err=True)
+    except ValidationError as exc:
+        for problem in exc.errors():
+            click.echo(f"termserver: {setting_problem(problem)}", err=True)
         sys.exit(2)
+    except Exception as exc:  # pydantic-settings' own SettingsError: a value it cannot decode
+        click.echo(f"termserver: invalid settings: {str(exc).splitlines()[0]}", err=True)
+        sys.exit(2)
+
+
+_TAKES = {
+    "int_parsing": "a whole number", "int_from_float": "a whole number",
+    "float_parsing": "a number", "bool_parsing": "true or false", "path_type": "a path",
+}
+"""What a setting takes, by pydantic's error type; other errors keep pydantic's wording."""
+
+
+def setting_problem(problem: Any) -> str:
+    """One pydantic error as a line that names the environment variable, what it got and
+    what it takes: `TERMSERVER_PORT='abc' is not valid: it takes a whole number (…)`."""
+    name = str(problem["loc"][0]) if problem.get("loc") else ""
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return f"invalid settings: {problem.get('msg', problem)}"
+    variable = f"TERMSERVER_{name.upper()}"
+    takes = _TAKES.get(problem.get("type", ""))
+    wanted = f"it takes {takes}" if takes else problem.get("msg", "").lower()
+    about = (field.description or "").rstrip(".")
+    default = field.get_default(call_default_factory=True)
+    return (f"{variable}={problem.get('input')!r} is not valid: {wanted} ({about}; "
+            f"default {default}).")
