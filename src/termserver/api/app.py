@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.router.routes.append(Route("/api/v1/schemes/{scheme}/concepts/{code}", concept_hot_path,
                                    methods=["GET"], include_in_schema=False))
     from . import (
+        auth,
         concepts,
         diff,
         export,
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         validate,
     )
 
-    for module in (schemes, concepts, search, diff, export, interventions, validate):
+    for module in (schemes, concepts, search, diff, export, interventions, validate, auth):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(validate.fhir_router)
     app.include_router(sparql.router)
@@ -107,7 +108,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TermserverError)
     async def _domain_error(request: Request, exc: TermserverError) -> JSONResponse:
-        return JSONResponse(exc.envelope(), status_code=exc.status_code)
+        return JSONResponse(exc.envelope(), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -31,9 +31,9 @@ def main(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from . import check, imports, interventions, reads, serve, validate
+    from . import check, imports, interventions, reads, serve, users, validate
 
-    for module in (serve, imports, reads, interventions, validate, check):
+    for module in (serve, imports, reads, interventions, validate, check, users):
         for command in module.COMMANDS:
             main.add_command(command)
 

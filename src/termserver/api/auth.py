@@ -1,0 +1,107 @@
+"""Who is asking (`Authorization: Bearer`), and the endpoints that answer only by that.
+
+`current_actor` is the dependency every authoring route takes: no header is the
+anonymous reader (all reading stays public), a header with a bad token is refused by
+the permission check with 401. The authoring database is opened on first use, so a
+server whose database is down still serves every read; these endpoints then answer 503.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from ..authoring import audit, tokens, users
+from ..authoring.db import AuthoringDB
+from ..authoring.permissions import Actor
+from ..authoring.writes import authorize
+from .responses import json_response
+from .schemas import ErrorOut
+
+router = APIRouter(tags=["authoring"])
+_opening = threading.Lock()
+
+
+def authoring_db(request: Request) -> AuthoringDB:
+    """The app's authoring database, made on first use (not at start-up)."""
+    state = request.app.state
+    db: AuthoringDB | None = getattr(state, "authoring_db", None)
+    if db is None:
+        with _opening:
+            db = getattr(state, "authoring_db", None)
+            if db is None:
+                db = state.authoring_db = AuthoringDB.from_settings(state.services.settings)
+    return db
+
+
+Database = Annotated[AuthoringDB, Depends(authoring_db)]
+
+
+def current_actor(request: Request, db: Database) -> Actor:
+    return tokens.actor_for_header(db, request.headers.get("authorization"))
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "No valid token (missing, unknown, revoked)"},
+    403: {"model": ErrorOut, "description": "The token's user lacks the role; the message "
+          "names it"},
+    503: {"model": ErrorOut, "description": "The authoring database cannot be reached"},
+}
+
+
+class RoleOut(BaseModel):
+    role: str
+    scheme: str = Field(description="A scheme id, or * for every scheme (official KL/WHO "
+                        "schemes need a grant by name).")
+
+
+class MeOut(BaseModel):
+    name: str | None = Field(description="The token's user; null when anonymous.")
+    anonymous: bool
+    roles: list[RoleOut] = Field(description="Always reader on *; then the granted roles.")
+    token: str | None = Field(description="The prefix of the token used.")
+
+
+class AuditEntryOut(BaseModel):
+    seq: int = Field(description="Position in the log, counting from 1 without gaps.")
+    at: str
+    actor: str | None = Field(description="User name; null for an anonymous caller.")
+    action: str
+    scheme: str | None
+    target: str
+    outcome: str = Field(description="ok or denied.")
+    reason: str
+    detail: dict[str, Any] = Field(description="Before/after, or what was refused.")
+    hash: str = Field(description="SHA-256 of the previous entry's hash and this entry's "
+                      "canonical JSON.")
+
+
+class AuditPageOut(BaseModel):
+    total: int
+    entries: list[AuditEntryOut] = Field(description="Newest first.")
+    next_before: int | None = Field(description="Pass as ?before= for older entries; null "
+                                    "at the start of the log.")
+
+
+@router.get("/me", response_model=MeOut, summary="Who the token belongs to, and its roles",
+            responses={k: v for k, v in _REFUSALS.items() if k != 403})
+def me(actor: CurrentActor, db: Database) -> Response:
+    authorize(db, actor, "me")
+    return json_response(users.describe(actor))
+
+
+@router.get("/audit", response_model=AuditPageOut, summary="The audit log, newest first "
+            "(admin)", responses=_REFUSALS)
+def audit_log(actor: CurrentActor, db: Database,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+              before: Annotated[int | None, Query(ge=1, description="Entries before this "
+                                                  "seq (the previous page's next_before)")]
+              = None) -> Response:
+    authorize(db, actor, "audit.read")
+    with db.read() as session:
+        return json_response(audit.page(session, limit=limit, before=before))

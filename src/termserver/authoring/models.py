@@ -1,0 +1,136 @@
+"""The authoring tables as SQLAlchemy 2 typed ORM classes.
+
+The schema itself is made by the Alembic migrations in `migrations/versions/`; a test
+checks that a migrated database and these classes agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Constraint names spelled out, so later migrations can name what they alter."""
+
+GRANTABLE_ROLES = ("editor", "reviewer", "publisher", "admin")
+"""Roles stored as grants; `reader` is everyone's, anonymous included, and never stored."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class User(Base):
+    """A person (or a system) that authenticates with tokens and holds role grants."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tokens: Mapped[list[Token]] = relationship(back_populates="user", order_by="Token.id")
+    grants: Mapped[list[RoleGrant]] = relationship(back_populates="user",
+                                                   order_by="RoleGrant.id")
+
+
+class Token(Base):
+    """An API token. Only its SHA-256 is kept: a stolen database lets nobody in.
+
+    Tokens are 32 random bytes, so a plain hash is enough (no salt or slow hash is
+    needed against guessing); `prefix` (the first 12 characters) names a token in
+    listings and in `termserver users revoke` without revealing it.
+    """
+
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class RoleGrant(Base):
+    """One role on one scheme (`*`: every scheme that is not an official one)."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "scheme", name="uq_role_grants_user_role_scheme"),
+        CheckConstraint("role IN ('editor', 'reviewer', 'publisher', 'admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    scheme: Mapped[str] = mapped_column(String(100))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+
+
+class AuditEntry(Base):
+    """One action, allowed or denied: who, when, what, why, before/after.
+
+    `hash` is SHA-256 of the previous entry's hash followed by this entry's canonical
+    JSON (see `audit.canonical`); `seq` counts without gaps, so a deleted entry is
+    named by its number. Both uniqueness constraints keep the chain a single line.
+    """
+
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    scheme: Mapped[str | None] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    outcome: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The chain's newest (seq, hash), in one row.
+
+    It detects deleted *last* entries, which the chain alone cannot, and its row lock
+    serialises writers on PostgreSQL (`audit.lock`).
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))

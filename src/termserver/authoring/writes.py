@@ -1,0 +1,60 @@
+"""The one way an authoring action happens: permission check, change, audit entry.
+
+`authorize` asks `permissions.require` and, when it refuses, records the denied attempt
+(in a transaction of its own: the refused change never starts). `write` then makes the
+change and its audit entry in one transaction, so neither exists without the other.
+Everything that changes authoring state, from the CLI or over HTTP, goes through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..errors import Forbidden, Unauthorized
+from . import audit
+from .db import AuthoringDB
+from .permissions import Actor, require
+
+
+def authorize(db: AuthoringDB, actor: Actor, action: str, scheme: str | None = None, *,
+              target: str = "") -> None:
+    """`require`, with every refusal written to the audit log before it is raised."""
+    try:
+        require(actor, action, scheme)
+    except (Unauthorized, Forbidden) as refusal:
+        with db.write() as session:
+            audit.append(session, actor=actor.name, action=action, scheme=scheme,
+                         target=target, outcome=audit.DENIED, reason=refusal.message,
+                         detail={"status": refusal.status_code})
+        raise
+
+
+@dataclass
+class Change:
+    """What a `write` block fills in: the session to change things with, and what the
+    audit entry will say about it."""
+
+    session: Session
+    target: str = ""
+    reason: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+    """Before/after (`{"before": …, "after": …}`) or whatever else says what changed."""
+
+
+@contextmanager
+def write(db: AuthoringDB, actor: Actor, action: str, scheme: str | None = None, *,
+          target: str = "", reason: str = "") -> Iterator[Change]:
+    """Check, then yield a Change; on leaving the block its audit entry is added and
+    everything commits together (an exception rolls both back)."""
+    authorize(db, actor, action, scheme, target=target)
+    with db.write() as session:
+        audit.lock(session)
+        change = Change(session=session, target=target, reason=reason)
+        yield change
+        audit.append(session, actor=actor.name, action=action, scheme=scheme,
+                     target=change.target, reason=change.reason, detail=change.detail)
