@@ -62,6 +62,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app.include_router(web_routes.router)
     app.mount("/static", web_routes.static_files, name="static")
+    from . import health
+
+    health.install(app)
     return app
 
 
