@@ -166,11 +166,24 @@ def release_graph(release: Release) -> Graph:
     return lines_graph(content_lines(release))
 
 
+PREFIXES: dict[str, str] = {"skos": str(SKOS), "dct": str(DCTERMS), "owl": str(OWL),
+                            "ts": str(TS)}
+"""The prefixes our RDF is written with, in every serialisation (rdflib's and our own)."""
+
+
 def bind_prefixes(graph: Graph) -> None:
-    graph.bind("skos", SKOS)
-    graph.bind("dct", DCTERMS)
-    graph.bind("owl", OWL)
-    graph.bind("ts", TS)
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+
+
+def split_line(line: str) -> tuple[str, str, str]:
+    """(subject, predicate, object) terms of one line as this module writes it.
+
+    Subject and predicate are always `<IRI>`s, which hold no space; the object is the rest
+    of the line up to the final ` .`, in N-Triples syntax (an IRI or a literal).
+    """
+    subject, predicate, obj = line[:-2].split(" ", 2)
+    return subject, predicate, obj
 
 
 def add_release_to_dataset(dataset: Dataset, release: Release, nt_text: str) -> None:
