@@ -38,9 +38,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     from .concepts import concept_hot_path
     from .linked_data import concept_hot_path as linked_data_hot_path
+    from .search import WellFormedSearchRoute
 
     app.router.routes.append(Route("/api/v1/schemes/{scheme}/concepts/{code}", concept_hot_path,
                                    methods=["GET"], include_in_schema=False))
+    app.router.routes.append(WellFormedSearchRoute("/api/v1/search"))
     app.router.routes.append(Route("/id/{scheme}/{code}", linked_data_hot_path,
                                    methods=["GET"], include_in_schema=False))
     from . import (
