@@ -6,7 +6,7 @@ without reading our source.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class TermserverError(Exception):
@@ -82,7 +82,7 @@ class Unauthorized(TermserverError):
     status_code = 401
     code = "unauthorized"
     exit_code = 1
-    headers = {"WWW-Authenticate": 'Bearer realm="termserver"'}
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer realm="termserver"'}
 
 
 class Forbidden(TermserverError):

@@ -9,6 +9,7 @@ server whose database is down still serves every read; these endpoints then answ
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -17,7 +18,7 @@ from pydantic import BaseModel, Field
 from ..authoring import audit, tokens, users
 from ..authoring.db import AuthoringDB
 from ..authoring.permissions import Actor
-from ..authoring.writes import authorize
+from ..authoring.writes import authorize, authorize_token
 from .responses import json_response
 from .schemas import ErrorOut
 
@@ -45,6 +46,22 @@ def current_actor(request: Request, db: Database) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def acting(action: str) -> Callable[..., Actor]:
+    """The dependency of a write route: `Annotated[Actor, Depends(acting("draft.edit"))]`.
+
+    It refuses a caller without a valid token (401, audited) before FastAPI reads the
+    request body, so every write route refuses anonymous callers alike (a test sends
+    one to each). The route then makes its change through `writes.write`, which checks
+    the role on the scheme (403).
+    """
+
+    def signed_in(actor: CurrentActor, db: Database) -> Actor:
+        authorize_token(db, actor, action)
+        return actor
+
+    return signed_in
 
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "No valid token (missing, unknown, revoked)"},
@@ -77,8 +94,9 @@ class AuditEntryOut(BaseModel):
     outcome: str = Field(description="ok or denied.")
     reason: str
     detail: dict[str, Any] = Field(description="Before/after, or what was refused.")
-    hash: str = Field(description="SHA-256 of the previous entry's hash and this entry's "
-                      "canonical JSON.")
+    prev_hash: str = Field(description="The previous entry's hash (64 zeros for the first).")
+    hash: str = Field(description="SHA-256 of prev_hash followed by this entry's canonical "
+                      "JSON (the fields above, sorted keys, no spaces).")
 
 
 class AuditPageOut(BaseModel):

@@ -82,7 +82,7 @@ def iso(moment: datetime) -> str:
 
 def entry_body(entry: AuditEntry) -> dict[str, Any]:
     """One entry as the API and `termserver audit --json` show it."""
-    return {**_content(entry), "hash": entry.hash}
+    return {**_content(entry), "prev_hash": entry.prev_hash, "hash": entry.hash}
 
 
 def page(session: Session, *, limit: int = 100, before: int | None = None) -> dict[str, Any]:

@@ -92,20 +92,30 @@ def require(actor: Actor, action: str, scheme: str | None = None) -> None:
     """Return if `actor` may do `action` on `scheme` (None: the whole server), else raise
     Unauthorized (no valid token, 401) or Forbidden (403, naming the missing role)."""
     spec = ACTIONS[action]
-    if actor.problem:
-        raise Unauthorized(f"{actor.problem}. {HOW_TO_AUTHENTICATE}",
-                           details={"action": action})
+    require_token(actor, action)
     if spec.role == READER:
         return
-    if actor.anonymous:
-        raise Unauthorized(f"{_capital(spec.about)} needs a token. {HOW_TO_AUTHENTICATE}",
-                           details={"action": action})
     target = scheme or ALL
     if not allows(actor.grants, spec, target):
         raise Forbidden(_forbidden_message(actor, spec, target), details={
             "action": action, "scheme": target, "missing_role": spec.role,
             "official": _official_rule_applies(spec, target),
             "held": sorted(str(g) for g in actor.grants)})
+
+
+def require_token(actor: Actor, action: str) -> None:
+    """The first half of `require`, which needs no scheme: raise Unauthorized unless the
+    caller presented a valid token (or the action is open to every reader).
+
+    Write routes ask this before the request body is read, so an anonymous caller is
+    refused the same way whatever they sent; `require` then checks the role."""
+    spec = ACTIONS[action]
+    if actor.problem:
+        raise Unauthorized(f"{actor.problem}. {HOW_TO_AUTHENTICATE}",
+                           details={"action": action})
+    if actor.anonymous and spec.role != READER:
+        raise Unauthorized(f"{_capital(spec.about)} needs a token. {HOW_TO_AUTHENTICATE}",
+                           details={"action": action})
 
 
 def allows(grants: frozenset[Grant], spec: Action, scheme: str) -> bool:

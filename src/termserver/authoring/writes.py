@@ -8,7 +8,7 @@ Everything that changes authoring state, from the CLI or over HTTP, goes through
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,14 +18,24 @@ from sqlalchemy.orm import Session
 from ..errors import Forbidden, Unauthorized
 from . import audit
 from .db import AuthoringDB
-from .permissions import Actor, require
+from .permissions import Actor, require, require_token
 
 
 def authorize(db: AuthoringDB, actor: Actor, action: str, scheme: str | None = None, *,
               target: str = "") -> None:
     """`require`, with every refusal written to the audit log before it is raised."""
+    _audited(db, actor, action, scheme, target, lambda: require(actor, action, scheme))
+
+
+def authorize_token(db: AuthoringDB, actor: Actor, action: str) -> None:
+    """`require_token` (a valid token, whatever the scheme), refusals audited likewise."""
+    _audited(db, actor, action, None, "", lambda: require_token(actor, action))
+
+
+def _audited(db: AuthoringDB, actor: Actor, action: str, scheme: str | None, target: str,
+             check: Callable[[], None]) -> None:
     try:
-        require(actor, action, scheme)
+        check()
     except (Unauthorized, Forbidden) as refusal:
         with db.write() as session:
             audit.append(session, actor=actor.name, action=action, scheme=scheme,

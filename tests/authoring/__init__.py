@@ -1,0 +1,1 @@
+"""Authoring tests: users, tokens, roles, audit, migrations; on SQLite and PostgreSQL."""
