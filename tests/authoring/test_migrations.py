@@ -14,6 +14,7 @@ from termserver.authoring.audit import GENESIS
 from termserver.authoring.db import AuthoringDB, alembic_config, head_revision
 from termserver.authoring.models import Base
 from termserver.authoring.permissions import ANONYMOUS
+from termserver.errors import DatabaseUnavailable
 from termserver.settings import Settings
 
 from .conftest import run
@@ -83,3 +84,16 @@ def test_foreign_keys_are_enforced(db: AuthoringDB) -> None:
     with db.engine.connect() as connection, pytest.raises(IntegrityError, match=r"(?i)foreign key"):
         connection.execute(text("INSERT INTO tokens (user_id, prefix, hash, created_at) "
                                 "VALUES (999, 'tsk_x', 'h', CURRENT_TIMESTAMP)"))
+
+
+def test_a_schema_from_a_newer_termserver_is_named(db: AuthoringDB, settings: Settings) -> None:
+    db.upgrade()
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    fresh = AuthoringDB.from_settings(settings)
+    try:
+        with pytest.raises(DatabaseUnavailable, match="at schema revision 9999, which this "
+                           "termserver does not know"):
+            users.add_user(fresh, ANONYMOUS, "first", [], None)
+    finally:
+        fresh.dispose()

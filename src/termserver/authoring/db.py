@@ -113,6 +113,7 @@ class AuthoringDB:
     def upgrade(self) -> tuple[str | None, str]:
         """Run every migration not yet applied, in one transaction: (from, to) revision."""
         from alembic import command
+        from alembic.util import CommandError
 
         with self.unavailable_as_503(), self._writer.begin() as connection:
             if connection.dialect.name == "postgresql":
@@ -121,7 +122,16 @@ class AuthoringDB:
             before = _revision_of(connection)
             config = alembic_config()
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            try:
+                command.upgrade(config, "head")
+            except CommandError as exc:
+                raise DatabaseUnavailable(
+                    f"The authoring database {self.where} is at schema revision {before}, "
+                    f"which this termserver does not know (its newest is {head_revision()}): "
+                    "a newer termserver has migrated it. Run that version, or restore the "
+                    "database from before the migration.",
+                    details={"database": self.where, "revision": before,
+                             "problem": str(exc)}) from None
             after = _revision_of(connection)
         self._ready = True
         return before, after or ""
