@@ -96,7 +96,9 @@ def users_grant(ctx: click.Context, name: str, roles: tuple[str, ...], scheme: s
 def users_token(ctx: click.Context, name: str, token: str | None) -> None:
     """Create another token for NAME and print it, once (an admin's token)."""
     db = _open(ctx)
-    click.echo(tokens.create(db, _actor(db, token), name))
+    created = tokens.create(db, _actor(db, token), name)
+    click.echo(f"new token for {name}, shown this once; store it now.", err=True)
+    click.echo(created)
 
 
 @users_group.command("list")
