@@ -101,6 +101,30 @@ class DatabaseUnavailable(TermserverError):
     exit_code = 2
 
 
+class Overloaded(TermserverError):
+    """Every worker for this kind of request is busy and the queue is full or too slow.
+
+    The answer is HTTP 503 with `Retry-After`: the request was fine, only the moment was
+    not, so a client (or a load balancer) may send it again after that many seconds.
+    """
+
+    status_code = 503
+    code = "overloaded"
+    exit_code = 1
+
+    def __init__(self, message: str, *, retry_after: int,
+                 details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details={**(details or {}), "retry_after": retry_after})
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class ResultTooLarge(BadRequest):
+    """A query's answer is over the configured row or byte limit; nothing was sent."""
+
+    code = "result_too_large"
+
+
 def error_envelope(code: str, message: str, details: dict[str, Any] | None = None) -> dict:
     """Envelope for errors that do not start as a TermserverError (e.g. FastAPI's 422)."""
     return {"error": {"code": code, "message": message, "details": details or {}}}

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
+from .caching import BoundedCache
 from .search import OpenedIndex, SearchIndex, open_search
 from .settings import Settings
 from .store import Store
+from .workers import Workers
 
 
 @dataclass
@@ -20,12 +21,31 @@ class Services:
     settings: Settings
     store: Store
     _search: SearchIndex | None = None
-    cache: dict[Any, Any] = field(default_factory=dict)
-    """Per-process memo for immutable derived data (rendered bodies, expansions)."""
+    cache: BoundedCache = field(default=None)  # type: ignore[assignment]
+    """Per-process memo for immutable derived data (rendered bodies, expansions), bounded
+    by the settings `cache_max_entries` and `cache_max_bytes`."""
     loaded_at: float = field(default_factory=time.time)
     """When this store was loaded (a reload replaces the whole Services)."""
     opened_index: OpenedIndex | None = None
     """How the search index was opened (current, repaired, private), once it is."""
+    _workers: Workers | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.cache is None:
+            self.cache = BoundedCache(self.settings.cache_max_entries,
+                                      self.settings.cache_max_bytes)
+
+    @property
+    def workers(self) -> Workers:
+        """Worker processes and limits for CPU-heavy requests over this store (`workers`)."""
+        if self._workers is None:
+            self._workers = Workers(self)
+        return self._workers
+
+    def close(self) -> None:
+        """Stop this store's worker processes (a reload replaces the whole Services)."""
+        if self._workers is not None:
+            self._workers.close()
 
     @property
     def search(self) -> SearchIndex:
@@ -34,6 +54,8 @@ class Services:
                 self.settings.data_dir, self.settings.search_backend, self.store
             )
             self._search = self.opened_index.index
+            self._search.bound_caches(  # type: ignore[attr-defined]
+                self.settings.cache_max_entries, self.settings.cache_max_bytes)
         return self._search
 
 

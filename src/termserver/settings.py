@@ -54,3 +54,61 @@ class Settings(BaseSettings):
         "unset means the SQLite file `authoring.sqlite3` in `data_dir`; PostgreSQL as "
         "`postgresql+psycopg://user:password@host:5432/dbname`.",
     )
+    worker_processes: int = Field(
+        default=2, ge=1,
+        description="Processes that run validation and exports off the event loop (forked "
+        "from the loaded server on first use, sharing its memory copy-on-write).",
+    )
+    sparql_max_concurrent: int = Field(
+        default=2, ge=1,
+        description="SPARQL queries evaluated at the same time (each in its own process).",
+    )
+    busy_queue_seconds: float = Field(
+        default=5.0, ge=0,
+        description="Seconds a validation, export or SPARQL request waits for a free worker "
+        "before it is answered 503 with Retry-After.",
+    )
+    busy_queue_length: int = Field(
+        default=16, ge=0,
+        description="Requests of one kind (validation/export, SPARQL) that may wait for a "
+        "worker; more are answered 503 with Retry-After at once.",
+    )
+    sparql_max_rows: int = Field(
+        default=10_000, ge=1,
+        description="Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) a SPARQL answer may "
+        "hold; a larger one is refused with HTTP 400 `result_too_large`.",
+    )
+    sparql_max_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1,
+        description="Largest serialised SPARQL answer (bytes); larger is refused with HTTP "
+        "400 `result_too_large`.",
+    )
+    cache_max_entries: int = Field(
+        default=20_000, ge=1,
+        description="Entries each in-memory memo keeps (rendered responses, compiled search "
+        "queries, search results, index terms); the least recently used go first.",
+    )
+    cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0,
+        description="Approximate bytes each in-memory memo keeps; the least recently used "
+        "entries go first.",
+    )
+    http_header_timeout: float = Field(
+        default=10.0, gt=0,
+        description="Seconds a connection has to send a request's headers, from connecting "
+        "or from a next request's first byte; then it is closed.",
+    )
+    http_body_timeout: float = Field(
+        default=30.0, gt=0,
+        description="Seconds a client has to send a request's whole body after its "
+        "headers; then it is answered 408 and the connection closed.",
+    )
+    http_keep_alive_timeout: float = Field(
+        default=5.0, gt=0,
+        description="Seconds an idle keep-alive connection stays open between requests.",
+    )
+    http_max_connections: int = Field(
+        default=1000, ge=1,
+        description="Open connections (or running requests) beyond which new requests are "
+        "answered 503 at once.",
+    )

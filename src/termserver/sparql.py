@@ -9,6 +9,11 @@ The endpoint answers from the loaded releases only. rdflib would otherwise fetch
 query names: `SERVICE <url>` calls another server, and `FROM <iri>` of a graph it does
 not hold is downloaded or read from disk (`FROM <file:///…>`). Both are refused before
 evaluation, and the child cannot open network connections at all.
+
+An answer is bounded too: more than `max_rows` rows (or triples) or `max_bytes` bytes
+serialised is refused with a message saying how to narrow the query, rather than sent
+(an unbounded SELECT over every release is ~19 MB). How many queries run at once is
+bounded by the caller (`workers.Workers.sparql_gate`).
 """
 
 from __future__ import annotations
@@ -17,16 +22,18 @@ import multiprocessing
 import sys
 import threading
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from rdflib import Dataset
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from .errors import BadRequest, QueryTimeout
+from .errors import BadRequest, QueryTimeout, ResultTooLarge
 from .rdf import add_release_to_dataset, bind_prefixes
-from .releases import ReleaseRepository
+from .releases import ReleaseRepository, _damaged
 from .store import Store
+from .workers import lower_priority
 
 _FORK = multiprocessing.get_context("fork")
 MAX_QUERY_CHARS = 20_000
@@ -38,13 +45,23 @@ class SparqlResult:
     media_type: str
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How big an answer may be: rows (or triples) and serialised bytes."""
+
+    rows: int
+    bytes: int
+
+
 class SparqlEngine:
     """Lazily built dataset; the first query pays the load, later ones reuse it."""
 
-    def __init__(self, store: Store, repository: ReleaseRepository, timeout: float) -> None:
+    def __init__(self, store: Store, repository: ReleaseRepository, timeout: float, *,
+                 max_rows: int = 10_000, max_bytes: int = 8 * 1024 * 1024) -> None:
         self._store = store
         self._repository = repository
         self._timeout = timeout
+        self._limits = Limits(max_rows, max_bytes)
         self._dataset: Dataset | None = None
         self._graphs: frozenset[str] = frozenset()
         self._lock = threading.Lock()
@@ -56,7 +73,12 @@ class SparqlEngine:
                 bind_prefixes(dataset)
                 for release in self._store.releases():
                     path = self._repository.nt_path(release.scheme, release.version)
-                    add_release_to_dataset(dataset, release, path.read_text(encoding="utf-8"))
+                    try:
+                        text = path.read_text(encoding="utf-8")
+                        add_release_to_dataset(dataset, release, text)
+                    except (OSError, UnicodeDecodeError, SyntaxError) as exc:
+                        # rdflib's N-Triples parser raises ParseError, a SyntaxError
+                        raise _damaged(path, exc) from None
                 self._graphs = frozenset(str(g.identifier) for g in dataset.graphs())
                 self._dataset = dataset
             return self._dataset
@@ -68,8 +90,8 @@ class SparqlEngine:
             raise BadRequest(f"SPARQL query longer than {MAX_QUERY_CHARS} characters.")
         dataset = self.dataset()
         receiver, sender = _FORK.Pipe(duplex=False)
-        child = _FORK.Process(target=_run, args=(dataset, self._graphs, text, accept, sender),
-                              daemon=True)
+        child = _FORK.Process(target=_run, args=(dataset, self._graphs, text, accept,
+                                                 self._limits, sender), daemon=True)
         child.start()
         sender.close()
         try:
@@ -90,7 +112,20 @@ class SparqlEngine:
         if outcome == "error":
             raise BadRequest(f"SPARQL query not accepted: {payload}",
                              details={"query": text[:500]})
+        if outcome == "too-large":
+            raise self._too_large(payload)
         return SparqlResult(payload, media_type)
+
+    def _too_large(self, what: str) -> ResultTooLarge:
+        limits = self._limits
+        over = (f"more than {limits.rows:,} rows or triples" if what == "rows"
+                else f"more than {limits.bytes:,} bytes")
+        return ResultTooLarge(
+            f"The SPARQL answer would hold {over}, the limit of this endpoint (settings "
+            f"sparql_max_rows, sparql_max_bytes); nothing was sent. Add a LIMIT (page with "
+            "OFFSET), select fewer variables or narrow the patterns; a whole release is "
+            "available from /api/v1/schemes/{scheme}/export.",
+            details={"max_rows": limits.rows, "max_bytes": limits.bytes, "exceeded": what})
 
 
 _NETWORK_EVENTS = frozenset({"urllib.Request", "socket.connect", "socket.getaddrinfo"})
@@ -131,9 +166,26 @@ def outside_reference(query: Any, graphs: frozenset[str]) -> str | None:
     return None
 
 
-def _run(dataset: Dataset, graphs: frozenset[str], text: str, accept: str,
+def _within(result: Any, limits: Limits) -> bool:
+    """Whether the result holds at most `limits.rows` rows (triples for graphs), reading
+    no more than one row past the limit."""
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        return len(result.graph) <= limits.rows
+    if result.type == "SELECT":
+        # rdflib evaluates a SELECT lazily (a generator behind `bindings`): take one row
+        # past the limit and keep what was taken for the serialiser
+        pending = getattr(result, "_genbindings", None)
+        if pending is not None:
+            result._genbindings = None
+            result._bindings = list(islice(pending, limits.rows + 1))
+        return len(result.bindings) <= limits.rows
+    return True
+
+
+def _run(dataset: Dataset, graphs: frozenset[str], text: str, accept: str, limits: Limits,
          sender) -> None:  # pragma: no cover - child
     try:
+        lower_priority()
         sys.addaudithook(_no_network)  # this child only: it exits after one query
         query = prepareQuery(text, initNs=dict(dataset.namespaces()))
         refused = outside_reference(query, graphs)
@@ -141,6 +193,9 @@ def _run(dataset: Dataset, graphs: frozenset[str], text: str, accept: str,
             sender.send(("error", refused, ""))
             return
         result = dataset.query(query)
+        if not _within(result, limits):
+            sender.send(("too-large", "rows", ""))
+            return
         if result.type in ("CONSTRUCT", "DESCRIBE"):
             if "json" in accept:
                 payload = result.serialize(format="json-ld", encoding="utf-8")
@@ -154,6 +209,9 @@ def _run(dataset: Dataset, graphs: frozenset[str], text: str, accept: str,
         else:
             payload = result.serialize(format="json", encoding="utf-8")
             media = "application/sparql-results+json"
+        if len(payload) > limits.bytes:
+            sender.send(("too-large", "bytes", ""))
+            return
         sender.send(("ok", payload, media))
     except Exception as exc:  # any parse/evaluation error goes back as a message
         sender.send(("error", f"{type(exc).__name__}: {exc}"[:2000], ""))

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from .. import __version__
 from ..errors import TermserverError, error_envelope
@@ -152,6 +153,16 @@ def _install_error_handlers(app: FastAPI) -> None:
                        else []}
         return JSONResponse(error_envelope(code, message, details),
                             status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The client hung up mid-upload: nothing to answer and nothing wrong here, so one
+        # line (unless the server cut it off for being too slow, which it logged itself).
+        if not request.scope.get("termserver.body_timeout"):
+            log.warning("client %s went away before sending all of %s %s",
+                        request.client.host if request.client else "?", request.method,
+                        request.url.path)
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,4 +1,8 @@
-"""GET/POST /sparql: the read-only SPARQL endpoint (SPARQL 1.1 Protocol, query only)."""
+"""GET/POST /sparql: the read-only SPARQL endpoint (SPARQL 1.1 Protocol, query only).
+
+Each query is evaluated in a forked process (`sparql.py`); at most `sparql_max_concurrent`
+at once, others wait briefly and are then answered 503 with Retry-After (`workers.py`).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from ..releases import ReleaseRepository
-from ..sparql import MAX_QUERY_CHARS, SparqlEngine
+from ..sparql import MAX_QUERY_CHARS, SparqlResult
 from .schemas import ERROR_RESPONSES, ErrorOut
 
 router = APIRouter(tags=["sparql"])
@@ -23,9 +26,24 @@ SPARQL_ERRORS = {
           "content": {"application/sparql-results+json": {},
                       "application/sparql-results+xml": {}, "text/turtle": {},
                       "application/ld+json": {}}},
+    400: {"model": ErrorOut, "description": "Not a read-only SPARQL query, a SERVICE or "
+          "FROM outside the loaded releases, or an answer over sparql_max_rows / "
+          "sparql_max_bytes (`result_too_large`)"},
     413: {"model": ErrorOut, "description": "Request body too large"},
-    503: {"model": ErrorOut, "description": "The query ran past the time limit"},
+    503: {"model": ErrorOut, "description": "The query ran past the time limit "
+          "(`query_timeout`), or every SPARQL slot is busy (`overloaded`, with Retry-After)"},
 }
+_POST_ERRORS = {**SPARQL_ERRORS, 415: {
+    "model": ErrorOut,
+    "description": "Content-Type is neither application/sparql-query nor a form"}}
+_QUERY_BODY = {"requestBody": {"required": True, "description": "The query, as the body "
+               "(application/sparql-query) or as the form field `query`; `update` is refused",
+               "content": {
+                   "application/sparql-query": {"schema": {"type": "string"}},
+                   "application/x-www-form-urlencoded": {"schema": {
+                       "type": "object", "required": ["query"],
+                       "properties": {"query": {"type": "string",
+                                                "maxLength": MAX_QUERY_CHARS}}}}}}}
 
 
 async def _body(request: Request) -> bytes:
@@ -51,29 +69,26 @@ async def _body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _engine(request: Request) -> SparqlEngine:
-    services = request.app.state.services
-    engine = services.cache.get("sparql-engine")
-    if engine is None:
-        engine = SparqlEngine(services.store, ReleaseRepository(services.settings.data_dir),
-                              services.settings.sparql_timeout)
-        services.cache["sparql-engine"] = engine
-    return engine
+async def _answer(request: Request, text: str) -> Response:
+    """Evaluate in a slot of this store's SPARQL gate (a reload brings a new gate)."""
+    workers = request.app.state.services.workers
+    async with workers.sparql_gate.slot():
+        result: SparqlResult = await run_in_threadpool(
+            workers.sparql().query, text, request.headers.get("accept", ""))
+    return Response(result.body, media_type=result.media_type)
 
 
 @router.get("/sparql", summary="Read-only SPARQL query (every version is a named graph)",
             response_class=Response, responses=SPARQL_ERRORS)
 async def sparql_get(
-    request: Request, query: str = Query(..., description="A SPARQL 1.1 query.")
+    request: Request, query: str = Query(..., description="A SPARQL 1.1 query.",
+                                         max_length=MAX_QUERY_CHARS)
 ) -> Response:
-    result = await run_in_threadpool(
-        _engine(request).query, query, request.headers.get("accept", "")
-    )
-    return Response(result.body, media_type=result.media_type)
+    return await _answer(request, query)
 
 
 @router.post("/sparql", summary="Read-only SPARQL query in the body", response_class=Response,
-             responses=SPARQL_ERRORS)
+             responses=_POST_ERRORS, openapi_extra=_QUERY_BODY)
 async def sparql_post(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type == "application/sparql-query":
@@ -89,7 +104,4 @@ async def sparql_post(request: Request) -> Response:
             "Send the query as application/sparql-query or as a form field `query`.",
             details={"content_type": content_type},
         )
-    result = await run_in_threadpool(
-        _engine(request).query, text, request.headers.get("accept", "")
-    )
-    return Response(result.body, media_type=result.media_type)
+    return await _answer(request, text)

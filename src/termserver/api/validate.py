@@ -4,15 +4,25 @@
 app includes both). The Content-Type decides JSON or XML (none: sniffed). `profile` is a
 document type id (`ffb-reporting`) or, as in FHIR's $validate, a profile canonical URL.
 $validate also accepts a FHIR Parameters resource with the document in `resource`.
+
+The event loop only reads the body; parsing, validating and encoding the report run in
+a worker process (`workers.py`), a bounded number at a time, so a 10 MB document does
+not hold up the lookups arriving meanwhile.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from .responses import json_response
+from .responses import JSON
 from .schemas import ErrorOut
+
+if TYPE_CHECKING:
+    from ..services import Services
 
 router = APIRouter(tags=["validation"])
 fhir_router = APIRouter(tags=["validation"])
@@ -57,10 +67,10 @@ async def _body(request: Request) -> tuple[bytes, str]:
     return bytes(body), content_type
 
 
-def _validator(request: Request):
+def _validator(services: Services):
     from validators import validator_for
 
-    return validator_for(request.app.state.services)
+    return validator_for(services)
 
 
 _DOCUMENT_BODY = {"requestBody": {"required": True, "description": "A FHIR R4 document: a "
@@ -73,8 +83,11 @@ _VALIDATE_ERRORS: dict[int | str, dict] = {
     400: {"model": ErrorOut, "description": "Unknown profile / document type"},
     413: {"model": ErrorOut, "description": "Body larger than max_upload_bytes"},
     415: {"model": ErrorOut, "description": "Content-Type is not FHIR JSON or XML"},
-    503: {"model": ErrorOut, "description": "KL's code systems are not imported"},
+    503: {"model": ErrorOut, "description": "KL's code systems are not imported, or every "
+          "validation worker is busy (`overloaded`, with Retry-After)"},
 }
+_OUTCOME = {200: {"description": "The report as a FHIR OperationOutcome",
+                  "content": {"application/fhir+json": {"schema": {"type": "object"}}}}}
 
 
 @router.post("/validate", summary="Validate a FHIR document (JSON or XML) against KL's standard",
@@ -87,23 +100,40 @@ async def validate(
     # may also be a KL profile URL (the OpenAPI text is generated; kept as it was).
     document_type = _document_type(profile)
     body, content_type = await _body(request)
-    settings = request.app.state.services.settings
-    report = _validator(request).validate_bytes(
+    report = await request.app.state.services.workers.run(
+        validate_job, body, content_type, document_type)
+    return Response(report, media_type=JSON)
+
+
+def validate_job(services: Services, body: bytes, content_type: str,
+                 document_type: str | None) -> bytes:
+    """In a worker process: the report of POST /api/v1/validate, encoded."""
+    settings = services.settings
+    report = _validator(services).validate_bytes(
         body, content_type, document_type=document_type, max_bytes=settings.max_upload_bytes,
         max_depth=settings.max_xml_depth)
-    return json_response(report.as_dict())
+    return orjson.dumps(report.as_dict())
 
 
 @fhir_router.post("/fhir/$validate", summary="FHIR $validate: the report as an OperationOutcome",
-                  responses=_VALIDATE_ERRORS, openapi_extra=_DOCUMENT_BODY)
+                  response_class=Response, responses={**_VALIDATE_ERRORS, **_OUTCOME},
+                  openapi_extra=_DOCUMENT_BODY)
 async def fhir_validate(request: Request, profile: str | None = Query(None)) -> Response:
     # The same validation; a Parameters body is unwrapped (`resource`, `profile`).
+    body, content_type = await _body(request)
+    outcome = await request.app.state.services.workers.run(
+        fhir_validate_job, body, content_type, profile)
+    return Response(outcome, media_type="application/fhir+json")
+
+
+def fhir_validate_job(services: Services, body: bytes, content_type: str,
+                      profile: str | None) -> bytes:
+    """In a worker process: the OperationOutcome of POST /fhir/$validate, encoded."""
     from validators.parsing import DocumentError, parse_document
     from validators.report import Report
 
-    body, content_type = await _body(request)
-    settings = request.app.state.services.settings
-    validator = _validator(request)
+    settings = services.settings
+    validator = _validator(services)
     try:
         document = parse_document(body, content_type, settings.max_upload_bytes,
                                   settings.max_xml_depth)
@@ -114,8 +144,7 @@ async def fhir_validate(request: Request, profile: str | None = Query(None)) -> 
             document, profile = _unwrap(document, profile)
         report = validator.validate(document, document_type=_document_type(profile),
                                     max_depth=settings.max_xml_depth)
-    return Response(json_response(report.as_operation_outcome()).body,
-                    media_type="application/fhir+json")
+    return orjson.dumps(report.as_operation_outcome())
 
 
 def _unwrap(parameters: dict, profile: str | None) -> tuple[dict, str | None]:

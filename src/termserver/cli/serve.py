@@ -66,10 +66,12 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None,
     releases = sum(1 for _ in services.store.releases())
     click.echo(f"termserver: {releases} releases from {settings.data_dir}; "
                f"listening on http://{host}:{port}", err=True)
+    from ..http_deadlines import connection_limits
     from ..http_protocol import WholeResponseProtocol
 
+    # a killed replica never leaves half a response; slow or idle clients are cut off
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                http=WholeResponseProtocol)  # a killed replica never leaves half a response
+                **connection_limits(settings, WholeResponseProtocol))
 
 
 def _check_address(host: str, port: int) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import tantivy
 
+from ..caching import BoundedCache
+from ..settings import Settings
 from ..store import Store
 from . import documents, matching, plan
 from .base import SearchResults
@@ -20,6 +22,24 @@ WARM_LIMIT = 50_000
 """Releases up to this size get their labels analysed when the index opens."""
 _WHITESPACE = "whitespace"
 _RAW = "raw"
+_DEFAULT_ENTRIES: int = Settings.model_fields["cache_max_entries"].default
+_DEFAULT_BYTES: int = Settings.model_fields["cache_max_bytes"].default
+
+
+def _compiled_size(entry: tuple) -> int:
+    """Estimated bytes of an analysed query and its tantivy query objects: measured at
+    ~1.5 kB for one word plus ~50 bytes per character (a 500-character query ~26 kB)."""
+    return 1_500 + 50 * len(entry[0].text)
+
+
+def _results_size(results: SearchResults) -> int:
+    """Estimated bytes of memoised results: ~200 bytes a hit plus the query."""
+    return 300 + len(results.query) + 200 * len(results.hits)
+
+
+def _term_size(query: object) -> int:
+    """A term query object (or the None of a term not in the index) with its key."""
+    return 200
 
 
 def _schema() -> tantivy.Schema:
@@ -79,7 +99,8 @@ class _Builder:
     which drops out of `any`, empties an `all`, and so never costs a query object or a
     scorer: a one-word query usually misses half of its ~10 terms (codes, alt labels,
     exact keys). Term queries are immutable and recur across queries (filters, the Danish
-    bonus, common words), so they are kept in a bounded cache.
+    bonus, common words), so they are kept in a memo bounded like the others (the words
+    come from callers' queries, so it would otherwise grow with every new word).
     """
 
     __slots__ = ("_filters", "_must", "_schema", "_searcher", "_should", "_terms")
@@ -89,22 +110,18 @@ class _Builder:
         self._searcher = searcher
         self._must = tantivy.Occur.Must
         self._should = tantivy.Occur.Should
-        self._terms: dict[str, dict[str, tantivy.Query | None]] = {}
+        self._terms = BoundedCache(_DEFAULT_ENTRIES, _DEFAULT_BYTES, _term_size)
         self._filters: dict[int, tuple[tantivy.Query, tantivy.Query]] = {}
 
     def term(self, field: str, text: str) -> tantivy.Query | None:
-        by_text = self._terms.get(field)
-        if by_text is None:
-            by_text = self._terms[field] = {}
-        query = by_text.get(text, _UNSEEN)
+        key = (field, text)
+        query = self._terms.get(key, _UNSEEN)
         if query is not _UNSEEN:
             return query
-        if len(by_text) > 50_000:
-            by_text.clear()
         query = _NOTHING
         if self._searcher.doc_freq(field, text):
             query = tantivy.Query.term_query(self._schema, field, text, index_option="freq")
-        by_text[text] = query
+        self._terms[key] = query
         return query
 
     def known(self, field: str, text: str) -> bool:
@@ -164,16 +181,21 @@ class TantivyIndex:
         self._table = table
         self._leaders = documents.alias_leaders(table)
         self._builder = _Builder(index.schema, self._searcher)
-        self._compiled: dict[tuple[str, str | None, str | None], tuple] = {}
-        self._results: dict[tuple[str, str | None, str | None, int], SearchResults] = {}
+        self._compiled = BoundedCache(_DEFAULT_ENTRIES, _DEFAULT_BYTES, _compiled_size)
+        self._results = BoundedCache(_DEFAULT_ENTRIES, _DEFAULT_BYTES, _results_size)
+
+    def bound_caches(self, max_entries: int, max_bytes: int) -> None:
+        """Apply the settings `cache_max_entries`/`cache_max_bytes` to the query memos
+        (compiled queries, results, index terms); what they hold now is forgotten."""
+        self._compiled = BoundedCache(max_entries, max_bytes, _compiled_size)
+        self._results = BoundedCache(max_entries, max_bytes, _results_size)
+        self._builder._terms = BoundedCache(max_entries, max_bytes, _term_size)
 
     def _compile(self, query: str, scheme: str | None, version: str | None) -> tuple:
         """Analysed query and its tantivy query, memoised: both are immutable."""
         key = (query, scheme, version)
         compiled = self._compiled.get(key)
         if compiled is None:
-            if len(self._compiled) > 20_000:
-                self._compiled.clear()
             q = matching.parse_query(query)
             compiled = (q, plan.main_query(self._builder, q, scheme, version))
             self._compiled[key] = compiled
@@ -198,8 +220,6 @@ class TantivyIndex:
         cached = self._results.get(key)
         if cached is not None:
             return cached
-        if len(self._results) > 20_000:
-            self._results.clear()
         results = self._search(query, scheme, version, limit)
         self._results[key] = results
         return results

@@ -102,6 +102,9 @@ class WhooshIndex:
         self._leaders = documents.alias_leaders(table)
         self._builder = _Builder(self._searcher)
 
+    def bound_caches(self, max_entries: int, max_bytes: int) -> None:
+        """Nothing to bound: this engine memoises nothing per query."""
+
     def _run(self, built: tuple[wq.Query, wq.Query | None],
              limit: int) -> tuple[int, list[tuple[float, int]]]:
         query, flt = built

@@ -1,0 +1,244 @@
+"""CPU-heavy requests run off the event loop, a bounded number at a time.
+
+Validation of a 10 MB document takes seconds of pure-Python work; run on the event loop
+(or in a thread, where it holds the GIL) it stalls every other request meanwhile. So:
+
+- Validation and exports run in a small process pool (`worker_processes`), forked from
+  the loaded server on first use so the children share its store copy-on-write; the
+  request's bytes go in, the response's bytes come back.
+- SPARQL forks a child per query (`sparql.py`, so a runaway query can be killed); at most
+  `sparql_max_concurrent` run at once.
+- In front of each sits a `Gate`: over its limit a request waits up to
+  `busy_queue_seconds`, at most `busy_queue_length` of them, and is then answered 503
+  with `Retry-After` (`errors.Overloaded`) instead of piling up processes and memory.
+- Worker processes run at a lower CPU priority (nice), so lookups and searches on the
+  event loop get the cores first when both want them.
+
+A `Workers` belongs to one `Services` (it holds that store): a reload that replaces the
+Services closes the old pool with it (`Services.close`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import multiprocessing
+import os
+import signal
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import Overloaded, TermserverError
+
+if TYPE_CHECKING:
+    from .services import Services
+    from .sparql import SparqlEngine
+
+WORKER_NICENESS = 10
+"""How much lower worker processes run than the server (a nice increment, 0-19)."""
+_FORK = multiprocessing.get_context("fork")
+
+
+def lower_priority() -> None:
+    """In a worker process: let the serving process have the CPU first; ignore Ctrl-C
+    (the server shuts its workers down itself, so a terminal's SIGINT prints nothing)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):  # not permitted here: the same priority, then
+        os.nice(WORKER_NICENESS)
+
+
+@dataclass(eq=False)
+class _Waiter:
+    future: asyncio.Future
+    granted: bool = False
+    abandoned: bool = False
+
+
+@dataclass(eq=False)
+class Gate:
+    """At most `limit` holders at once; up to `queue` more wait up to `wait` seconds.
+
+    Whoever finds the gate full and the queue full, or waits past `wait`, gets
+    `Overloaded` (HTTP 503, Retry-After). Slots are handed to waiters in arrival order.
+    Thread-safe, and waiters may sit on different event loops (the test client runs one
+    per request).
+    """
+
+    what: str
+    limit: int
+    queue: int
+    wait: float
+    active: int = 0
+    _waiters: deque[_Waiter] = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        await self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    async def acquire(self) -> None:
+        with self._lock:
+            if self.active < self.limit and not self._waiters:
+                self.active += 1
+                return
+            if len(self._waiters) >= self.queue or self.wait <= 0:
+                raise self._overloaded()
+            waiter = _Waiter(asyncio.get_running_loop().create_future())
+            self._waiters.append(waiter)
+        try:
+            await asyncio.wait_for(waiter.future, self.wait)
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            with self._lock:
+                if not waiter.granted:
+                    waiter.abandoned = True
+                    self._waiters.remove(waiter)
+                    if isinstance(exc, TimeoutError):
+                        raise self._overloaded() from None
+                    raise
+            if isinstance(exc, asyncio.CancelledError):  # granted as it was cancelled
+                self.release()
+                raise
+            # granted just as the wait ran out: the slot is ours
+
+    def release(self) -> None:
+        with self._lock:
+            while self._waiters:
+                waiter = self._waiters.popleft()
+                if waiter.abandoned:
+                    continue
+                waiter.granted = True  # the slot passes on; `active` stays the same
+                waiter.future.get_loop().call_soon_threadsafe(_wake, waiter.future)
+                return
+            self.active -= 1
+
+    def _overloaded(self) -> Overloaded:
+        retry = max(1, math.ceil(self.wait))
+        return Overloaded(
+            f"The server is busy: all {self.limit} {self.what} slots are taken and "
+            f"{len(self._waiters)} requests are waiting. Send the request again in "
+            f"{retry} s.",
+            retry_after=retry, details={"limit": self.limit, "what": self.what})
+
+
+def _wake(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+_SERVICES: Services | None = None
+"""In a worker process: the Services it was forked from."""
+
+
+def _init_worker(services: Services) -> None:  # pragma: no cover - runs in the child
+    global _SERVICES
+    _SERVICES = services
+    lower_priority()
+
+
+@dataclass(slots=True)
+class _Failure:
+    """A TermserverError from a worker, sent back by value (its keyword-only details do
+    not survive pickling as an exception)."""
+
+    kind: type[TermserverError]
+    message: str
+    details: dict[str, Any]
+
+    def error(self) -> TermserverError:
+        error = self.kind.__new__(self.kind)
+        TermserverError.__init__(error, self.message, details=self.details)
+        return error
+
+
+def _call(function: Callable[..., Any], args: tuple) -> Any:  # pragma: no cover - child
+    assert _SERVICES is not None, "not in a worker process"
+    try:
+        return function(_SERVICES, *args)
+    except TermserverError as exc:
+        return _Failure(type(exc), exc.message, exc.details)
+
+
+class Workers:
+    """The worker pool, the SPARQL engine and their gates for one `Services`."""
+
+    def __init__(self, services: Services) -> None:
+        settings = services.settings
+        self._services = services
+        self._pool: ProcessPoolExecutor | None = None
+        self._sparql: SparqlEngine | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self.pool_gate = Gate("validation/export", settings.worker_processes,
+                              settings.busy_queue_length, settings.busy_queue_seconds)
+        self.sparql_gate = Gate("SPARQL", settings.sparql_max_concurrent,
+                                settings.busy_queue_length, settings.busy_queue_seconds)
+
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(services, *args)` in a worker process; its TermserverErrors are
+        raised here. `function` must be a module-level function (it is sent by name)."""
+        async with self.pool_gate.slot():
+            pool = self._executor()
+            try:
+                result = await asyncio.wrap_future(pool.submit(_call, function, args))
+            except BrokenProcessPool:
+                self._discard(pool)
+                raise Overloaded("A worker process stopped unexpectedly (out of memory?); "
+                                 "it is being replaced. Send the request again.",
+                                 retry_after=1) from None
+        if isinstance(result, _Failure):
+            raise result.error()
+        return result
+
+    def sparql(self) -> SparqlEngine:
+        with self._lock:
+            if self._sparql is None:
+                from .releases import ReleaseRepository
+                from .sparql import SparqlEngine
+
+                settings = self._services.settings
+                self._sparql = SparqlEngine(
+                    self._services.store, ReleaseRepository(settings.data_dir),
+                    settings.sparql_timeout, max_rows=settings.sparql_max_rows,
+                    max_bytes=settings.sparql_max_bytes)
+            return self._sparql
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._closed:
+                raise Overloaded("The server is switching to newly published releases; "
+                                 "send the request again.", retry_after=1)
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self._services.settings.worker_processes, mp_context=_FORK,
+                    initializer=_init_worker, initargs=(self._services,))
+            return self._pool
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        """Stop the worker processes; requests already running in them finish first."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+            self._sparql = None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
