@@ -37,9 +37,8 @@ def _results_size(results: SearchResults) -> int:
     return 300 + len(results.query) + 200 * len(results.hits)
 
 
-def _term_size(query: object) -> int:
-    """A term query object (or the None of a term not in the index) with its key."""
-    return 200
+_TERM_BYTES = 200
+"""Estimated bytes of a memoised term: its key and query object (or the None of a miss)."""
 
 
 def _schema() -> tantivy.Schema:
@@ -100,17 +99,21 @@ class _Builder:
     scorer: a one-word query usually misses half of its ~10 terms (codes, alt labels,
     exact keys). Term queries are immutable and recur across queries (filters, the Danish
     bonus, common words), so they are kept in a memo bounded like the others (the words
-    come from callers' queries, so it would otherwise grow with every new word).
+    come from callers' queries, so it would otherwise grow with every new word). Most
+    lookups of a first-time query miss, so this memo is a plain dict emptied when full,
+    cheaper per term than a least-recently-used one: the few hot terms return at once.
     """
 
-    __slots__ = ("_filters", "_must", "_schema", "_searcher", "_should", "_terms")
+    __slots__ = ("_filters", "_max_terms", "_must", "_schema", "_searcher", "_should",
+                 "_terms")
 
     def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher) -> None:
         self._schema = schema
         self._searcher = searcher
         self._must = tantivy.Occur.Must
         self._should = tantivy.Occur.Should
-        self._terms = BoundedCache(_DEFAULT_ENTRIES, _DEFAULT_BYTES, _term_size)
+        self._terms: dict[tuple[str, str], tantivy.Query | None] = {}
+        self._max_terms = _DEFAULT_ENTRIES
         self._filters: dict[int, tuple[tantivy.Query, tantivy.Query]] = {}
 
     def term(self, field: str, text: str) -> tantivy.Query | None:
@@ -121,8 +124,14 @@ class _Builder:
         query = _NOTHING
         if self._searcher.doc_freq(field, text):
             query = tantivy.Query.term_query(self._schema, field, text, index_option="freq")
+        if len(self._terms) >= self._max_terms:
+            self._terms.clear()
         self._terms[key] = query
         return query
+
+    def bound_terms(self, max_entries: int, max_bytes: int) -> None:
+        self._terms.clear()
+        self._max_terms = max(1, min(max_entries, max_bytes // _TERM_BYTES))
 
     def known(self, field: str, text: str) -> bool:
         return self.term(field, text) is not _NOTHING
@@ -189,7 +198,7 @@ class TantivyIndex:
         (compiled queries, results, index terms); what they hold now is forgotten."""
         self._compiled = BoundedCache(max_entries, max_bytes, _compiled_size)
         self._results = BoundedCache(max_entries, max_bytes, _results_size)
-        self._builder._terms = BoundedCache(max_entries, max_bytes, _term_size)
+        self._builder.bound_terms(max_entries, max_bytes)
 
     def _compile(self, query: str, scheme: str | None, version: str | None) -> tuple:
         """Analysed query and its tantivy query, memoised: both are immutable."""
