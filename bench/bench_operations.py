@@ -43,6 +43,8 @@ WORST_SPARQL = [
     "SELECT ?c WHERE { ?a ?b ?c . ?d ?e ?f FILTER(regex(str(?c), '(a+)+$')) } ORDER BY ?c",
 ]
 PARTS = ("validate", "sparql")
+LOAD_TIMEOUT = 60.0
+"""Seconds a load client waits for one answer (and the load process for its clients)."""
 
 
 # -- documents -------------------------------------------------------------------------------
@@ -69,7 +71,8 @@ def big_bundle(target_bytes: int) -> tuple[bytes, int]:
 
 
 # -- the lookup prober (own process) -------------------------------------------------------------
-async def _probe(base: str, paths: list[str], rate: float, seconds: float) -> dict:
+async def _probe(base: str, paths: list[str], rate: float, seconds: float,
+                 timeout: float) -> dict:
     import httpx
 
     loop = asyncio.get_running_loop()
@@ -77,18 +80,21 @@ async def _probe(base: str, paths: list[str], rate: float, seconds: float) -> di
     latencies: list[float] = []
 
     async def one(client: httpx.AsyncClient, path: str, due: float) -> None:
-        try:
-            response = await client.get(path)
-            statuses[str(response.status_code)] += 1
-            if response.status_code == 200:
-                latencies.append(loop.time() - due)
-            elif response.status_code == 503 and "retry-after" in response.headers:
-                statuses["503 with Retry-After"] += 1
-        except httpx.HTTPError as exc:
+        try:  # the whole request, waiting for a connection included, within `timeout`
+            response = await asyncio.wait_for(client.get(path), max(0.1, due + timeout
+                                                                   - loop.time()))
+        except (TimeoutError, httpx.HTTPError) as exc:
             statuses[type(exc).__name__] += 1
+            latencies.append(timeout)  # censored: it took at least this long
+            return
+        statuses[str(response.status_code)] += 1
+        if response.status_code == 200:
+            latencies.append(loop.time() - due)
+        elif response.status_code == 503 and "retry-after" in response.headers:
+            statuses["503 with Retry-After"] += 1
 
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as client:
         for path in paths[:64]:  # open the connections before the clock starts
             await client.get(path)
         tasks = []
@@ -102,25 +108,33 @@ async def _probe(base: str, paths: list[str], rate: float, seconds: float) -> di
 
 
 def _probe_process(base: str, paths: list[str], rate: float, seconds: float,
-                   out: Any) -> None:
-    out.put(asyncio.run(_probe(base, paths, rate, seconds)))
+                   timeout: float, out: Any) -> None:
+    out.put(asyncio.run(_probe(base, paths, rate, seconds, timeout)))
 
 
-def probe(base: str, paths: list[str], rate: float, seconds: float) -> dict:
-    """Lookups at `rate` per second for `seconds` from a separate process: p50, p99 (ms),
-    statuses and the load average seen meanwhile."""
+def probe(base: str, paths: list[str], rate: float, seconds: float,
+          timeout: float = 30) -> dict:
+    """Lookups at `rate` per second for `seconds` from a separate process: p50, p99 (ms;
+    a request without an answer within `timeout` counts as `timeout`), statuses and the
+    load average seen meanwhile."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     before = opslib.loadavg()
-    process = context.Process(target=_probe_process, args=(base, paths, rate, seconds, out))
+    process = context.Process(target=_probe_process,
+                              args=(base, paths, rate, seconds, timeout, out))
     process.start()
-    result = out.get(timeout=seconds + 180)
-    process.join(10)
+    try:
+        result = out.get(timeout=seconds + timeout + 120)
+    finally:
+        process.join(10)
+        if process.is_alive():
+            process.kill()
     latencies = result["latencies"]
+    answered = sum(n for status, n in result["statuses"].items() if status == "200")
     return {"p50_ms": opslib.percentile(latencies, 0.5) * 1000,
             "p99_ms": opslib.percentile(latencies, 0.99) * 1000,
             "max_ms": max(latencies, default=float("nan")) * 1000,
-            "answered": len(latencies), "sent": int(rate * seconds),
+            "answered": answered, "sent": int(rate * seconds),
             "statuses": result["statuses"], "loadavg": [before, opslib.loadavg()]}
 
 
@@ -128,7 +142,7 @@ def probe(base: str, paths: list[str], rate: float, seconds: float) -> dict:
 def _client_loop(port: int, request: tuple[str, str, dict, bytes], stop: Any,
                  tally: Counter, times: list[float], lock: threading.Lock) -> None:
     method, path, headers, body = request
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=LOAD_TIMEOUT)
     while not stop.is_set():
         start = time.perf_counter()
         try:
@@ -144,7 +158,7 @@ def _client_loop(port: int, request: tuple[str, str, dict, bytes], stop: Any,
         except (OSError, http.client.HTTPException) as exc:
             key = type(exc).__name__
             connection.close()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=LOAD_TIMEOUT)
         with lock:
             tally[key] += 1
             times.append(time.perf_counter() - start)
@@ -162,8 +176,9 @@ def _load_process(port: int, requests: list[tuple[str, str, dict, bytes]], stop:
     for thread in threads:
         thread.start()
     stop.wait()
-    for thread in threads:
-        thread.join(60)
+    deadline = time.monotonic() + LOAD_TIMEOUT
+    for thread in threads:  # each finishes the request it is in; the slowest are given up
+        thread.join(max(0.0, deadline - time.monotonic()))
     with lock:
         out.put({"answers": dict(tally), "requests": len(times),
                  "p50_s": opslib.percentile(times, 0.5), "max_s": max(times, default=0.0),
@@ -186,8 +201,12 @@ class Load:
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
-        self.result = self.out.get(timeout=180)
-        self.process.join(10)
+        try:
+            self.result = self.out.get(timeout=LOAD_TIMEOUT + 60)
+        finally:
+            self.process.join(10)
+            if self.process.is_alive():
+                self.process.kill()
 
 
 # -- the parts -------------------------------------------------------------------------------------
@@ -208,10 +227,10 @@ def row(name: str, loaded: dict, baseline: dict, extra: dict | None = None) -> d
 def part_validate(server: opslib.Server, paths: list[str], args: argparse.Namespace) -> dict:
     body, resources = big_bundle(int(args.doc_mb * 1_000_000))
     request = ("POST", "/api/v1/validate", {"Content-Type": "application/fhir+json"}, body)
-    baseline = probe(server.base, paths, args.rate, args.seconds)
+    baseline = probe(server.base, paths, args.rate, args.seconds, args.timeout)
     with Load(server.port, [request] * args.validate_clients) as load:
         time.sleep(args.warmup)
-        loaded = probe(server.base, paths, args.rate, args.seconds)
+        loaded = probe(server.base, paths, args.rate, args.seconds, args.timeout)
     return row(f"lookup while {args.validate_clients} clients POST {len(body) / 1e6:.1f} MB "
                f"documents ({resources:,} resources) to /api/v1/validate", loaded, baseline,
                {"load": load.result, "document_bytes": len(body)})
@@ -221,7 +240,7 @@ def part_sparql(server: opslib.Server, paths: list[str], args: argparse.Namespac
                 sampler: opslib.MemoryPeak) -> dict:
     warm = opslib.http_status(server.base + "/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D", 120)
     idle = opslib.memory(server.pid)
-    baseline = probe(server.base, paths, args.rate, args.seconds)
+    baseline = probe(server.base, paths, args.rate, args.seconds, args.timeout)
     requests = [("POST", "/sparql", {"Content-Type": "application/sparql-query",
                                      "Accept": "application/sparql-results+json"},
                  WORST_SPARQL[n % len(WORST_SPARQL)].encode())
@@ -229,7 +248,7 @@ def part_sparql(server: opslib.Server, paths: list[str], args: argparse.Namespac
     sampler.reset()
     with Load(server.port, requests) as load:
         time.sleep(args.warmup)
-        loaded = probe(server.base, paths, args.rate, args.seconds)
+        loaded = probe(server.base, paths, args.rate, args.seconds, args.timeout)
     peak = sampler.peak()
     time.sleep(2)  # let the query children go before the next figure
     return row(f"lookup while {args.sparql_clients} clients run cartesian SPARQL queries",
@@ -257,7 +276,7 @@ def print_table(report: dict) -> None:
               f"{r['baseline_p99_ms']:>7.1f}ms {r['ratio_p99']:>5.1f}× {r['limit_ms']:>5.1f}ms "
               f"{'PASS' if r['pass'] else 'FAIL'}")
         base, loaded = r["lookups"]["baseline"], r["lookups"]["loaded"]
-        print(f"    lookups answered {loaded['answered']}/{loaded['sent']} (baseline "
+        print(f"    lookups answered with 200 {loaded['answered']}/{loaded['sent']} (baseline "
               f"{base['answered']}/{base['sent']}), statuses {loaded['statuses']}, max "
               f"{r['max_ms']:.0f} ms; load average {loaded['loadavg'][1]}")
         load = r["load"]
@@ -265,6 +284,8 @@ def print_table(report: dict) -> None:
               f"median {load['p50_s']:.2f} s, slowest {load['max_s']:.1f} s")
         if "memory_peak_mb" in r:
             print(f"    memory idle {r['memory_idle_mb']}, peak {r['memory_peak_mb']} (MB)")
+    for part, problem in report.get("failed_parts", {}).items():
+        print(f"{part}: could not be measured: {problem}")
     print()
 
 
@@ -275,6 +296,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3,
                         help="seconds of load before lookups are measured")
     parser.add_argument("--rate", type=float, default=100, help="lookups per second")
+    parser.add_argument("--timeout", type=float, default=30,
+                        help="seconds a lookup may take before it counts as unanswered")
     parser.add_argument("--doc-mb", type=float, default=9, help="validation document size")
     parser.add_argument("--validate-clients", type=int, default=4)
     parser.add_argument("--sparql-clients", type=int, default=48)
@@ -291,15 +314,17 @@ def main() -> None:
     paths = opslib.lookup_paths(data, 3000)
     server = opslib.Server(data, opslib.RESULTS / "bench_operations-server.log")
     report["server_start_s"] = round(server.start(), 2)
+    results: list[dict] = []
     try:
         report["server_idle_mb"] = _mb(opslib.memory(server.pid))
         probe(server.base, paths, args.rate, 3)  # warm the lookup path and its caches
-        results = []
         with opslib.MemoryPeak(server.pid) as sampler:
-            if "validate" in wanted:
-                results.append(part_validate(server, paths, args))
-            if "sparql" in wanted:
-                results.append(part_sparql(server, paths, args, sampler))
+            for part in wanted:
+                try:
+                    results.append(part_validate(server, paths, args) if part == "validate"
+                                   else part_sparql(server, paths, args, sampler))
+                except Exception as exc:  # keep the other part's figures
+                    report.setdefault("failed_parts", {})[part] = repr(exc)
         report["server_alive_after"] = server.process.poll() is None
     finally:
         server.stop()
