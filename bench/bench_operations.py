@@ -87,11 +87,10 @@ async def _probe(base: str, paths: list[str], rate: float, seconds: float,
             statuses[type(exc).__name__] += 1
             latencies.append(timeout)  # censored: it took at least this long
             return
-        statuses[str(response.status_code)] += 1
-        if response.status_code == 200:
-            latencies.append(loop.time() - due)
-        elif response.status_code == 503 and "retry-after" in response.headers:
-            statuses["503 with Retry-After"] += 1
+        status = response.status_code
+        retry = status == 503 and "retry-after" in response.headers
+        statuses["503 with Retry-After" if retry else str(status)] += 1
+        latencies.append(loop.time() - due if status == 200 else timeout)
 
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as client:
@@ -115,8 +114,8 @@ def _probe_process(base: str, paths: list[str], rate: float, seconds: float,
 def probe(base: str, paths: list[str], rate: float, seconds: float,
           timeout: float = 30) -> dict:
     """Lookups at `rate` per second for `seconds` from a separate process: p50, p99 (ms;
-    a request without an answer within `timeout` counts as `timeout`), statuses and the
-    load average seen meanwhile."""
+    a lookup not answered with 200 within `timeout` counts as taking `timeout`: a 503
+    is no lookup either), statuses and the load average seen meanwhile."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     before = opslib.loadavg()
@@ -280,8 +279,11 @@ def print_table(report: dict) -> None:
               f"{base['answered']}/{base['sent']}), statuses {loaded['statuses']}, max "
               f"{r['max_ms']:.0f} ms; load average {loaded['loadavg'][1]}")
         load = r["load"]
-        print(f"    load clients: {load['requests']} requests, answers {load['answers']}, "
-              f"median {load['p50_s']:.2f} s, slowest {load['max_s']:.1f} s")
+        answers = load["answers"]
+        print(f"    load clients: {load['requests']} requests, answers {answers}, "
+              f"median {load['p50_s']:.2f} s, slowest {load['max_s']:.1f} s; 503: "
+              f"{answers.get('503', 0) + answers.get('503 with Retry-After', 0)}, of them "
+              f"with Retry-After: {answers.get('503 with Retry-After', 0)}")
         if "memory_peak_mb" in r:
             print(f"    memory idle {r['memory_idle_mb']}, peak {r['memory_peak_mb']} (MB)")
     for part, problem in report.get("failed_parts", {}).items():
