@@ -304,19 +304,14 @@ def free_port_in_range() -> int:
     pytest.fail("no free port in 18100-18199")
 
 
-@pytest.fixture(scope="module")
-def server(real_settings: Settings,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """`termserver serve` with short read deadlines: (base URL, its stderr log)."""
+def start_server(data_dir: Path, log: Path, **env: str) -> tuple[subprocess.Popen, str]:
+    """`termserver serve` on a free port in 18100-18199, once it answers."""
     port = free_port_in_range()
-    log = tmp_path_factory.mktemp("serve-limits") / "stderr.log"
-    env = {**os.environ, "TERMSERVER_HTTP_HEADER_TIMEOUT": "1",
-           "TERMSERVER_HTTP_BODY_TIMEOUT": "3"}
+    environment = {**os.environ, **{f"TERMSERVER_{k.upper()}": v for k, v in env.items()}}
     with open(log, "wb") as stderr:
         process = subprocess.Popen(
-            [str(TERMSERVER), "--data-dir", str(real_settings.data_dir), "serve",
-             "--no-vocab", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+            [str(TERMSERVER), "--data-dir", str(data_dir), "serve", "--no-vocab", "--port",
+             str(port)], env=environment, stdout=subprocess.DEVNULL, stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -324,13 +319,70 @@ def server(real_settings: Settings,
             pytest.fail(f"termserver serve exited: {log.read_text()}")
         try:
             with urllib.request.urlopen(f"{base}/api/v1/schemes", timeout=5):
-                break
+                return process, base
         except OSError:
             assert time.monotonic() < deadline, "termserver serve did not answer in 60 s"
             time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def server(real_settings: Settings,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`termserver serve` with short read deadlines: (base URL, its stderr log)."""
+    log = tmp_path_factory.mktemp("serve-limits") / "stderr.log"
+    process, base = start_server(real_settings.data_dir, log, http_header_timeout="1",
+                                 http_body_timeout="3")
     yield base, log
     process.terminate()
     process.wait(20)
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.e2e
+def test_worker_processes_hold_no_connection_and_end_with_the_server(
+        real_settings: Settings, tmp_path: Path) -> None:
+    process, base = start_server(real_settings.data_dir, tmp_path / "stderr.log",
+                                 http_keep_alive_timeout="1")
+    try:
+        with raw_connection(base) as kept:  # open while the workers are forked
+            kept.sendall(b"GET /api/v1/schemes HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert kept.recv(12) == b"HTTP/1.1 200"
+            request = urllib.request.Request(f"{base}/api/v1/validate",
+                                             data=TYPICAL.read_bytes(), headers=FHIR_JSON)
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                assert answer.status == 200
+            workers = children_of(process.pid)
+            assert len(workers) == 2
+            kept.settimeout(5)  # the server closes it after a second idle; a worker's
+            _, after = read_all(kept)  # copy of the socket would keep it open
+            assert after < 4
+    finally:
+        process.terminate()  # uvicorn ends by re-raising SIGTERM: no exit handler runs
+        process.wait(20)
+    wait_until(lambda: not any(alive(pid) for pid in workers), 10)
+    with socket.socket() as sock:  # and nothing listens on the port any more
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        sock.bind(("127.0.0.1", int(base.rsplit(":", 1)[1])))
 
 
 def timed_get(url: str) -> float:

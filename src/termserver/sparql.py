@@ -18,7 +18,10 @@ bounded by the caller (`workers.Workers.sparql_gate`).
 
 from __future__ import annotations
 
+import math
 import multiprocessing
+import os
+import signal
 import sys
 import threading
 from dataclasses import dataclass
@@ -33,7 +36,7 @@ from .errors import BadRequest, QueryTimeout, ResultTooLarge
 from .rdf import add_release_to_dataset, bind_prefixes
 from .releases import ReleaseRepository, _damaged
 from .store import Store
-from .workers import lower_priority
+from .workers import detach_from_server
 
 _FORK = multiprocessing.get_context("fork")
 MAX_QUERY_CHARS = 20_000
@@ -91,7 +94,8 @@ class SparqlEngine:
         dataset = self.dataset()
         receiver, sender = _FORK.Pipe(duplex=False)
         child = _FORK.Process(target=_run, args=(dataset, self._graphs, text, accept,
-                                                 self._limits, sender), daemon=True)
+                                                 self._limits, self._timeout, os.getpid(),
+                                                 sender), daemon=True)
         child.start()
         sender.close()
         try:
@@ -183,9 +187,10 @@ def _within(result: Any, limits: Limits) -> bool:
 
 
 def _run(dataset: Dataset, graphs: frozenset[str], text: str, accept: str, limits: Limits,
-         sender) -> None:  # pragma: no cover - child
+         timeout: float, server_pid: int, sender) -> None:  # pragma: no cover - child
     try:
-        lower_priority()
+        detach_from_server(server_pid)
+        signal.alarm(math.ceil(timeout) + 2)  # ends itself should the server not kill it
         sys.addaudithook(_no_network)  # this child only: it exits after one query
         query = prepareQuery(text, initNs=dict(dataset.namespaces()))
         refused = outside_reference(query, graphs)

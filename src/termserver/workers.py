@@ -12,7 +12,11 @@ Validation of a 10 MB document takes seconds of pure-Python work; run on the eve
   `busy_queue_seconds`, at most `busy_queue_length` of them, and is then answered 503
   with `Retry-After` (`errors.Overloaded`) instead of piling up processes and memory.
 - Worker processes run at a lower CPU priority (nice), so lookups and searches on the
-  event loop get the cores first when both want them.
+  event loop get the cores first when both want them; they close the sockets they
+  inherited (a forked copy of the listening socket or of a client's connection would
+  keep the port taken, or the connection open, after the server closed it), and exit
+  when the server does, however it ends (uvicorn ends on SIGTERM by re-raising it, so
+  no exit handler of ours would run).
 
 A `Workers` belongs to one `Services` (it holds that store): a reload that replaces the
 Services closes the old pool with it (`Services.close`).
@@ -26,7 +30,9 @@ import math
 import multiprocessing
 import os
 import signal
+import stat
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -46,12 +52,37 @@ WORKER_NICENESS = 10
 _FORK = multiprocessing.get_context("fork")
 
 
-def lower_priority() -> None:
-    """In a worker process: let the serving process have the CPU first; ignore Ctrl-C
-    (the server shuts its workers down itself, so a terminal's SIGINT prints nothing)."""
+def detach_from_server(server_pid: int) -> None:
+    """In a process forked from the server: run at a lower priority, hold none of its
+    sockets, and end with it. Ctrl-C is ignored (the server's ending ends this one, so a
+    terminal's SIGINT prints nothing here); SIGTERM ends it, as it would have without
+    the handler the server installed before forking."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the server's graceful handler
+    with contextlib.suppress(ValueError):
+        signal.set_wakeup_fd(-1)  # nor its event loop's signal pipe
     with contextlib.suppress(OSError):  # not permitted here: the same priority, then
         os.nice(WORKER_NICENESS)
+    _close_inherited_sockets()
+    threading.Thread(target=_exit_with, args=(server_pid,), daemon=True,
+                     name="exit-with-server").start()
+
+
+def _close_inherited_sockets() -> None:
+    """Close every socket this process holds: all were the server's (a worker talks to it
+    over pipes only). Linux lists them in /proc; elsewhere nothing is closed."""
+    with contextlib.suppress(OSError):
+        descriptors = [int(name) for name in os.listdir("/proc/self/fd")]
+        for fd in descriptors:
+            with contextlib.suppress(OSError):
+                if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    os.close(fd)
+
+
+def _exit_with(server_pid: int) -> None:  # pragma: no cover - runs in the child
+    while os.getppid() == server_pid:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 @dataclass(eq=False)
@@ -144,10 +175,10 @@ _SERVICES: Services | None = None
 """In a worker process: the Services it was forked from."""
 
 
-def _init_worker(services: Services) -> None:  # pragma: no cover - runs in the child
+def _init_worker(services: Services, server_pid: int) -> None:  # pragma: no cover - child
     global _SERVICES
     _SERVICES = services
-    lower_priority()
+    detach_from_server(server_pid)
 
 
 @dataclass(slots=True)
@@ -225,7 +256,7 @@ class Workers:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     self._services.settings.worker_processes, mp_context=_FORK,
-                    initializer=_init_worker, initargs=(self._services,))
+                    initializer=_init_worker, initargs=(self._services, os.getpid()))
             return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
