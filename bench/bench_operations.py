@@ -15,7 +15,10 @@ from a separate process at a fixed rate, and latency is counted from the moment 
 was due, so a stalled server shows as the whole stall and not as a few slow requests
 (a closed-loop client would stop asking while it waits). The load clients run in their own
 process and count every answer: 200s, 503s with and without Retry-After, other statuses
-and connection errors. Results are printed (or `--json`) and written to bench/results/.
+and connection errors. By default they send their next request as soon as an answer
+comes, 503 or not (a flood); with --honour-retry-after they wait as a 503's Retry-After
+asks, as a well-behaved client would. Results are printed (or `--json`) and written to
+bench/results/.
 """
 
 from __future__ import annotations
@@ -138,8 +141,17 @@ def probe(base: str, paths: list[str], rate: float, seconds: float,
 
 
 # -- load clients (own process, one thread per client) --------------------------------------------
-def _client_loop(port: int, request: tuple[str, str, dict, bytes], stop: Any,
+def _retry_after(value: str | None) -> float:
+    try:
+        return min(30.0, max(0.0, float(value or 1)))
+    except ValueError:  # an HTTP date: not worth parsing here
+        return 1.0
+
+
+def _client_loop(port: int, request: tuple[str, str, dict, bytes], honour: bool, stop: Any,
                  tally: Counter, times: list[float], lock: threading.Lock) -> None:
+    """Send the same request again and again; with `honour`, wait as long as a 503's
+    Retry-After asks before the next one (a polite client), else at once (a flood)."""
     method, path, headers, body = request
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=LOAD_TIMEOUT)
     while not stop.is_set():
@@ -161,16 +173,18 @@ def _client_loop(port: int, request: tuple[str, str, dict, bytes], stop: Any,
         with lock:
             tally[key] += 1
             times.append(time.perf_counter() - start)
+        if honour and key == "503 with Retry-After":
+            stop.wait(_retry_after(response.getheader("Retry-After")))
     connection.close()
 
 
-def _load_process(port: int, requests: list[tuple[str, str, dict, bytes]], stop: Any,
-                  out: Any) -> None:
+def _load_process(port: int, requests: list[tuple[str, str, dict, bytes]], honour: bool,
+                  stop: Any, out: Any) -> None:
     tally: Counter[str] = Counter()
     times: list[float] = []
     lock = threading.Lock()
     threads = [threading.Thread(target=_client_loop, daemon=True,
-                                args=(port, request, stop, tally, times, lock))
+                                args=(port, request, honour, stop, tally, times, lock))
                for request in requests]
     for thread in threads:
         thread.start()
@@ -187,11 +201,13 @@ def _load_process(port: int, requests: list[tuple[str, str, dict, bytes]], stop:
 class Load:
     """Clients hammering the server from another process until the block ends."""
 
-    def __init__(self, port: int, requests: list[tuple[str, str, dict, bytes]]) -> None:
+    def __init__(self, port: int, requests: list[tuple[str, str, dict, bytes]],
+                 honour_retry_after: bool) -> None:
         context = multiprocessing.get_context("spawn")
         self.stop, self.out = context.Event(), context.Queue()
-        self.process = context.Process(target=_load_process,
-                                       args=(port, requests, self.stop, self.out))
+        self.process = context.Process(
+            target=_load_process,
+            args=(port, requests, honour_retry_after, self.stop, self.out))
         self.result: dict = {}
 
     def __enter__(self) -> Load:
@@ -227,11 +243,13 @@ def part_validate(server: opslib.Server, paths: list[str], args: argparse.Namesp
     body, resources = big_bundle(int(args.doc_mb * 1_000_000))
     request = ("POST", "/api/v1/validate", {"Content-Type": "application/fhir+json"}, body)
     baseline = probe(server.base, paths, args.rate, args.seconds, args.timeout)
-    with Load(server.port, [request] * args.validate_clients) as load:
+    with Load(server.port, [request] * args.validate_clients,
+              args.honour_retry_after) as load:
         time.sleep(args.warmup)
         loaded = probe(server.base, paths, args.rate, args.seconds, args.timeout)
     return row(f"lookup while {args.validate_clients} clients POST {len(body) / 1e6:.1f} MB "
-               f"documents ({resources:,} resources) to /api/v1/validate", loaded, baseline,
+               f"documents ({resources:,} resources) to /api/v1/validate{_manners(args)}",
+               loaded, baseline,
                {"load": load.result, "document_bytes": len(body)})
 
 
@@ -245,15 +263,20 @@ def part_sparql(server: opslib.Server, paths: list[str], args: argparse.Namespac
                  WORST_SPARQL[n % len(WORST_SPARQL)].encode())
                 for n in range(args.sparql_clients)]
     sampler.reset()
-    with Load(server.port, requests) as load:
+    with Load(server.port, requests, args.honour_retry_after) as load:
         time.sleep(args.warmup)
         loaded = probe(server.base, paths, args.rate, args.seconds, args.timeout)
     peak = sampler.peak()
     time.sleep(2)  # let the query children go before the next figure
-    return row(f"lookup while {args.sparql_clients} clients run cartesian SPARQL queries",
+    return row(f"lookup while {args.sparql_clients} clients run cartesian SPARQL queries"
+               + _manners(args),
                loaded, baseline,
                {"load": load.result, "sparql_warm_status": warm,
                 "memory_idle_mb": _mb(idle), "memory_peak_mb": _mb(peak)})
+
+
+def _manners(args: argparse.Namespace) -> str:
+    return " (honouring Retry-After)" if args.honour_retry_after else ""
 
 
 def _mb(sample: opslib.Memory) -> dict:
@@ -303,6 +326,9 @@ def main() -> None:
     parser.add_argument("--doc-mb", type=float, default=9, help="validation document size")
     parser.add_argument("--validate-clients", type=int, default=4)
     parser.add_argument("--sparql-clients", type=int, default=48)
+    parser.add_argument("--honour-retry-after", action="store_true",
+                        help="load clients wait as a 503's Retry-After asks (default: they "
+                        "send again at once, a flood)")
     parser.add_argument("--rebuild-data", action="store_true",
                         help="re-import the cached data directory")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
