@@ -57,6 +57,8 @@ ALL_WORDS_FLOOR = DEF_ALL
 """A top score below this means nothing matched all words: try the fuzzy fallback."""
 
 Q = TypeVar("Q")
+Ranked = list[tuple[float, int]]
+"""(score, document number) of the best documents, best first."""
 
 
 class QueryBuilder(Protocol[Q]):
@@ -131,9 +133,25 @@ def _coordination(b: QueryBuilder[Q], q: QueryTerms) -> list[Q]:
     return out
 
 
+def _tie_break(b: QueryBuilder[Q], q: QueryTerms) -> list[Q]:
+    """BM25 of the query words, weighted by field, to order the hits inside a tier."""
+    term, boost = b.term, b.boost
+    words: list[Q] = []
+    for s in dict.fromkeys(q.stems[i] for i in q.scored):
+        words.append(boost(term("pref", s), _PREF_WORD))
+        words.append(boost(term("alt", s), _ALT_WORD))
+        words.append(boost(term("defn", s), _DEF_WORD))
+    for w in dict.fromkeys(q.words[i] for i in q.scored):  # English or German labels
+        words.append(boost(term("pref", foreign(w)), _PREF_WORD))
+    if q.last_prefix:
+        words.append(boost(term("pref_pfx", q.last_prefix), _PREF_PREFIX))
+        words.append(boost(term("alt_pfx", q.last_prefix), _ALT_PREFIX))
+    return words
+
+
 def main_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
                version: str | None) -> Q:
-    term, const, boost = b.term, b.const, b.boost
+    term, const = b.term, b.const
     tiers: list[Q] = []
     if q.code:
         tiers.append(const(term("code", q.code), CODE_EXACT))
@@ -152,17 +170,7 @@ def main_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
                            ALT_ALL))
         tiers.append(const(_all(b, [_word_clause(b, q, i, "defn", None) for i in req]),
                            DEF_ALL))
-        words: list[Q] = []
-        for s in dict.fromkeys(q.stems[i] for i in q.scored):
-            words.append(boost(term("pref", s), _PREF_WORD))
-            words.append(boost(term("alt", s), _ALT_WORD))
-            words.append(boost(term("defn", s), _DEF_WORD))
-        for w in dict.fromkeys(q.words[i] for i in q.scored):  # English or German labels
-            words.append(boost(term("pref", foreign(w)), _PREF_WORD))
-        if q.last_prefix:
-            words.append(boost(term("pref_pfx", q.last_prefix), _PREF_PREFIX))
-            words.append(boost(term("alt_pfx", q.last_prefix), _ALT_PREFIX))
-        tiers.append(b.any(words))
+        tiers.append(b.any(_tie_break(b, q)))
         tiers.extend(_coordination(b, q))
     return b.query(b.any(tiers), _danish_bonus(b), _filters(b, scheme, version))
 
@@ -191,16 +199,29 @@ COMPOUND_MIN = 7
 """Shortest query word tried as a compound (`rygsmerter`)."""
 
 
-def _split_word(b: QueryBuilder[Q], word: str) -> list[str] | None:
-    """Two label words that make up `word`, the longer head first found, or None."""
-    parts = split_compound(word, partial(b.known, "words"), longest_head=True)
-    return list(parts) if parts else None
+class _LabelWords:
+    """Is a text a label word (`words` field)? Asked of the index at most once per text
+    while one query falls back: splitting a compound and finding its last part try the
+    same endings, and a term looked up this way never enters the builder's memo of query
+    objects (a compound of 15 letters tries some 20 texts that are no word at all)."""
+
+    __slots__ = ("_known", "_seen")
+
+    def __init__(self, b: QueryBuilder[Q]) -> None:
+        self._known = partial(b.known, "words")
+        self._seen: dict[str, bool] = {}
+
+    def __call__(self, text: str) -> bool:
+        known = self._seen.get(text)
+        if known is None:
+            known = self._seen[text] = self._known(text)
+        return known
 
 
-def _known_tail(b: QueryBuilder[Q], word: str) -> str | None:
+def _known_tail(is_word: Callable[[str], bool], word: str) -> str | None:
     """The longest label word that ends `word` (4+ letters, after a head of 3+)."""
     for i in range(3, len(word) - 3):
-        if b.known("words", word[i:]):
+        if is_word(word[i:]):
             return word[i:]
     return None
 
@@ -212,40 +233,40 @@ def _rewrite(q: QueryTerms, replace: dict[str, list[str]]) -> QueryTerms | None:
     return QueryTerms(" ".join(parts) + (" " if q.text.endswith(" ") else ""))
 
 
-def _unknown_long_words(b: QueryBuilder[Q], q: QueryTerms) -> list[str]:
+def _unknown_long_words(is_word: Callable[[str], bool], q: QueryTerms) -> list[str]:
     return [w for w in dict.fromkeys(q.words)
-            if len(w) >= COMPOUND_MIN and not w.isdigit() and not b.known("words", w)]
+            if len(w) >= COMPOUND_MIN and not w.isdigit() and not is_word(w)]
 
 
-def split_compounds(b: QueryBuilder[Q], q: QueryTerms) -> QueryTerms | None:
-    """The query with its unknown compound words split into two known label words.
+def split_compounds(q: QueryTerms, compounds: list[str],
+                    is_word: Callable[[str], bool]) -> QueryTerms | None:
+    """The query with its unknown compound words split into two known label words (the
+    longer head first found).
 
     Danish writes `hukommelsesproblemer` as one word where the labels say "Problemer med
     hukommelse"; the parts find it.
     """
     replace = {}
-    for word in _unknown_long_words(b, q):
-        split = _split_word(b, word)
+    for word in compounds:
+        split = split_compound(word, is_word, longest_head=True)
         if split:
-            replace[word] = split
+            replace[word] = list(split)
     return _rewrite(q, replace)
 
 
-def compound_heads(b: QueryBuilder[Q], q: QueryTerms) -> QueryTerms | None:
+def compound_heads(q: QueryTerms, compounds: list[str],
+                   is_word: Callable[[str], bool]) -> QueryTerms | None:
     """The query with each unknown compound reduced to the label word that ends it.
 
     Danish compounds name a kind of their last part (`rygsmerter` are `smerter`), so when
     nothing else found the concept, the broader one is the best answer.
     """
     replace = {}
-    for word in _unknown_long_words(b, q):
-        tail = _known_tail(b, word)
+    for word in compounds:
+        tail = _known_tail(is_word, word)
         if tail:
             replace[word] = [tail]
     return _rewrite(q, replace)
-
-
-Ranked = list[tuple[float, int]]
 
 
 def with_fallbacks(
@@ -259,7 +280,8 @@ def with_fallbacks(
 ) -> tuple[int, Ranked, QueryTerms]:
     """When the query found nothing convincing (no concept has all its words), in turn:
     its compound words split into known parts, typo tolerance, the split parts found apart,
-    and the compounds reduced to their last part. Returns the hits and the query that explains them.
+    and the compounds reduced to their last part. Returns the hits and the query that
+    explains them.
 
     Fallback hits go first (they are what the user meant), the weak hits after them.
     """
@@ -267,7 +289,9 @@ def with_fallbacks(
     top = ranked[0][0] if ranked else 0.0
     if top >= ALT_ALL:
         return total, ranked, q
-    split = split_compounds(b, q)
+    is_word = _LabelWords(b)
+    compounds = _unknown_long_words(is_word, q)
+    split = split_compounds(q, compounds, is_word) if compounds else None
     s_total, s_ranked = 0, []
     if split is not None:  # also when only a definition had the compound
         s_total, s_ranked = run(main_query(b, split, scheme, version), limit)
@@ -284,7 +308,7 @@ def with_fallbacks(
         # no concept has both parts whole, but the coordination tier ranks those that
         # have one in a label and the other nearby (`sår|pleje` → "…pleje af hudproblem")
         return max(total, s_total), _first(s_ranked, ranked, limit), split
-    heads = compound_heads(b, q)
+    heads = compound_heads(q, compounds, is_word) if compounds else None
     if heads is not None:
         h_total, h_ranked = run(main_query(b, heads, scheme, version), limit)
         if h_ranked and h_ranked[0][0] >= ALL_WORDS_FLOOR:

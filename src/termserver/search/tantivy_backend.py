@@ -134,7 +134,9 @@ class _Builder:
         self._max_terms = max(1, min(max_entries, max_bytes // _TERM_BYTES))
 
     def known(self, field: str, text: str) -> bool:
-        return self.term(field, text) is not _NOTHING
+        """Straight from the index, not through the memo: compound splitting asks about
+        many texts that are no word and would only crowd out real terms."""
+        return self._searcher.doc_freq(field, text) > 0
 
     def fuzzy(self, field: str, text: str, distance: int) -> tantivy.Query:
         return tantivy.Query.fuzzy_term_query(self._schema, field, text, distance, True, False)
