@@ -451,3 +451,39 @@ def test_danish_stems_are_the_snowball_stems_of_whoosh(search_store) -> None:
     differ = [(w, reference.stem(w), stemmer.stem(w)) for w in sorted(words)
               if reference.stem(w) != stemmer.stem(w)]
     assert differ == []
+
+
+@pytest.mark.parametrize("typo", [
+    "jukommelse",  # first letter replaced
+    "ukommelse",  # first letter left out
+    "uhkommelse",  # first two letters swapped
+    "xhukommelse",  # a letter before the first
+    "hukomelsse",  # two edits after the first letter
+    "hukommlese",  # two letters swapped
+])
+def test_typos_find_the_word_meant(index, typo) -> None:
+    """One edit anywhere, or two after a correct first letter: the typo search walks only
+    the label words that keep the first letter and adds those one edit away by hand."""
+    hits = index.search(typo, limit=5).hits
+    meant = [h for h in hits if h.label == "Hukommelse"]
+    assert meant, [h.label for h in hits]
+    assert (meant[0].field, meant[0].matched) == ("label", "Hukommelse")
+
+
+def test_what_typo_tolerance_takes() -> None:
+    from termserver.search.analysis import first_letter_edits, is_typo_of
+
+    assert is_typo_of("depresion", "depression") and is_typo_of("sovn", "sovn")
+    assert is_typo_of("jukommelse", "hukommelse")  # one edit, at the first letter
+    assert is_typo_of("hukomelsse", "hukommelse")  # two edits after the first letter
+    assert not is_typo_of("jukomelse", "hukommelse")  # two edits, one at the first letter
+    assert not is_typo_of("sovn", "savner")  # a short word allows one edit
+    assert not is_typo_of("bad", "bat")  # three letters allow none
+    words = {"hukommelse", "kommelse", "ukommelse", "bad"}
+    by_tail: dict[str, list[str]] = {}
+    for word in words:
+        by_tail.setdefault(word[1:], []).append(word)
+    assert sorted(first_letter_edits("jukommelse", words, by_tail)) == ["hukommelse",
+                                                                         "ukommelse"]
+    assert first_letter_edits("uhkommelse", words, by_tail) == ["hukommelse"]
+    assert first_letter_edits("bad", words, by_tail) == []

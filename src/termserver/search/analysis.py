@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Container, Mapping
 from functools import lru_cache
 
 from . import stemmer
@@ -193,6 +193,40 @@ def edit_distance(a: str, b: str, limit: int = 2) -> int:
             return limit + 1
         previous2, previous = previous, current
     return previous[-1]
+
+
+def is_typo_of(word: str, candidate: str) -> bool:
+    """Does typo tolerance take `candidate` for `word`: within one edit, or for words of
+    8+ letters two edits after the same first letter (a swap of two letters is one edit)?
+
+    The first letter is kept for two edits because an automaton of distance 2 over every
+    label word cost tantivy three to four times one of distance 1, and most words that
+    reach typo tolerance are found nowhere; one letter's share of the words is a
+    twentieth. Caseworkers' double typos rarely start at the first letter.
+    """
+    limit = fuzzy_distance(word)
+    if limit > 1 and candidate[:1] != word[:1]:
+        limit = 1
+    if not limit or abs(len(word) - len(candidate)) > limit:
+        return word == candidate
+    # most words compared while explaining a hit are nothing alike: the letters in one
+    # and not the other tell so without the quadratic distance (an insertion or deletion
+    # changes that set by one letter, a substitution by two, a swap by none)
+    if len(set(word).symmetric_difference(candidate)) > 2 * limit:
+        return False
+    return edit_distance(word, candidate, limit) <= limit
+
+
+def first_letter_edits(word: str, words: Container[str],
+                       by_tail: Mapping[str, list[str]]) -> list[str]:
+    """The words one edit from `word` that begin with another letter: its first letter
+    left out, swapped with the second, replaced or preceded by another (`by_tail` maps
+    each word without its first letter to the words it ends). With these, a typo search
+    over the words that keep the first letter finds every word one edit away."""
+    found = [w for w in (word[1:], word[1:2] + word[:1] + word[2:]) if w != word and w in words]
+    found += [w for w in by_tail.get(word[1:], ()) if w[0] != word[0]]
+    found += by_tail.get(word, ())
+    return found
 
 
 class QueryTerms:

@@ -22,7 +22,7 @@ SKIPPED_KINDS = ("overlay", "mappings")
 DOCS_FILE = "docs.json"
 """Side file mapping the index's document number to (scheme, version, code)."""
 
-FORMAT = "termserver-search-5"
+FORMAT = "termserver-search-6"
 """Changes whenever analysis or fields change, so older indexes are rebuilt on open."""
 
 TEXT_FIELDS = (

@@ -60,10 +60,7 @@ def _all_words(q: QueryTerms, words: list[str], stems: frozenset[str]) -> bool:
 def _fuzzy_count(q: QueryTerms, words: list[str]) -> int:
     count = 0
     for word in q.words:
-        limit = analysis.fuzzy_distance(word)
-        if word in words or (limit and any(
-            analysis.edit_distance(word, w, limit) <= limit for w in words
-        )):
+        if word in words or any(analysis.is_typo_of(word, w) for w in words):
             count += 1
     return count
 
@@ -103,6 +100,8 @@ def explain_match(q: QueryTerms, concept: Concept) -> tuple[str, str]:
         count = _fuzzy_count(q, _analysed(text)[1])
         if count > best_count:
             best, best_count = (fld, text), count
+            if count == len(q.words):  # no label can explain more
+                break
     if best_count:
         return best
     for fld, text in candidates:

@@ -66,7 +66,9 @@ class QueryBuilder(Protocol[Q]):
 
     def term(self, field: str, text: str) -> Q: ...
 
-    def fuzzy(self, field: str, text: str, distance: int) -> Q: ...
+    def typos(self, field: str, text: str) -> Q:
+        """`text` and the terms of `field` that `analysis.is_typo_of` takes for it."""
+        ...
 
     def all(self, clauses: list[Q]) -> Q: ...
 
@@ -177,16 +179,15 @@ def main_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
 
 def fuzzy_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
                 version: str | None) -> Q | None:
-    """Every content word within edit distance 1 (2 for words of 8+ letters) of a label
-    word; None when no word is long enough to allow a typo."""
+    """Every content word a typo away from a label word (`analysis.is_typo_of`); None when
+    no word is long enough to allow a typo."""
     clauses: list[Q] = []
     fuzzy_any = False
     for i in q.required:
         word = q.words[i]
-        distance = fuzzy_distance(word)
-        if distance:
+        if fuzzy_distance(word):
             fuzzy_any = True
-            clauses.append(b.any([b.term("words", word), b.fuzzy("words", word, distance)]))
+            clauses.append(b.typos("words", word))
         else:
             clauses.append(b.term("words", word))
     if not fuzzy_any:

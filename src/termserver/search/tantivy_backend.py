@@ -15,7 +15,7 @@ import tantivy
 from ..caching import BoundedCache
 from ..settings import Settings
 from ..store import Store
-from . import documents, matching, plan
+from . import analysis, documents, matching, plan
 from .base import SearchResults
 
 WARM_LIMIT = 50_000
@@ -37,6 +37,10 @@ def _results_size(results: SearchResults) -> int:
     return 300 + len(results.query) + 200 * len(results.hits)
 
 
+_BY_INITIAL = {"words": "words_by_initial"}
+"""A JSON field holding a text field's terms again under their first letter (`h` →
+`hukommelse`): a fuzzy query on one letter's path walks only the terms that keep it."""
+
 _TERM_BYTES = 200
 """Estimated bytes of a memoised term: its key and query object (or the None of a miss)."""
 
@@ -48,8 +52,17 @@ def _schema() -> tantivy.Schema:
                                index_option="freq")
     for name in documents.KEY_FIELDS:
         builder.add_text_field(name, stored=False, tokenizer_name=_RAW, index_option="freq")
+    for name in _BY_INITIAL.values():
+        builder.add_json_field(name, stored=False, tokenizer_name=_RAW, index_option="basic")
     builder.add_unsigned_field("n", stored=False, indexed=False, fast=True)
     return builder.build()
+
+
+def _by_initial(tokens: list[str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for token in tokens:
+        grouped.setdefault(token[0], []).append(token)
+    return grouped
 
 
 class TantivyBackend:
@@ -71,6 +84,8 @@ class TantivyBackend:
                         tdoc.add_text(name, token)
                 else:
                     tdoc.add_text(name, " ".join(tokens))
+                if name in _BY_INITIAL:
+                    tdoc.add_json(_BY_INITIAL[name], _by_initial(tokens))
             writer.add_document(tdoc)
             table.append((doc.scheme, doc.version, doc.code))
         writer.commit()
@@ -105,7 +120,7 @@ class _Builder:
     """
 
     __slots__ = ("_filters", "_max_terms", "_must", "_schema", "_searcher", "_should",
-                 "_terms")
+                 "_terms", "_vocabularies")
 
     def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher) -> None:
         self._schema = schema
@@ -115,6 +130,7 @@ class _Builder:
         self._terms: dict[tuple[str, str], tantivy.Query | None] = {}
         self._max_terms = _DEFAULT_ENTRIES
         self._filters: dict[int, tuple[tantivy.Query, tantivy.Query]] = {}
+        self._vocabularies: dict[str, tuple[frozenset[str], dict[str, list[str]]]] = {}
 
     def term(self, field: str, text: str) -> tantivy.Query | None:
         key = (field, text)
@@ -138,8 +154,28 @@ class _Builder:
         many texts that are no word and would only crowd out real terms."""
         return self._searcher.doc_freq(field, text) > 0
 
-    def fuzzy(self, field: str, text: str, distance: int) -> tantivy.Query:
-        return tantivy.Query.fuzzy_term_query(self._schema, field, text, distance, True, False)
+    def typos(self, field: str, text: str) -> tantivy.Query | None:
+        """An automaton over the terms that keep `text`'s first letter (their own path
+        in the JSON field `_BY_INITIAL`, a twentieth of the terms to walk), and the few
+        words one edit away that begin with another letter, looked up by hand."""
+        path = f"{_BY_INITIAL[field]}.{text[0]}"
+        clauses = [tantivy.Query.fuzzy_term_query(self._schema, path, text,
+                                                  analysis.fuzzy_distance(text), True, False)]
+        words, by_tail = self._vocabulary(field)
+        clauses += [self.term(field, w) for w in analysis.first_letter_edits(text, words, by_tail)]
+        return self.any(clauses)
+
+    def _vocabulary(self, field: str) -> tuple[frozenset[str], dict[str, list[str]]]:
+        """Every term of `field` and the terms by their tail (all but the first letter),
+        read from the index once: the label words, a few thousand on the real releases."""
+        vocabulary = self._vocabularies.get(field)
+        if vocabulary is None:
+            terms = [term for term, _count in self._searcher.terms_with_prefix(field, "")]
+            by_tail: dict[str, list[str]] = {}
+            for term in terms:
+                by_tail.setdefault(term[1:], []).append(term)
+            vocabulary = self._vocabularies[field] = (frozenset(terms), by_tail)
+        return vocabulary
 
     def all(self, clauses: list[tantivy.Query | None]) -> tantivy.Query | None:
         if _NOTHING in clauses:  # one clause alone never comes here (`plan._all`)

@@ -14,7 +14,7 @@ from whoosh import index as windex
 from whoosh import query as wq
 
 from ..store import Store
-from . import documents, matching, plan
+from . import analysis, documents, matching, plan
 from .base import SearchResults
 
 _KEY_SEPARATOR = ","
@@ -68,11 +68,18 @@ class _Builder:
     def known(self, field: str, text: str) -> bool:
         return self._searcher.doc_frequency(field, text) > 0
 
-    def fuzzy(self, field: str, text: str, distance: int) -> wq.Query:
+    def typos(self, field: str, text: str) -> wq.Query:
+        one = self._fuzzy(field, text, 1, 0)
+        if analysis.fuzzy_distance(text) < 2:
+            return one
+        return wq.Or([one, self._fuzzy(field, text, 2, 1)])
+
+    @staticmethod
+    def _fuzzy(field: str, text: str, distance: int, prefix: int) -> wq.Query:
         # whoosh's automaton counts a swap of two letters as two edits; tantivy's as one.
         swaps = {text[:i] + text[i + 1] + text[i] + text[i + 2:]
-                 for i in range(len(text) - 1)} - {text}
-        fuzzy = wq.FuzzyTerm(field, text, maxdist=distance, prefixlength=0)
+                 for i in range(prefix, len(text) - 1)} - {text}
+        fuzzy = wq.FuzzyTerm(field, text, maxdist=distance, prefixlength=prefix)
         return wq.Or([fuzzy, *(wq.Term(field, w) for w in sorted(swaps))])
 
     def all(self, clauses: list[wq.Query]) -> wq.Query:
