@@ -487,3 +487,17 @@ def test_what_typo_tolerance_takes() -> None:
                                                                          "ukommelse"]
     assert first_letter_edits("uhkommelse", words, by_tail) == ["hukommelse"]
     assert first_letter_edits("bad", words, by_tail) == []
+
+
+@pytest.mark.parametrize(("a", "b", "limit", "distance"), [
+    ("hukommelse", "hukomelse", 2, 1), ("abc", "acb", 2, 1), ("aba", "baa", 2, 1),
+    ("ca", "abc", 3, 3),  # optimal string alignment: no edit inside a swapped pair
+    ("kitten", "sitting", 3, 3), ("", "abc", 3, 3), ("sovn", "sovn", 1, 0),
+    ("xabcdefy", "abcdef", 2, 2), ("hukommelse", "hjemmehjaelp", 2, 3),
+])
+def test_edit_distance(a: str, b: str, limit: int, distance: int) -> None:
+    """Common beginnings and endings are left out before the quadratic part; the distance
+    (or limit + 1 beyond the limit) is the same either way round."""
+    from termserver.search.analysis import edit_distance
+
+    assert edit_distance(a, b, limit) == edit_distance(b, a, limit) == distance

@@ -175,9 +175,25 @@ def fuzzy_distance(word: str) -> int:
 
 
 def edit_distance(a: str, b: str, limit: int = 2) -> int:
-    """Damerau-Levenshtein (optimal string alignment) distance, stops early past `limit`."""
+    """Damerau-Levenshtein (optimal string alignment) distance, stops early past `limit`.
+
+    What the two words begin and end with alike is left out first: a typo leaves most
+    of a word as it was, so the quadratic part is usually a few letters."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    start, shorter = 0, min(len(a), len(b))
+    while start < shorter and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a -= 1
+        end_b -= 1
+    return _osa(a[start:end_a], b[start:end_b], limit)
+
+
+def _osa(a: str, b: str, limit: int) -> int:
+    if not a or not b:
+        return min(max(len(a), len(b)), limit + 1)
     previous2: list[int] | None = None
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -219,13 +235,18 @@ def is_typo_of(word: str, candidate: str) -> bool:
 
 def first_letter_edits(word: str, words: Container[str],
                        by_tail: Mapping[str, list[str]]) -> list[str]:
-    """The words one edit from `word` that begin with another letter: its first letter
-    left out, swapped with the second, replaced or preceded by another (`by_tail` maps
-    each word without its first letter to the words it ends). With these, a typo search
-    over the words that keep the first letter finds every word one edit away."""
-    found = [w for w in (word[1:], word[1:2] + word[:1] + word[2:]) if w != word and w in words]
-    found += [w for w in by_tail.get(word[1:], ()) if w[0] != word[0]]
-    found += by_tail.get(word, ())
+    """The words one edit from `word` that begin with another letter: a letter before it,
+    its first letter replaced, left out or swapped with the second (`by_tail` maps each
+    word without its first letter to the words it ends). With these, a typo search over
+    the words that keep the first letter finds every word one edit away."""
+    rest = word[1:]
+    found = list(by_tail.get(word, ()))
+    found += [w for w in by_tail.get(rest, ()) if w[0] != word[0]]
+    if rest in words:
+        found.append(rest)
+    swapped = word[1:2] + word[:1] + word[2:]
+    if swapped != word and swapped in words:
+        found.append(swapped)
     return found
 
 

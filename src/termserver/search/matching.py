@@ -46,15 +46,22 @@ def parse_query(text: str) -> QueryTerms:
     return QueryTerms(text)
 
 
-def _all_words(q: QueryTerms, words: list[str], stems: frozenset[str]) -> bool:
+def _all_words(q: QueryTerms, key: str, stems: frozenset[str]) -> bool:
+    """Does a text (its analysed `key` and `stems`) have every required word of `q`, the
+    last one still being typed also as the beginning of a word?"""
     last = q.required[-1] if q.required else -1
     for i in q.required:
         if q.stems[i] in stems:
             continue
-        if i == last and q.last_prefix and any(w.startswith(q.last_prefix) for w in words):
+        if i == last and q.last_prefix and _begins_a_word(key, q.last_prefix):
             continue
         return False
     return True
+
+
+def _begins_a_word(key: str, prefix: str) -> bool:
+    """Does a word of `key` (words joined by single spaces) begin with `prefix`?"""
+    return key.startswith(prefix) or f" {prefix}" in key
 
 
 def _fuzzy_count(q: QueryTerms, words: list[str]) -> int:
@@ -136,13 +143,13 @@ def _explain_by_tier(q: QueryTerms, concept: Concept, tiers: int) -> tuple[str, 
                 return fld, text
     if tiers & _ALL_WORDS:
         for fld, text in candidates:
-            _, words, stems = _analysed(text)
-            if _all_words(q, words, stems):
+            key, _, stems = _analysed(text)
+            if _all_words(q, key, stems):
                 return fld, text
     if tiers & _DEFINITION:
         for text in concept.definitions.values():
-            _, words, stems = _analysed(text)
-            if _all_words(q, words, stems):
+            key, _, stems = _analysed(text)
+            if _all_words(q, key, stems):
                 return "definition", text
     return None
 
