@@ -10,11 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
-import os
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -25,6 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import SHARED_DATA, make_settings, require_shared
+from servers import serving
 from termserver.api import create_app
 from termserver.caching import BoundedCache
 from termserver.errors import Overloaded
@@ -32,7 +30,6 @@ from termserver.services import open_services
 from termserver.settings import Settings
 from termserver.workers import Gate
 
-TERMSERVER = Path(sys.executable).with_name("termserver")
 TYPICAL = (SHARED_DATA / "kl-fhir-examples/kl-ffb-reporting/examples/"
            "Bundle-498644ca-b26c-4ba7-a1ef-69d691297ba3.json")
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -293,36 +290,7 @@ def test_the_contract_names_what_validation_and_sparql_really_take_and_give(
 
 
 # -- the real server -----------------------------------------------------------------------
-def free_port_in_range() -> int:
-    for port in range(18100, 18200):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail("no free port in 18100-18199")
-
-
-def start_server(data_dir: Path, log: Path, **env: str) -> tuple[subprocess.Popen, str]:
-    """`termserver serve` on a free port in 18100-18199, once it answers."""
-    port = free_port_in_range()
-    environment = {**os.environ, **{f"TERMSERVER_{k.upper()}": v for k, v in env.items()}}
-    with open(log, "wb") as stderr:
-        process = subprocess.Popen(
-            [str(TERMSERVER), "--data-dir", str(data_dir), "serve", "--no-vocab", "--port",
-             str(port)], env=environment, stdout=subprocess.DEVNULL, stderr=stderr)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"termserver serve exited: {log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/schemes", timeout=5):
-                return process, base
-        except OSError:
-            assert time.monotonic() < deadline, "termserver serve did not answer in 60 s"
-            time.sleep(0.1)
+PORTS = range(18100, 18200)
 
 
 @pytest.fixture(scope="module")
@@ -330,11 +298,10 @@ def server(real_settings: Settings,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """`termserver serve` with short read deadlines: (base URL, its stderr log)."""
     log = tmp_path_factory.mktemp("serve-limits") / "stderr.log"
-    process, base = start_server(real_settings.data_dir, log, http_header_timeout="1",
-                                 http_body_timeout="3")
-    yield base, log
-    process.terminate()
-    process.wait(20)
+    with serving(real_settings.data_dir, log, "--no-vocab", ports=PORTS,
+                 env={"TERMSERVER_HTTP_HEADER_TIMEOUT": "1",
+                      "TERMSERVER_HTTP_BODY_TIMEOUT": "3"}) as served:
+        yield served.base, log
 
 
 def children_of(pid: int) -> set[int]:
@@ -361,9 +328,9 @@ def alive(pid: int) -> bool:
 @pytest.mark.e2e
 def test_worker_processes_hold_no_connection_and_end_with_the_server(
         real_settings: Settings, tmp_path: Path) -> None:
-    process, base = start_server(real_settings.data_dir, tmp_path / "stderr.log",
-                                 http_keep_alive_timeout="1")
-    try:
+    with serving(real_settings.data_dir, tmp_path / "stderr.log", "--no-vocab", ports=PORTS,
+                 env={"TERMSERVER_HTTP_KEEP_ALIVE_TIMEOUT": "1"}) as served:
+        base = served.base
         with raw_connection(base) as kept:  # open while the workers are forked
             kept.sendall(b"GET /api/v1/schemes HTTP/1.1\r\nHost: x\r\n\r\n")
             assert kept.recv(12) == b"HTTP/1.1 200"
@@ -371,14 +338,12 @@ def test_worker_processes_hold_no_connection_and_end_with_the_server(
                                              data=TYPICAL.read_bytes(), headers=FHIR_JSON)
             with urllib.request.urlopen(request, timeout=60) as answer:
                 assert answer.status == 200
-            workers = children_of(process.pid)
+            workers = children_of(served.process.pid)
             assert len(workers) == 2
             kept.settimeout(5)  # the server closes it after a second idle; a worker's
             _, after = read_all(kept)  # copy of the socket would keep it open
             assert after < 4
-    finally:
-        process.terminate()  # uvicorn ends by re-raising SIGTERM: no exit handler runs
-        process.wait(20)
+    # stopped with SIGTERM: uvicorn ends by re-raising it, so no exit handler runs
     wait_until(lambda: not any(alive(pid) for pid in workers), 10)
     with socket.socket() as sock:  # and nothing listens on the port any more
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does

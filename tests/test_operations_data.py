@@ -9,13 +9,14 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from conftest import FIXTURES, make_settings, run_cli
+from servers import TERMSERVER, get, serving
 from termserver import publishing
 from termserver.api import create_app
 from termserver.atomic import data_dir_lock
@@ -29,7 +30,6 @@ from termserver.settings import Settings
 from termserver.store import Store
 
 SMALL = FIXTURES / "small.ttl"
-TERMSERVER = Path(sys.executable).with_name("termserver")
 
 
 @pytest.fixture
@@ -224,40 +224,18 @@ def test_a_reload_that_fails_keeps_serving_what_was_loaded(settings) -> None:
 @pytest.mark.e2e
 def test_serve_answers_from_a_read_only_data_directory(settings, tmp_path: Path) -> None:
     """`serve` on a read-only mount: no vocab/ publishing, no lock, no index rebuild."""
-    import time
-    import urllib.parse
-
-    from test_e2e import free_port, get
-
-    port = free_port()
     mount = tmp_path / "ro"
     mount.mkdir()
     log = tmp_path / "serve.log"
     script = ('mount --bind "$1" "$2" && mount -o remount,bind,ro "$2" && shift 2 && '
               'exec "$@"')
     before = _listing(settings.data_dir)
-    with open(log, "wb") as stderr:
-        process = subprocess.Popen(
-            ["unshare", "--mount", "sh", "-c", script, "sh", str(settings.data_dir),
-             str(mount), str(TERMSERVER), "--data-dir", str(mount), "serve", "--port",
-             str(port)],
-            stdout=subprocess.DEVNULL, stderr=stderr,
-            env={**os.environ, "TERMSERVER_VOCAB_DIR": str(FIXTURES.parent.parent / "vocab")})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if get(f"{base}/api/v1/schemes")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        assert process.poll() is None, log.read_text()
+    prefix = ["unshare", "--mount", "sh", "-c", script, "sh", str(settings.data_dir),
+              str(mount)]
+    with serving(mount, log, prefix=prefix,
+                 env={"TERMSERVER_VOCAB_DIR": str(FIXTURES.parent.parent / "vocab")}) as served:
         query = urllib.parse.quote("Bevægelse")
-        status, _, body = get(f"{base}/api/v1/search?q={query}&scheme=small")
+        status, _, body = get(f"{served.base}/api/v1/search?q={query}&scheme=small")
         assert status == 200 and json.loads(body)["results"][0]["code"] == "A"
-    finally:
-        process.terminate()
-        process.wait(10)
     assert "read-only" in log.read_text() and "Traceback" not in log.read_text()
     assert _listing(settings.data_dir) == before

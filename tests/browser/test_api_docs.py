@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
-from .test_page import CHROMIUM, CHROMIUM_ARGS, TERMSERVER, _free_port
+from servers import serving
+
+from .test_page import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -25,27 +25,10 @@ pytestmark = pytest.mark.browser
 def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`termserver serve` over an empty data directory: the docs need no releases."""
     root = tmp_path_factory.mktemp("api-docs-serve")
-    port = _free_port()
-    env = {**os.environ, "TERMSERVER_VOCAB_DIR": str(root / "no-vocab")}
-    with open(root / "stderr.log", "wb") as stderr:
-        process = subprocess.Popen(
-            [str(TERMSERVER), "--data-dir", str(root / "data"), "serve", "--no-vocab",
-             "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"termserver serve did not start: "
-                            f"{(root / 'stderr.log').read_text()}")
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(10)
+    with serving(root / "data", root / "stderr.log", "--no-vocab",
+                 ready="/api/v1/openapi.json",
+                 env={"TERMSERVER_VOCAB_DIR": str(root / "no-vocab")}) as served:
+        yield served.base
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from servers import serving
 from termserver.settings import Settings
 
 pytestmark = pytest.mark.browser
@@ -19,43 +16,17 @@ pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("TERMSERVER_SCREENSHOTS", "/tmp/termserver-screenshots"))
 """Where screenshots go; `TERMSERVER_SCREENSHOTS=docs/screenshots` refreshes the docs' copies."""
-TERMSERVER = Path(sys.executable).with_name("termserver")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
     log = tmp_path_factory.mktemp("browser-serve") / "stderr.log"
-    env = {**os.environ, "TERMSERVER_VOCAB_DIR": str(real_settings.vocab_dir)}
-    with open(log, "wb") as stderr:
-        process = subprocess.Popen(
-            [str(TERMSERVER), "--data-dir", str(real_settings.data_dir), "serve", "--port",
-             str(port)], env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"termserver serve did not start: {log.read_text()}")
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(10)
+    with serving(real_settings.data_dir, log, ready="/",
+                 env={"TERMSERVER_VOCAB_DIR": str(real_settings.vocab_dir)}) as served:
+        yield served.base
 
 
 @pytest.fixture(scope="module")
