@@ -19,7 +19,8 @@ from termserver.settings import Settings
 
 from .conftest import run
 
-TABLES = {"users", "tokens", "role_grants", "audit_entries", "audit_head", "alembic_version"}
+TABLES = {"users", "tokens", "role_grants", "audit_entries", "audit_head", "drafts",
+          "draft_edits", "alembic_version"}
 
 
 def test_upgrade_takes_an_empty_database_to_head(db: AuthoringDB) -> None:

@@ -29,8 +29,11 @@ PUBLIC_READS = {
     ("POST", "/sparql"): "a read-only SPARQL query too long for a URL (SPARQL protocol)",
 }
 """Non-GET routes open to everyone, and why: they are reads that need a request body."""
-AUTHENTICATED_READS = {"/api/v1/audit"}
-"""GET routes that need a token (reading the audit log is an admin's)."""
+AUTHENTICATED_READS = {"/api/v1/audit", "/api/v1/drafts", "/api/v1/drafts/{draft_id}",
+                       "/api/v1/drafts/{draft_id}/diff",
+                       "/api/v1/drafts/{draft_id}/concepts/{code}"}
+"""GET routes that need a token (the audit log is an admin's; drafts are their editors',
+reviewers' and publishers')."""
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 

@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         auth,
         concepts,
         diff,
+        drafts,
         export,
         interventions,
         linked_data,
@@ -59,7 +60,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         validate,
     )
 
-    for module in (schemes, concepts, search, diff, export, interventions, validate, auth):
+    for module in (schemes, concepts, search, diff, export, interventions, validate, auth,
+                   drafts):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(validate.fhir_router)
     app.include_router(sparql.router)

@@ -134,3 +134,57 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(String(64))
+
+
+DRAFT_STATUSES = ("open", "in_review", "approved", "published", "closed")
+"""A draft's states; edits are accepted only while it is `open`."""
+
+
+class Draft(Base):
+    """A named change set of one scheme, made from a base release (`base_version`) or
+    for a new scheme (`base_version` None). Its content is the base plus its edits."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'in_review', 'approved', 'published', 'closed')",
+                        name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(100), index=True)
+    base_version: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    edits: Mapped[list[DraftEdit]] = relationship(back_populates="draft",
+                                                  order_by="DraftEdit.id")
+
+
+class DraftEdit(Base):
+    """One change to one concept of a draft: its state before and after, whole.
+
+    Whole states (the concept with its own mappings, as `authoring.concepts` encodes
+    them) make every edit undoable by the reverse edit and let the concept's history be
+    read straight from the table; `before` None creates a concept, `after` None deletes
+    one, and a different code in `after` renames a never-published one. `undoes` names
+    the edit an undo reverses.
+    """
+
+    __tablename__ = "draft_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"),
+                                          index=True)
+    code: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    author: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+    undoes: Mapped[int | None]
+
+    draft: Mapped[Draft] = relationship(back_populates="edits")

@@ -39,6 +39,8 @@ class Action:
     """What the action is, for messages: "reading the audit log"."""
     content: bool = False
     """Changes a scheme's content: official schemes need a grant by name."""
+    also: tuple[str, ...] = ()
+    """Other roles that suffice as well (reading a draft: its reviewers and publishers)."""
 
 
 ACTIONS: dict[str, Action] = {a.name: a for a in (
@@ -49,6 +51,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("role.grant", ADMIN, "granting a role"),
     Action("token.create", ADMIN, "creating a token"),
     Action("token.revoke", ADMIN, "revoking a token"),
+    Action("draft.read", "editor", "reading drafts", also=("reviewer", "publisher")),
     Action("draft.create", "editor", "creating a draft", content=True),
     Action("draft.edit", "editor", "editing a draft", content=True),
     Action("draft.submit", "editor", "submitting a draft for review", content=True),
@@ -121,7 +124,7 @@ def require_token(actor: Actor, action: str) -> None:
 def allows(grants: frozenset[Grant], spec: Action, scheme: str) -> bool:
     """Whether some grant gives `spec.role` (or admin) on `scheme`."""
     for grant in grants:
-        if grant.role not in (spec.role, ADMIN):
+        if grant.role not in (spec.role, ADMIN, *spec.also):
             continue
         if grant.scheme == scheme:
             return True

@@ -1,0 +1,599 @@
+"""Drafts: named change sets of one scheme, and the concept edits inside them.
+
+A draft starts from a published base release (default the latest) or from nothing, for a
+new scheme. Its content is never stored whole: it is the base plus its edits, applied in
+order (`DraftContent`), and `release()` materialises it as a `termserver.model.Release`
+(version `draft-<id>`), so diffs now, and checks and publishing later, reuse the code
+that handles published releases.
+
+Every change goes through `writes.write`: the permission check, the edit row and its
+audit entry commit together. Concept writes are conditional (`If-Match` with the ETag a
+read gave, or `If-None-Match: *` to create); the condition is tested inside the write
+transaction, which writers take one at a time, so two editors can never both win.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..bodies import concept_ref, diff_body
+from ..diff import diff_releases
+from ..errors import BadRequest, NotFound, TermserverError
+from ..model import Concept, Mapping, Release, ReleaseInfo
+from ..namespaces import concept_iri, parse_concept_iri, scheme_iri
+from ..store import Store
+from . import audit
+from .concepts import (
+    RETIREMENT_NOTE,
+    State,
+    concept_of,
+    etag,
+    mappings_of,
+    state_from_body,
+    state_of,
+)
+from .db import AuthoringDB
+from .models import Draft, DraftEdit, utcnow
+from .permissions import ACTIONS, OFFICIAL_SCHEMES, Actor, allows
+from .writes import authorize, authorize_token, write
+
+_SCHEME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+OPEN = "open"
+
+
+class PreconditionFailed(TermserverError):
+    """The `If-Match` ETag is stale (or `If-None-Match: *` met an existing concept)."""
+
+    status_code = 412
+    code = "precondition_failed"
+    exit_code = 1
+
+    def __init__(self, message: str, *, details: dict[str, Any], tag: str | None) -> None:
+        super().__init__(message, details=details)
+        self.headers = {"ETag": tag} if tag else {}
+
+
+class PreconditionRequired(TermserverError):
+    """A concept write without `If-Match` or `If-None-Match` (HTTP 428)."""
+
+    status_code = 428
+    code = "precondition_required"
+    exit_code = 1
+
+
+class Conflict(TermserverError):
+    """The draft's state does not allow the change (closed draft, published concept)."""
+
+    status_code = 409
+    code = "conflict"
+    exit_code = 1
+
+
+# -- the draft's content --------------------------------------------------------------------
+@dataclass
+class DraftContent:
+    """A draft's base release plus its edits: the state of every concept it changed."""
+
+    draft_id: int
+    base: Release
+    changed: dict[str, State | None] = field(default_factory=dict)
+    """Code → state after the edits (None: deleted, or renamed away)."""
+    _by_source: dict[str, list[Mapping]] | None = None
+
+    def apply(self, edit: DraftEdit) -> None:
+        if edit.before is not None:
+            self.changed[edit.before["code"]] = None
+        if edit.after is not None:
+            self.changed[edit.after["code"]] = edit.after
+
+    def state(self, code: str) -> State | None:
+        """The concept's current state, or None when the draft does not have it."""
+        if code in self.changed:
+            return self.changed[code]
+        concept = self.base.concepts.get(code)
+        if concept is None:
+            return None
+        return state_of(concept, self._base_mappings().get(concept.uri, []))
+
+    def has(self, code: str) -> bool:
+        return self.state(code) is not None
+
+    def next_order(self) -> int:
+        orders = [c.order for c in self.base.concepts.values()]
+        orders += [s["order"] for s in self.changed.values() if s is not None]
+        return max(orders, default=0) + 1
+
+    def release(self) -> Release:
+        """The draft as a Release: base concepts, the changed ones replaced, and each
+        changed concept's own mappings instead of the base's."""
+        concepts = dict(self.base.concepts)
+        replaced_uris = set()
+        for code, state in self.changed.items():
+            old = concepts.pop(code, None)
+            if old is not None:
+                replaced_uris.add(old.uri)
+            if state is not None:
+                replaced_uris.add(state["uri"])
+        mappings = [m for m in self.base.mappings if m.source not in replaced_uris]
+        for state in self.changed.values():
+            if state is not None:
+                concepts[state["code"]] = concept_of(state)
+                mappings += mappings_of(state)
+        info = dataclasses.replace(self.base.info, version=draft_version(self.draft_id),
+                                   status="draft", checksum="", source="", imported_at="",
+                                   issued=None)
+        release = Release(info=info, concepts=concepts, mappings=mappings)
+        release.index_hierarchy()
+        return release
+
+    def _base_mappings(self) -> dict[str, list[Mapping]]:
+        if self._by_source is None:
+            self._by_source = {}
+            for m in self.base.mappings:
+                self._by_source.setdefault(m.source, []).append(m)
+        return self._by_source
+
+
+def draft_version(draft_id: int) -> str:
+    return f"draft-{draft_id}"
+
+
+def base_release(store: Store, draft: Draft) -> Release:
+    """The release the draft starts from; an empty one for a new scheme."""
+    if draft.base_version is not None:
+        return store.release(draft.scheme, draft.base_version)
+    info = ReleaseInfo(scheme=draft.scheme, version="", title=draft.title,
+                       uri=scheme_iri(draft.scheme), status="draft")
+    return Release(info=info, concepts={})
+
+
+def content(store: Store, draft: Draft, edits: list[DraftEdit]) -> DraftContent:
+    result = DraftContent(draft.id, base_release(store, draft))
+    for edit in edits:
+        result.apply(edit)
+    return result
+
+
+# -- drafts ---------------------------------------------------------------------------------
+def create(db: AuthoringDB, store: Store, actor: Actor, scheme: Any, title: Any,
+           base: Any = None) -> dict[str, Any]:
+    """Open a draft of `scheme` from `base` (default the latest release), or of a new
+    scheme when none is published under that id."""
+    if not isinstance(scheme, str) or not _SCHEME.fullmatch(scheme):
+        raise BadRequest("scheme: give a scheme id (lower-case letters, digits, . _ -), e.g. "
+                         '"catalogue", or a new one to start a scheme.',
+                         details={"field": "scheme"})
+    if not isinstance(title, str) or not title.strip() or len(title) > 200:
+        raise BadRequest('title: say what the draft is for in 1–200 characters, e.g. '
+                         '"Nye ydelser 2027".', details={"field": "title"})
+    if base is not None and not isinstance(base, str):
+        raise BadRequest("base: a version string, e.g. \"2026.2\".", details={"field": "base"})
+    with write(db, actor, "draft.create", scheme, target=scheme) as change:
+        base_version = _base_version(store, scheme, base)
+        draft = Draft(scheme=scheme, base_version=base_version, title=title.strip(),
+                      status=OPEN, created_by=actor.name or "")
+        change.session.add(draft)
+        change.session.flush()
+        change.target = f"draft {draft.id}"
+        change.detail = {"after": {"draft": draft.id, "scheme": scheme, "base": base_version,
+                                   "title": draft.title}}
+        return draft_body(draft, [])
+
+
+def _base_version(store: Store, scheme: str, base: str | None) -> str | None:
+    if scheme not in store.schemes():
+        if base is not None:
+            raise NotFound(f"Scheme {scheme!r} has no published release, so there is no "
+                           f"base {base!r}; leave base out to start a new scheme.",
+                           details={"scheme": scheme, "base": base})
+        if scheme in OFFICIAL_SCHEMES:
+            raise BadRequest(f"{scheme} is an official scheme; import its publisher's "
+                             "release first.", details={"scheme": scheme})
+        return None
+    return store.release(scheme, base).version
+
+
+def list_drafts(db: AuthoringDB, actor: Actor, scheme: str | None = None,
+                status: str | None = None) -> dict[str, Any]:
+    """The drafts the actor may read (at least editor, reviewer or publisher on the
+    scheme), newest first; filtering by a scheme the actor cannot read is refused."""
+    if scheme is not None:
+        authorize(db, actor, "draft.read", scheme)
+    else:
+        authorize_token(db, actor, "draft.read")
+    spec = ACTIONS["draft.read"]
+    with db.read() as session:
+        query = select(Draft).order_by(Draft.id.desc())
+        if scheme is not None:
+            query = query.where(Draft.scheme == scheme)
+        if status is not None:
+            query = query.where(Draft.status == status)
+        drafts = [d for d in session.scalars(query) if allows(actor.grants, spec, d.scheme)]
+        return {"drafts": [draft_body(d, d.edits, with_edits=False) for d in drafts]}
+
+
+def open_draft(db: AuthoringDB, actor: Actor, draft_id: int) -> tuple[Draft, list[DraftEdit]]:
+    """A draft and its edits, for reading (detached from the session)."""
+    with db.read() as session:
+        draft = _find(session, draft_id)
+        edits = list(draft.edits)
+        session.expunge_all()
+    authorize(db, actor, "draft.read", draft.scheme, target=f"draft {draft_id}")
+    return draft, edits
+
+
+def show(db: AuthoringDB, actor: Actor, draft_id: int) -> dict[str, Any]:
+    draft, edits = open_draft(db, actor, draft_id)
+    return draft_body(draft, edits)
+
+
+def diff(db: AuthoringDB, store: Store, actor: Actor, draft_id: int) -> dict[str, Any]:
+    """What the draft changes against its base, in the release diff's shape."""
+    draft, edits = open_draft(db, actor, draft_id)
+    now = content(store, draft, edits)
+    return diff_body(diff_releases(now.base, now.release()))
+
+
+def draft_body(draft: Draft, edits: list[DraftEdit], *, with_edits: bool = True
+               ) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": draft.id, "scheme": draft.scheme, "base": draft.base_version,
+        "version": draft_version(draft.id), "title": draft.title, "status": draft.status,
+        "created_by": draft.created_by, "created_at": audit.iso(draft.created_at),
+        "updated_at": audit.iso(draft.updated_at), "edit_count": len(edits)}
+    if with_edits:
+        undone = {e.undoes: e.id for e in edits if e.undoes is not None}
+        body["edits"] = [{"id": e.id, "code": e.code, "kind": e.kind, "author": e.author,
+                          "at": audit.iso(e.at), "comment": e.comment, "undoes": e.undoes,
+                          "undone_by": undone.get(e.id)} for e in edits]
+    return body
+
+
+def _find(session: Session, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound(f"No draft {draft_id}. List drafts with GET /api/v1/drafts or "
+                       "`termserver draft list`.", details={"draft": draft_id})
+    return draft
+
+
+def _scheme_of(db: AuthoringDB, draft_id: int) -> str:
+    with db.read() as session:
+        return _find(session, draft_id).scheme
+
+
+# -- concepts in a draft --------------------------------------------------------------------
+@dataclass
+class ConceptAnswer:
+    body: dict[str, Any]
+    etag: str
+    created: bool = False
+
+
+def read_concept(db: AuthoringDB, store: Store, actor: Actor, draft_id: int,
+                 code: str) -> ConceptAnswer:
+    draft, edits = open_draft(db, actor, draft_id)
+    now = content(store, draft, edits)
+    state = now.state(code)
+    if state is None:
+        raise _no_concept(draft, code)
+    return ConceptAnswer(concept_body(store, now, state), etag(state))
+
+
+def put_concept(db: AuthoringDB, store: Store, actor: Actor, draft_id: int, code: str,
+                body: Any, *, if_match: str | None, if_none_match: str | None
+                ) -> ConceptAnswer:
+    """Create or change one concept, if the caller's condition still holds."""
+    scheme = _scheme_of(db, draft_id)
+    comment = _comment(body)
+    with write(db, actor, "draft.edit", scheme, target=f"draft {draft_id} {code}") as change:
+        draft, now = _for_writing(change.session, store, draft_id)
+        current = now.state(code)
+        _check_condition(store, now, code, current, if_match, if_none_match)
+        new_code = _new_code(body, code)
+        if new_code != code:
+            _check_rename(store, draft, now, code, new_code)
+        uri = _uri_for(draft.scheme, new_code, current, body)
+        order = current["order"] if current else now.next_order()
+        after, reason = state_from_body(body, code=new_code, uri=uri, order=order,
+                                        resolve_target=_target_resolver(store, now))
+        _check_references(now, after, code)
+        kind = _kind(current, after, code, new_code)
+        if kind == "retire":
+            _record_reason(after, reason)
+        if after == current:
+            change.detail = {"draft": draft_id, "code": code, "unchanged": True}
+            return ConceptAnswer(concept_body(store, now, after), etag(after))
+        edit = _record(change.session, draft, actor, code, kind, comment, current, after)
+        change.reason = comment
+        change.detail = {"draft": draft_id, "edit": edit.id, "kind": kind,
+                         "before": current, "after": after}
+        now.apply(edit)
+        return ConceptAnswer(concept_body(store, now, after), etag(after),
+                             created=current is None)
+
+
+def delete_concept(db: AuthoringDB, store: Store, actor: Actor, draft_id: int, code: str, *,
+                   if_match: str | None, comment: str = "") -> dict[str, Any]:
+    """Delete a concept that was never published (a published one is retired instead)."""
+    scheme = _scheme_of(db, draft_id)
+    with write(db, actor, "draft.edit", scheme, target=f"draft {draft_id} {code}") as change:
+        draft, now = _for_writing(change.session, store, draft_id)
+        current = now.state(code)
+        if current is None:
+            raise _no_concept(draft, code)
+        if if_match is None:
+            raise _precondition_required("DELETE")
+        _check_condition(store, now, code, current, if_match, None)
+        published = _published_in(store, draft.scheme, code)
+        if published:
+            raise Conflict(f"{code} is published ({draft.scheme} {', '.join(published)}), "
+                           "so it cannot be deleted: retire it instead (status retired, "
+                           "with a reason and replaced_by).",
+                           details={"code": code, "published_in": published})
+        edit = _record(change.session, draft, actor, code, "delete", comment, current, None)
+        change.reason = comment
+        change.detail = {"draft": draft_id, "edit": edit.id, "kind": "delete",
+                         "before": current, "after": None}
+        return {"draft": draft_id, "code": code, "deleted": True, "edit": edit.id}
+
+
+def undo(db: AuthoringDB, store: Store, actor: Actor, draft_id: int,
+         edit_id: int | None = None, comment: str = "") -> dict[str, Any]:
+    """Reverse one edit (default: the newest one not yet undone) by the opposite edit.
+
+    Refused when a later edit changed the same concept again: undo that one first."""
+    scheme = _scheme_of(db, draft_id)
+    with write(db, actor, "draft.edit", scheme, target=f"draft {draft_id}") as change:
+        draft, now = _for_writing(change.session, store, draft_id)
+        target = _undo_target(draft, edit_id)
+        key = (target.after or target.before or {})["code"]
+        if now.state(key) != target.after or (
+                target.before and target.before["code"] != key and now.has(
+                    target.before["code"])):
+            raise Conflict(f"Edit {target.id} of {key} cannot be undone: a later edit "
+                           f"changed {key} again. Undo the later edits first.",
+                           details={"edit": target.id, "code": key})
+        edit = _record(change.session, draft, actor, key, "undo", comment or
+                       f"undo edit {target.id}", target.after, target.before,
+                       undoes=target.id)
+        change.target = f"draft {draft_id} {key}"
+        change.reason = edit.comment
+        change.detail = {"draft": draft_id, "edit": edit.id, "kind": "undo",
+                         "undoes": target.id, "before": target.after, "after": target.before}
+        return {"draft": draft_id, "edit": edit.id, "undoes": target.id, "code": key}
+
+
+def _for_writing(session: Session, store: Store, draft_id: int
+                 ) -> tuple[Draft, DraftContent]:
+    draft = _find(session, draft_id)
+    if draft.status != OPEN:
+        raise Conflict(f"Draft {draft_id} is {draft.status}; only an open draft takes edits.",
+                       details={"draft": draft_id, "status": draft.status})
+    return draft, content(store, draft, list(draft.edits))
+
+
+def _record(session: Session, draft: Draft, actor: Actor, code: str, kind: str,
+            comment: str, before: State | None, after: State | None,
+            undoes: int | None = None) -> DraftEdit:
+    edit = DraftEdit(draft=draft, code=code, kind=kind, author=actor.name or "",
+                     at=utcnow(), comment=comment, before=before, after=after, undoes=undoes)
+    session.add(edit)
+    draft.updated_at = edit.at
+    session.flush()
+    return edit
+
+
+def _undo_target(draft: Draft, edit_id: int | None) -> DraftEdit:
+    undone = {e.undoes for e in draft.edits if e.undoes is not None}
+    if edit_id is None:
+        for edit in reversed(draft.edits):
+            if edit.undoes is None and edit.id not in undone:
+                return edit
+        raise Conflict(f"Draft {draft.id} has no edit left to undo.",
+                       details={"draft": draft.id})
+    for edit in draft.edits:
+        if edit.id == edit_id:
+            if edit.id in undone:
+                raise Conflict(f"Edit {edit_id} is already undone.",
+                               details={"edit": edit_id})
+            return edit
+    raise NotFound(f"Draft {draft.id} has no edit {edit_id}; `termserver draft show "
+                   f"{draft.id}` lists its edits.", details={"edit": edit_id})
+
+
+def _tags(header: str) -> set[str]:
+    return {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
+
+
+def _check_condition(store: Store, now: DraftContent, code: str, current: State | None,
+                     if_match: str | None, if_none_match: str | None) -> None:
+    if if_match is None and if_none_match is None:
+        raise _precondition_required("PUT")
+    if if_none_match is not None and current is not None and (
+            "*" in _tags(if_none_match) or etag(current) in _tags(if_none_match)):
+        raise _stale(store, now, code, current, "exists already (If-None-Match)")
+    if if_match is not None:
+        if current is None:
+            raise _stale(store, now, code, None, "does not exist in the draft (If-Match)")
+        tags = _tags(if_match)
+        if "*" not in tags and etag(current) not in tags:
+            raise _stale(store, now, code, current, "was changed since you read it")
+
+
+def _precondition_required(method: str) -> PreconditionRequired:
+    return PreconditionRequired(
+        f"{method} of a draft concept must say which version it replaces: GET the concept "
+        "and send its ETag as If-Match (or If-None-Match: * to create a new concept), so "
+        "that no one's edit is silently lost.")
+
+
+def _stale(store: Store, now: DraftContent, code: str, current: State | None,
+           what: str) -> PreconditionFailed:
+    tag = etag(current) if current is not None else None
+    body = concept_body(store, now, current) if current is not None else None
+    return PreconditionFailed(
+        f"{code} {what}: your change was not made. The current state is in "
+        "details.current (ETag details.etag); apply your change to it and send again.",
+        details={"code": code, "etag": tag, "current": body}, tag=tag)
+
+
+def _comment(body: Any) -> str:
+    comment = body.get("comment", "") if isinstance(body, dict) else ""
+    if not isinstance(comment, str) or len(comment) > 2000:
+        raise BadRequest("comment: why the change is made, as text (at most 2000 characters).",
+                         details={"field": "comment"})
+    return comment.strip()
+
+
+def _new_code(body: Any, code: str) -> str:
+    new = body.get("code", code) if isinstance(body, dict) else code
+    if not isinstance(new, str) or not new.strip() or "/" in new:
+        raise BadRequest("code: the concept's code (its notation) as text without '/'.",
+                         details={"field": "code"})
+    return new.strip()
+
+
+def _check_rename(store: Store, draft: Draft, now: DraftContent, code: str,
+                  new_code: str) -> None:
+    if not now.has(code):
+        raise BadRequest(f"code: {new_code!r} differs from the concept {code!r} in the path, "
+                         "which does not exist; PUT a new concept to its own code.",
+                         details={"field": "code"})
+    published = _published_in(store, draft.scheme, code)
+    if published:
+        raise Conflict(f"The notation of {code} cannot change: it is published "
+                       f"({draft.scheme} {', '.join(published)}) and others refer to it. "
+                       f"Create {new_code} and retire {code} with replaced_by instead.",
+                       details={"code": code, "published_in": published})
+    if now.has(new_code):
+        raise Conflict(f"{new_code} exists already in the draft; choose another code.",
+                       details={"code": new_code})
+
+
+def _published_in(store: Store, scheme: str, code: str) -> list[str]:
+    if scheme not in store.schemes():
+        return []
+    return store.release_appearances(scheme, code)
+
+
+def _uri_for(scheme: str, code: str, current: State | None, body: Any) -> str:
+    """A concept keeps its IRI; a renamed one follows its code when the IRI ended in it;
+    a new one takes the body's `uri` or one of ours."""
+    if current is not None:
+        old_uri, old_code = current["uri"], current["code"]
+        if old_code == code:
+            return old_uri
+        if old_uri.endswith(old_code):
+            return old_uri[: -len(old_code)] + code
+        return concept_iri(scheme, code)
+    uri = body.get("uri") if isinstance(body, dict) else None
+    return uri if isinstance(uri, str) and uri.startswith(("http://", "https://")) \
+        else concept_iri(scheme, code)
+
+
+def _target_resolver(store: Store, now: DraftContent) -> Any:
+    def resolve(scheme: str, code: str, version: str | None) -> str:
+        if scheme == now.base.scheme and version is None:
+            state = now.state(code)
+            if state is not None:
+                return state["uri"]
+        concept = store.resolve(scheme, code, version).concept
+        return concept.uri
+
+    return resolve
+
+
+def _check_references(now: DraftContent, after: State, code: str) -> None:
+    for name in ("broader", "replaced_by"):
+        for target in after[name]:
+            if target in (after["code"], code):
+                raise BadRequest(f"{name}: a concept cannot name itself.",
+                                 details={"field": name})
+            if not now.has(target):
+                raise BadRequest(f"{name}: {target!r} is not a concept of this draft; "
+                                 "create it first, or name an existing code.",
+                                 details={"field": name, "code": target})
+
+
+def _kind(current: State | None, after: State, code: str, new_code: str) -> str:
+    if current is None:
+        return "create"
+    if new_code != code:
+        return "rename"
+    if after["status"] != "active" and current["status"] == "active":
+        return "retire"
+    return "update"
+
+
+def _record_reason(after: State, reason: str) -> None:
+    if not reason:
+        raise BadRequest("reason: retiring a concept needs a reason (and usually "
+                         'replaced_by), e.g. "reason": "Slået sammen med 1.2".',
+                         details={"field": "reason"})
+    note = {"kind": RETIREMENT_NOTE, "text": reason, "lang": "da", "refs": []}
+    if note not in after["notes"]:
+        after["notes"].append(note)
+
+
+def _no_concept(draft: Draft, code: str) -> NotFound:
+    return NotFound(f"{code!r} is not a concept of draft {draft.id} ({draft.scheme}). To "
+                    "create it, PUT it with If-None-Match: *.",
+                    details={"draft": draft.id, "code": code})
+
+
+# -- bodies ---------------------------------------------------------------------------------
+def concept_body(store: Store, now: DraftContent, state: State) -> dict[str, Any]:
+    """A draft concept in the shape of GET /api/v1/schemes/{s}/concepts/{c}, plus the
+    draft's id and the ETag to send back."""
+    release = now.release()
+    concept = release.concepts[state["code"]]
+    return {
+        "scheme": release.scheme,
+        "version": release.version,
+        "draft": now.draft_id,
+        "code": concept.code,
+        "uri": concept.uri,
+        "label": concept.label(),
+        "labels": concept.labels,
+        "alt_labels": concept.alt_labels,
+        "hidden_labels": concept.hidden_labels,
+        "definition": concept.definition(),
+        "definitions": concept.definitions,
+        "status": concept.status,
+        "broader": [_ref(release, c) for c in concept.broader],
+        "narrower": [_ref(release, c) for c in release.narrower.get(concept.code, [])],
+        "mappings": [_mapping_body(store, release, m) for m in mappings_of(state)],
+        "replaced_by": [_ref(release, c) for c in concept.replaced_by],
+        "notes": state["notes"],
+        "properties": concept.properties,
+        "etag": etag(state),
+    }
+
+
+def _ref(release: Release, code: str) -> dict[str, Any]:
+    concept = release.concepts.get(code)
+    if concept is None:
+        return {"scheme": release.scheme, "code": code, "label": None}
+    return concept_ref(release, concept)
+
+
+def _mapping_body(store: Store, release: Release, mapping: Mapping) -> dict[str, Any]:
+    entry: dict[str, Any] = {"relation": mapping.relation, "uri": mapping.target,
+                             "scheme": None, "code": None, "label": None,
+                             "source": f"{release.scheme}@{release.version}",
+                             "note": mapping.note}
+    found = store.resolve_uri(mapping.target) or parse_concept_iri(mapping.target)
+    if found is not None:
+        scheme, code = found
+        other: Concept | None = (release.concepts.get(code) if scheme == release.scheme
+                                 else store.concept(scheme, code))
+        entry.update(scheme=scheme, code=code,
+                     label=other.label() if other is not None else None)
+    return entry
