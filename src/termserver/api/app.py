@@ -15,6 +15,8 @@ from ..errors import TermserverError, error_envelope
 from ..services import Services, open_services
 from ..settings import Settings
 from .docs_pages import install_api_docs
+from .fhir import fhir_error_response, is_fhir_path
+from .fhir import router as fhir_terminology_router
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                    drafts):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(validate.fhir_router)
+    app.include_router(fhir_terminology_router)
     app.include_router(sparql.router)
     app.include_router(linked_data.router)
     from ..web import routes as web_routes
@@ -114,21 +117,35 @@ def _browser_page_request(request: Request) -> bool:
             and not request.url.path.startswith(_MACHINE_PATHS))
 
 
+def _fhir_http_message(request: Request, exc: StarletteHTTPException) -> str:
+    if exc.status_code == 404:
+        return (f"No such FHIR endpoint: {request.url.path}. See GET /fhir/metadata for what "
+                "this server offers.")
+    if exc.status_code == 405:
+        return f"{request.method} is not allowed on {request.url.path}."
+    return exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     """Every error leaves as the one envelope `{error: {code, message, details}}`."""
 
     @app.exception_handler(TermserverError)
-    async def _domain_error(request: Request, exc: TermserverError) -> JSONResponse:
+    async def _domain_error(request: Request, exc: TermserverError) -> Response:
+        if is_fhir_path(request.url.path):
+            return fhir_error_response(exc.status_code, exc.message, exc,
+                                       getattr(exc, "headers", None))
         return JSONResponse(exc.envelope(), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [
             {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
             for e in exc.errors()
         ]
         message = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
+        if is_fhir_path(request.url.path):
+            return fhir_error_response(400, f"Invalid request parameters: {message}")
         return JSONResponse(
             error_envelope("bad_request", f"Invalid request parameters: {message}",
                            {"problems": problems}),
@@ -143,6 +160,9 @@ def _install_error_handlers(app: FastAPI) -> None:
             return page_not_found(request)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if is_fhir_path(request.url.path):
+            return fhir_error_response(exc.status_code, _fhir_http_message(request, exc),
+                                       headers=exc.headers)
         details: dict = {}
         if exc.status_code == 404:
             message = (f"No such path: {request.url.path}. The API lives under /api/v1; "
@@ -167,8 +187,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         return Response(status_code=400)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
+        if is_fhir_path(request.url.path):
+            return fhir_error_response(500, "An unexpected error occurred; it has been "
+                                       "logged. Please report it with the time of the request.")
         return JSONResponse(
             error_envelope("internal_error", "An unexpected error occurred; it has been "
                            "logged. Please report it with the time of the request."),

@@ -1,0 +1,173 @@
+"""FHIR R4 terminology API under /fhir: `metadata`, CodeSystem read/search and the
+terminology operations, by GET (query parameters) and POST (a `Parameters` body).
+
+The work is done by the pure functions of `termserver.fhir`; this module only reads the
+request, picks the function and writes `application/fhir+json`. Errors raised here leave
+as `OperationOutcome`s through `fhir_error_response`, which the app's exception handlers
+use for every path under /fhir except document validation (`$validate`, whose clients
+read the /api/v1 envelope).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from ..errors import TermserverError
+from ..fhir import capabilities, operations
+from ..fhir.context import Context, canonical_urls
+from ..fhir.outcome import FhirError, outcome_for_error, outcome_for_status
+from ..fhir.params import Params
+from ..model import Release
+
+FHIR_JSON = "application/fhir+json"
+router = APIRouter(prefix="/fhir", tags=["fhir"])
+
+
+def fhir_response(resource: dict[str, Any], status_code: int = 200) -> Response:
+    return Response(orjson.dumps(resource), status_code=status_code, media_type=FHIR_JSON)
+
+
+def fhir_error_response(status_code: int, message: str,
+                        exc: TermserverError | None = None,
+                        headers: dict[str, str] | None = None) -> Response:
+    """An error under /fhir as an OperationOutcome with the same HTTP status."""
+    body = outcome_for_error(exc) if exc is not None else outcome_for_status(status_code,
+                                                                              message)
+    return Response(orjson.dumps(body), status_code=status_code, media_type=FHIR_JSON,
+                    headers=headers)
+
+
+_ENVELOPE_PATHS = ("/fhir/$validate",)
+"""Document validation answers errors with the /api/v1 envelope, as its clients expect."""
+
+
+def is_fhir_path(path: str) -> bool:
+    """A path whose errors are OperationOutcomes: the terminology API under /fhir."""
+    return (path == "/fhir" or path.startswith("/fhir/")) and path not in _ENVELOPE_PATHS
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/fhir"
+
+
+def _check_format(request: Request) -> None:
+    """JSON is what we write: a request for XML only is told so, not sent JSON."""
+    wanted = request.query_params.get("_format", "")
+    accept = request.headers.get("accept", "")
+    if "xml" in wanted or ("xml" in accept and "json" not in accept and "*/*" not in accept):
+        raise FhirError("This server writes FHIR JSON only; ask for application/fhir+json "
+                        "(or leave out _format).", status_code=406, issue_code="not-supported")
+
+
+async def _params(request: Request) -> Params:
+    params = Params.from_query(request.query_params.multi_items())
+    if request.method == "POST":
+        body = await request.body()
+        if body.strip():
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                raise FhirError(f"The request body is not valid JSON: {exc}.") from None
+            for name, values in Params.from_resource(data).values.items():
+                params.values.setdefault(name, []).extend(values)
+    return params
+
+
+async def _run(request: Request, operation: Callable[[Context, Params], dict[str, Any]]
+               ) -> Response:
+    _check_format(request)
+    params = await _params(request)
+    store = request.app.state.services.store
+    context = Context.for_request(store, params.all("tx-resource"))
+    return fhir_response(operation(context, params))
+
+
+@router.get("/metadata", summary="CapabilityStatement, or TerminologyCapabilities with "
+            "mode=terminology")
+async def metadata(request: Request) -> Response:
+    _check_format(request)
+    mode = request.query_params.get("mode")
+    base = _base_url(request)
+    if mode == "terminology":
+        store = request.app.state.services.store
+        return fhir_response(capabilities.terminology_capabilities(base, store))
+    if mode not in (None, "full", "normative"):
+        raise FhirError(f"Unknown metadata mode {mode!r}; use terminology, full or normative.")
+    return fhir_response(capabilities.capability_statement(base))
+
+
+_OPERATIONS: dict[str, Callable[[Context, Params], dict[str, Any]]] = {
+    "CodeSystem/$lookup": operations.lookup,
+    "CodeSystem/$validate-code": lambda c, p: operations.validate_code(c, p, value_set=False),
+    "CodeSystem/$subsumes": operations.subsumes,
+    "ValueSet/$validate-code": lambda c, p: operations.validate_code(c, p, value_set=True),
+    "ValueSet/$expand": operations.expand,
+}
+
+
+def _operation_route(path: str) -> None:
+    operation = _OPERATIONS[path]
+
+    async def endpoint(request: Request) -> Response:
+        return await _run(request, operation)
+
+    name = "fhir_" + path.replace("/$", "_").replace("-", "_").lower()
+    for method in ("GET", "POST"):
+        router.add_api_route(f"/{path}", endpoint, methods=[method], summary=f"FHIR {path}",
+                             operation_id=f"{name}_{method.lower()}", response_class=Response)
+
+
+for _path in _OPERATIONS:
+    _operation_route(_path)
+
+
+def _matches(release: Release, request: Request) -> bool:
+    query = request.query_params
+    url = query.get("url")
+    if url and url.split("|")[0] not in canonical_urls(release):
+        return False
+    version = query.get("version") or (url.partition("|")[2] if url else "")
+    if version and release.version != version:
+        return False
+    resource = operations.codesystem_resource(release, summary=True)
+    for name in ("name", "title"):  # FHIR string search: starts with, any case
+        wanted = query.get(name)
+        if wanted and not str(resource.get(name, "")).lower().startswith(wanted.lower()):
+            return False
+    status = query.get("status")
+    return not status or resource["status"] == status
+
+
+@router.get("/CodeSystem", summary="Search code systems by url, version, name, title, status")
+async def search_code_systems(request: Request) -> Response:
+    _check_format(request)
+    store = request.app.state.services.store
+    base = _base_url(request)
+    found = [r for r in store.releases() if r.info.uri and _matches(r, request)]
+    return fhir_response({
+        "resourceType": "Bundle", "type": "searchset", "total": len(found),
+        "entry": [{"fullUrl": f"{base}/CodeSystem/{operations.resource_id(r)}",
+                   "resource": operations.codesystem_resource(r, summary=True),
+                   "search": {"mode": "match"}} for r in found]})
+
+
+@router.get("/CodeSystem/{resource_id}", summary="Read one release as a CodeSystem")
+async def read_code_system(request: Request) -> Response:
+    _check_format(request)
+    resource_id = request.path_params["resource_id"]
+    store = request.app.state.services.store
+    for release in store.releases():
+        if operations.resource_id(release) == resource_id:
+            return fhir_response(operations.codesystem_resource(store.published(release)))
+    raise FhirError(f"No CodeSystem with id {resource_id!r}; search GET /fhir/CodeSystem "
+                    "to list them.", status_code=404, issue_code="not-found")
+
+
+@router.get("/ValueSet", summary="Search value sets (none are stored yet)")
+async def search_value_sets(request: Request) -> Response:
+    _check_format(request)
+    return fhir_response({"resourceType": "Bundle", "type": "searchset", "total": 0})

@@ -1,0 +1,91 @@
+"""What FHIR asks of one concept: display in a language, inactive, abstract, designations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Concept, Release
+
+CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
+
+
+def is_inactive(concept: Concept) -> bool:
+    """FHIR's `inactive`: a retired status or an `inactive` property; deprecated is active."""
+    status = concept.properties.get("status")
+    if status:
+        return status[0] in ("retired", "inactive")
+    if concept.properties.get("inactive"):
+        return concept.properties["inactive"][0] == "true"
+    return concept.status == "retired"
+
+
+def is_abstract(concept: Concept) -> bool:
+    """FHIR's `notSelectable` (abstract): a grouping code that cannot be chosen itself."""
+    return concept.properties.get("notSelectable", ["false"])[0] == "true"
+
+
+def status_code(concept: Concept) -> str | None:
+    status = concept.properties.get("status")
+    if status:
+        return status[0]
+    if concept.status != "active":
+        return concept.status
+    return None
+
+
+def release_language(release: Release) -> str:
+    return release.info.languages[0] if release.info.languages else ""
+
+
+def display(concept: Concept, release: Release, language: str | None = None) -> str | None:
+    """The display in the requested language (`da`, `en-US`…), else the release's own."""
+    if language:
+        for wanted in _languages(language):
+            text = concept.labels.get(wanted)
+            if text:
+                return text
+            base = wanted.split("-")[0]
+            text = concept.labels.get(base)
+            if text:
+                return text
+    own = release_language(release)
+    return concept.labels.get(own) or concept.labels.get("") or (
+        concept.label() if concept.labels else None)
+
+
+def _languages(header: str) -> list[str]:
+    """`da, en;q=0.5` → [da, en], best first (an Accept-Language list)."""
+    ranked = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, quality = part.strip().partition(";q=")
+        if tag and tag != "*":
+            try:
+                weight = float(quality) if quality else 1.0
+            except ValueError:
+                weight = 1.0
+            if weight > 0:
+                ranked.append((-weight, position, tag.strip()))
+    return [tag for *_, tag in sorted(ranked)]
+
+
+def displays(concept: Concept) -> set[str]:
+    """Every text that is a valid display for the code (labels and alternative labels)."""
+    texts = set(concept.labels.values())
+    for values in concept.alt_labels.values():
+        texts.update(values)
+    return texts
+
+
+def designations(concept: Concept, release: Release) -> list[dict[str, Any]]:
+    own = release_language(release)
+    out: list[dict[str, Any]] = []
+    for lang, text in concept.labels.items():
+        if lang and lang != own:
+            out.append({"language": lang, "value": text})
+    for lang, texts in concept.alt_labels.items():
+        for text in texts:
+            item: dict[str, Any] = {"value": text}
+            if lang:
+                item["language"] = lang
+            out.append(item)
+    return out

@@ -1,0 +1,132 @@
+"""Where code systems and value sets come from for one request.
+
+The store's releases are found by canonical URL (the scheme's `uri`, or one of its
+`identifiers`, such as KL's OIDs) and version. Resources sent with the request as
+`tx-resource` are used for that request only and win over the store's: CodeSystems go
+through our FHIR importer into a `Release`, ValueSets are read as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ImportRefused
+from ..importers import ImportOptions
+from ..importers import fhir as fhir_importer
+from ..model import Release
+from ..store import Store
+from ..versions import version_key
+from .outcome import FhirError
+
+
+def canonical_urls(release: Release) -> list[str]:
+    """Every URL a client may name the release's code system by."""
+    urls = [release.info.uri] if release.info.uri else []
+    for identifier in release.info.identifiers:
+        urls.append(identifier)
+        if identifier[:1].isdigit():  # a bare OID, as KL writes them
+            urls.append(f"urn:oid:{identifier}")
+    return urls
+
+
+def split_canonical(url: str) -> tuple[str, str | None]:
+    """`http://x|1.0` → (`http://x`, `1.0`): FHIR's way of pinning a version in a URL."""
+    base, _, version = url.partition("|")
+    return base, version or None
+
+
+@dataclass
+class Context:
+    store: Store
+    code_systems: list[Release] = field(default_factory=list)
+    value_sets: list[dict[str, Any]] = field(default_factory=list)
+    resources: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def for_request(cls, store: Store, resources: list[Any]) -> Context:
+        context = cls(store)
+        for index, resource in enumerate(resources):
+            if not isinstance(resource, dict):
+                raise FhirError(f"tx-resource[{index}] is not a resource.")
+            kind = resource.get("resourceType")
+            if kind == "CodeSystem":
+                context.code_systems.append(release_from_resource(resource, index))
+                context.resources.append(resource)
+            elif kind == "ValueSet":
+                context.value_sets.append(resource)
+        return context
+
+    def versions_of(self, url: str) -> list[Release]:
+        """Every release known by `url`, oldest first (request resources after the store's)."""
+        found = [r for r in self.code_systems if url in canonical_urls(r)]
+        found.sort(key=lambda r: version_key(r.version))
+        if found:
+            return found
+        for scheme in self.store.schemes():
+            releases = self.store.versions(scheme)
+            if releases and url in canonical_urls(releases[-1]):
+                return list(releases)
+        return []
+
+    def code_system(self, url: str, version: str | None = None) -> Release | None:
+        """The release for a system URL and version (latest without one), or None."""
+        url, pinned = split_canonical(url)
+        version = version or pinned
+        releases = self.versions_of(url)
+        if not releases:
+            return None
+        if version is None:
+            for scheme in self.store.schemes():
+                latest = self.store.latest(scheme)
+                if latest in releases:
+                    return latest
+            return releases[-1]
+        exact = [r for r in releases if r.version == version]
+        if exact:
+            return exact[-1]
+        wildcard = [r for r in releases if _version_matches(r.version, version)]
+        return wildcard[-1] if wildcard else None
+
+    def value_set(self, url: str, version: str | None = None) -> dict[str, Any] | None:
+        url, pinned = split_canonical(url)
+        version = version or pinned
+        found = [vs for vs in self.value_sets if vs.get("url") == url
+                 and (version is None or vs.get("version") == version)]
+        if found:
+            return max(found, key=lambda vs: version_key(str(vs.get("version") or "")))
+        return None
+
+
+def _version_matches(actual: str, wanted: str) -> bool:
+    """FHIR's partial versions: `1.x` or `1` match `1.2.0`."""
+    parts = wanted.split(".")
+    have = actual.split(".")
+    if len(parts) > len(have):
+        return False
+    return all(p in ("x", "*") or p == h for p, h in zip(parts, have, strict=False))
+
+
+def release_from_resource(resource: dict[str, Any], index: int) -> Release:
+    """A CodeSystem sent with a request, read by the same importer as files are."""
+    import orjson
+
+    name = f"tx-resource[{index}]"
+    resource = dict(resource)
+    resource.setdefault("version", "")
+    if not resource["version"]:
+        resource["version"] = "0"
+        resource["_noVersion"] = True
+    try:
+        releases = fhir_importer.parse(Path(name), orjson.dumps(resource),
+                                       ImportOptions(scheme=fhir_importer.scheme_id(resource)
+                                                     or "tx-resource"))
+    except ImportRefused as exc:
+        raise FhirError(exc.message) from None
+    release = releases[0]
+    if resource.get("_noVersion"):
+        release.info.version = ""
+    release.info.extra["supplements"] = str(resource.get("supplements") or "")
+    release.index_hierarchy()
+    return release
