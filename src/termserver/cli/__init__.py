@@ -31,9 +31,9 @@ def main(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from . import check, imports, interventions, reads, serve, users, validate
+    from . import check, drafts, imports, interventions, reads, serve, users, validate
 
-    for module in (serve, imports, reads, interventions, validate, check, users):
+    for module in (serve, imports, reads, interventions, validate, check, users, drafts):
         for command in module.COMMANDS:
             main.add_command(command)
 
