@@ -353,3 +353,28 @@ def test_the_draft_is_a_release_that_the_published_code_reads(
     assert release.mappings == []  # the one mapping the base stated was removed
     assert store.latest("catalogue").mappings  # and the published release still has it
     assert release.narrower["1"] == ["1.1", "1.2"]
+
+
+def test_every_edit_has_one_audit_entry_and_the_chain_holds(
+        client: TestClient, people: dict[str, str], db: AuthoringDB) -> None:
+    draft = _new_draft(client, people["anna"])
+    url = f"/api/v1/drafts/{draft['id']}"
+    anna = bearer(people["anna"])
+    before = len(_entries(db))
+    client.put(f"{url}/concepts/5", json={"labels": {"da": "Fem"}, "comment": "ny"},
+               headers={**anna, "If-None-Match": "*"})
+    got = client.get(f"{url}/concepts/5", headers=anna)
+    client.put(f"{url}/concepts/5", json=got.json() | {"labels": {"da": "5"}},
+               headers={**anna, "If-Match": got.headers["etag"]})
+    client.post(f"{url}/undo", json={"comment": "fortrudt"}, headers=anna)
+    client.put(f"{url}/concepts/5", json=got.json(), headers=anna)  # 428: no entry
+    entries = _entries(db)[before:]
+    assert [(e["action"], e["target"], e["detail"]["kind"]) for e in entries] == [
+        ("draft.edit", f"draft {draft['id']} 5", "create"),
+        ("draft.edit", f"draft {draft['id']} 5", "update"),
+        ("draft.edit", f"draft {draft['id']} 5", "undo")]
+    assert entries[0]["detail"]["before"] is None and entries[0]["reason"] == "ny"
+    assert entries[2]["detail"]["after"]["labels"] == {"da": "Fem"}
+    assert entries[2]["reason"] == "fortrudt"
+    with db.read() as session:
+        assert audit.verify(session).intact
