@@ -378,3 +378,35 @@ def test_every_edit_has_one_audit_entry_and_the_chain_holds(
     assert entries[2]["reason"] == "fortrudt"
     with db.read() as session:
         assert audit.verify(session).intact
+
+
+def test_concurrent_writers_with_one_etag_exactly_one_wins(
+        client: TestClient, people: dict[str, str], db: AuthoringDB) -> None:
+    """Eight editors send a change on the same ETag at once: one is saved, seven get 412,
+    and the saved one is the concept's state (no update lost or half-applied)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from termserver.authoring import drafts
+    from termserver.authoring.tokens import authenticate
+
+    draft = _new_draft(client, people["anna"])
+    store = client.app.state.services.store
+    anna = authenticate(db, people["anna"])
+    first = drafts.read_concept(db, store, anna, draft["id"], "2")
+
+    def edit(n: int) -> str:
+        body = first.body | {"labels": {"da": f"Pleje {n}"}}
+        try:
+            drafts.put_concept(db, store, anna, draft["id"], "2", body, if_match=first.etag,
+                               if_none_match=None)
+        except drafts.PreconditionFailed:
+            return "412"
+        return f"Pleje {n}"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(edit, range(8)))
+    winners = [o for o in outcomes if o != "412"]
+    assert len(winners) == 1 and outcomes.count("412") == 7
+    now = drafts.read_concept(db, store, anna, draft["id"], "2").body
+    assert now["labels"] == {"da": winners[0]}
+    assert len(drafts.show(db, anna, draft["id"])["edits"]) == 1
