@@ -26,12 +26,6 @@ _DEFAULT_ENTRIES: int = Settings.model_fields["cache_max_entries"].default
 _DEFAULT_BYTES: int = Settings.model_fields["cache_max_bytes"].default
 
 
-def _compiled_size(entry: tuple) -> int:
-    """Estimated bytes of an analysed query and its tantivy query objects: measured at
-    ~1.5 kB for one word plus ~50 bytes per character (a 500-character query ~26 kB)."""
-    return 1_500 + 50 * len(entry[0].text)
-
-
 def _results_size(results: SearchResults) -> int:
     """Estimated bytes of memoised results: ~200 bytes a hit plus the query."""
     return 300 + len(results.query) + 200 * len(results.hits)
@@ -228,25 +222,13 @@ class TantivyIndex:
         self._table = table
         self._leaders = documents.alias_leaders(table)
         self._builder = _Builder(index.schema, self._searcher)
-        self._compiled = BoundedCache(_DEFAULT_ENTRIES, _DEFAULT_BYTES, _compiled_size)
         self._results = BoundedCache(_DEFAULT_ENTRIES, _DEFAULT_BYTES, _results_size)
 
     def bound_caches(self, max_entries: int, max_bytes: int) -> None:
         """Apply the settings `cache_max_entries`/`cache_max_bytes` to the query memos
-        (compiled queries, results, index terms); what they hold now is forgotten."""
-        self._compiled = BoundedCache(max_entries, max_bytes, _compiled_size)
+        (results, index terms); what they hold now is forgotten."""
         self._results = BoundedCache(max_entries, max_bytes, _results_size)
         self._builder.bound_terms(max_entries, max_bytes)
-
-    def _compile(self, query: str, scheme: str | None, version: str | None) -> tuple:
-        """Analysed query and its tantivy query, memoised: both are immutable."""
-        key = (query, scheme, version)
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            q = matching.parse_query(query)
-            compiled = (q, plan.main_query(self._builder, q, scheme, version))
-            self._compiled[key] = compiled
-        return compiled
 
     def _run(self, query: tantivy.Query | None,
              limit: int) -> tuple[int, list[tuple[float, int]]]:
@@ -273,7 +255,8 @@ class TantivyIndex:
 
     def _search(self, query: str, scheme: str | None, version: str | None,
                 limit: int) -> SearchResults:
-        q, compiled = self._compile(query, scheme, version)
+        q = matching.parse_query(query)
+        compiled = plan.main_query(self._builder, q, scheme, version)
         limit = max(1, min(int(limit), 1000))
         fetch = matching.fetch_size(limit)
         found = self._run(compiled, fetch)
