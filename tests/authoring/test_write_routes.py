@@ -27,6 +27,11 @@ PUBLIC_READS = {
     ("POST", "/api/v1/validate"): "validates a document sent in the body; changes nothing",
     ("POST", "/fhir/$validate"): "the same validation as a FHIR OperationOutcome",
     ("POST", "/sparql"): "a read-only SPARQL query too long for a URL (SPARQL protocol)",
+    **{("POST", f"/fhir/{operation}"): "a FHIR terminology operation (lookup, validation, "
+       "subsumption, expansion) with its Parameters in the body; reads only"
+       for operation in ("CodeSystem/$lookup", "CodeSystem/$validate-code",
+                         "CodeSystem/$subsumes", "ValueSet/$validate-code",
+                         "ValueSet/$expand")},
 }
 """Non-GET routes open to everyone, and why: they are reads that need a request body."""
 AUTHENTICATED_READS = {"/api/v1/audit", "/api/v1/drafts", "/api/v1/drafts/{draft_id}",
