@@ -597,3 +597,56 @@ def _mapping_body(store: Store, release: Release, mapping: Mapping) -> dict[str,
         entry.update(scheme=scheme, code=code,
                      label=other.label() if other is not None else None)
     return entry
+
+
+# -- bulk edits -----------------------------------------------------------------------------
+def apply_file(db: AuthoringDB, store: Store, actor: Actor, draft_id: int, path: Any, *,
+               dry_run: bool = False, comment: str = "") -> dict[str, Any]:
+    """Apply a Turtle file of changed concepts to a draft, all or nothing.
+
+    Returns the report: each concept of the file with its kind (create, update, retire,
+    unchanged) and the fields that change. With `dry_run` nothing is written."""
+    from . import bulk
+
+    scheme = _scheme_of(db, draft_id)
+    release, parents = bulk.read_file(path, scheme)
+    try:
+        with write(db, actor, "draft.edit", scheme, target=f"draft {draft_id}") as change:
+            draft, now = _for_writing(change.session, store, draft_id)
+            draft_release = now.release()
+            uri_to_code = {c.uri: c.code for c in draft_release.concepts.values()}
+            planned, problems = bulk.plan(release, parents, now.state, uri_to_code)
+            if problems:
+                raise bulk.refused(problems, path)
+            report = {"draft": draft_id, "file": path.name, "dry_run": dry_run,
+                      "concepts": [{"code": p.code, "kind": p.kind, "fields": p.fields}
+                                   for p in planned]}
+            if dry_run:
+                raise _DryRun(report)
+            edits = []
+            for p in planned:
+                if p.kind == "unchanged":
+                    continue
+                before = now.state(p.code)
+                edit = _record(change.session, draft, actor, p.code, p.kind,
+                               comment or f"apply {path.name}", before, p.after)
+                audit.append(change.session, actor=actor.name, action="draft.edit",
+                             scheme=scheme, target=f"draft {draft_id} {p.code}",
+                             reason=edit.comment, detail={"draft": draft_id, "edit": edit.id,
+                                                          "kind": p.kind, "before": before,
+                                                          "after": p.after})
+                edits.append(edit.id)
+            change.reason = comment or f"apply {path.name}"
+            change.detail = {"draft": draft_id, "file": path.name, "edits": edits}
+            return report
+    except _DryRun as done:
+        return done.report
+
+
+class _DryRun(Exception):
+    """Leaves the write transaction without a trace (no edit, no audit entry)."""
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        super().__init__("dry run")
+        self.report = report
+

@@ -8,6 +8,7 @@ someone else in between is refused (exit 1) rather than overwritten.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -246,6 +247,38 @@ def draft_undo(ctx: click.Context, draft_id: int, edit_id: int | None, comment: 
     done = drafts.undo(db, services_from(ctx).store, _actor(db, token), draft_id, edit_id,
                        comment)
     click.echo(f"undid edit {done['undoes']} ({done['code']}) with edit {done['edit']}")
+
+
+@draft_group.command("apply")
+@click.argument("draft_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only report what would change.")
+@click.option("--comment", default="", help="Why (in each edit and the audit log).")
+@token_option
+@json_option
+@click.pass_context
+@handle_errors
+def draft_apply(ctx: click.Context, draft_id: int, file: Path, dry_run: bool, comment: str,
+                token: str | None, as_json: bool) -> None:
+    """Apply a Turtle FILE of changed concepts to a draft: all or nothing.
+
+    Each concept in the file replaces that concept in the draft, or creates it; concepts
+    not in the file are left alone. Every problem is reported and nothing is written if
+    there is one (exit 1).
+    """
+    db = _open(ctx)
+    report = drafts.apply_file(db, services_from(ctx).store, _actor(db, token), draft_id,
+                               file, dry_run=dry_run, comment=comment)
+    if as_json:
+        print_json(report)
+        return
+    for c in report["concepts"]:
+        fields = f"  ({', '.join(c['fields'])})" if c["fields"] and c["kind"] != "create" else ""
+        click.echo(f"  {c['kind']:<9} {c['code']}{fields}")
+    changed = sum(c["kind"] != "unchanged" for c in report["concepts"])
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{file.name}: {verb} {changed} of {len(report['concepts'])} concepts in "
+               f"draft {draft_id}")
 
 
 COMMANDS = [draft_group]
