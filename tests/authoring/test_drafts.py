@@ -104,6 +104,8 @@ def test_draft_from_the_latest_release_and_listing(client: TestClient,
         {"drafts": []}  # otto cannot read catalogue drafts: they are not listed
     assert client.get("/api/v1/drafts?status=closed",
                       headers=bearer(people["anna"])).json() == {"drafts": []}
+    bad = client.get("/api/v1/drafts?status=done", headers=bearer(people["anna"]))
+    assert bad.status_code == 400 and "in_review" in bad.json()["error"]["message"]
 
 
 def test_get_edit_put_round_trip_with_etags(client: TestClient, people: dict[str, str],

@@ -46,7 +46,7 @@ def test_reading_keeps_working_and_authoring_answers_503(broken_api: TestClient)
     assert broken_api.get("/api/v1/schemes").status_code == 200
     assert broken_api.get("/healthz").status_code == 200
     assert broken_api.get("/api/v1/me").status_code == 200  # anonymous: no database needed
-    for path in ("/api/v1/audit", "/api/v1/me"):
+    for path in ("/api/v1/audit", "/api/v1/me", "/api/v1/drafts", "/api/v1/drafts/1/concepts/a"):
         answer = broken_api.get(path, headers=bearer("tsk_" + "D" * 43))
         assert answer.status_code == 503
         error = answer.json()["error"]
@@ -55,6 +55,9 @@ def test_reading_keeps_working_and_authoring_answers_503(broken_api: TestClient)
         assert "Reading releases is unaffected" in error["message"]
         assert SECRET not in answer.text
     assert broken_api.get("/api/v1/audit").status_code == 503  # the refusal cannot be audited
+    put = broken_api.put("/api/v1/drafts/1/concepts/a", json={"labels": {"da": "x"}},
+                         headers={**bearer("tsk_" + "D" * 43), "If-Match": '"x"'})
+    assert put.status_code == 503 and put.json()["error"]["code"] == "database_unavailable"
 
 
 def test_the_cli_says_so_and_exits_2(unreachable: Settings) -> None:

@@ -39,7 +39,7 @@ from .concepts import (
     state_of,
 )
 from .db import AuthoringDB
-from .models import Draft, DraftEdit, utcnow
+from .models import DRAFT_STATUSES, Draft, DraftEdit, utcnow
 from .permissions import ACTIONS, OFFICIAL_SCHEMES, Actor, allows
 from .writes import authorize, authorize_token, write
 
@@ -207,6 +207,9 @@ def list_drafts(db: AuthoringDB, actor: Actor, scheme: str | None = None,
         authorize(db, actor, "draft.read", scheme)
     else:
         authorize_token(db, actor, "draft.read")
+    if status is not None and status not in DRAFT_STATUSES:
+        raise BadRequest(f"status: {status!r} is not a draft state; states are "
+                         f"{', '.join(DRAFT_STATUSES)}.", details={"field": "status"})
     spec = ACTIONS["draft.read"]
     with db.read() as session:
         query = select(Draft).order_by(Draft.id.desc())
