@@ -85,8 +85,8 @@ class Settings(BaseSettings):
     )
     cache_max_entries: int = Field(
         default=20_000, ge=1,
-        description="Entries each in-memory memo keeps (rendered responses, compiled search "
-        "queries, search results, index terms); the least recently used go first.",
+        description="Entries each in-memory memo keeps (rendered responses, search results, "
+        "index terms); the least recently used go first.",
     )
     cache_max_bytes: int = Field(
         default=64 * 1024 * 1024, ge=0,
