@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..bodies import concept_ref, diff_body
+from ..bodies import diff_body
 from ..diff import diff_releases
 from ..errors import BadRequest, NotFound, TermserverError
-from ..model import Concept, Mapping, Release, ReleaseInfo
+from ..model import Mapping, Release, ReleaseInfo
 from ..namespaces import concept_iri, parse_concept_iri, scheme_iri
 from ..store import Store
 from . import audit
@@ -103,6 +103,18 @@ class DraftContent:
 
     def has(self, code: str) -> bool:
         return self.state(code) is not None
+
+    def ref(self, code: str) -> dict[str, Any]:
+        """{scheme, code, label} of a concept of the draft (label None if it has none)."""
+        state = self.state(code)
+        label = concept_of(state).label() if state is not None else None
+        return {"scheme": self.base.scheme, "code": code, "label": label}
+
+    def children(self, code: str) -> list[str]:
+        """The draft's narrower concepts of `code`, in source order."""
+        kids = [c for c in self.base.narrower.get(code, ()) if c not in self.changed]
+        kids += [c for c, s in self.changed.items() if s is not None and code in s["broader"]]
+        return sorted(kids, key=lambda c: (self.state(c) or {"order": 0})["order"])
 
     def next_order(self) -> int:
         orders = [c.order for c in self.base.concepts.values()]
@@ -554,12 +566,14 @@ def _no_concept(draft: Draft, code: str) -> NotFound:
 # -- bodies ---------------------------------------------------------------------------------
 def concept_body(store: Store, now: DraftContent, state: State) -> dict[str, Any]:
     """A draft concept in the shape of GET /api/v1/schemes/{s}/concepts/{c}, plus the
-    draft's id and the ETag to send back."""
-    release = now.release()
-    concept = release.concepts[state["code"]]
+    draft's id and the ETag to send back.
+
+    Built from the concept's state and its neighbours' alone, without materialising the
+    whole draft: an edit of a large scheme answers in the time of its own concept."""
+    concept = concept_of(state)
     return {
-        "scheme": release.scheme,
-        "version": release.version,
+        "scheme": now.base.scheme,
+        "version": draft_version(now.draft_id),
         "draft": now.draft_id,
         "code": concept.code,
         "uri": concept.uri,
@@ -570,36 +584,32 @@ def concept_body(store: Store, now: DraftContent, state: State) -> dict[str, Any
         "definition": concept.definition(),
         "definitions": concept.definitions,
         "status": concept.status,
-        "broader": [_ref(release, c) for c in concept.broader],
-        "narrower": [_ref(release, c) for c in release.narrower.get(concept.code, [])],
-        "mappings": [_mapping_body(store, release, m) for m in mappings_of(state)],
-        "replaced_by": [_ref(release, c) for c in concept.replaced_by],
+        "broader": [now.ref(c) for c in concept.broader],
+        "narrower": [now.ref(c) for c in now.children(concept.code)],
+        "mappings": [_mapping_body(store, now, m) for m in mappings_of(state)],
+        "replaced_by": [now.ref(c) for c in concept.replaced_by],
         "notes": state["notes"],
         "properties": concept.properties,
         "etag": etag(state),
     }
 
 
-def _ref(release: Release, code: str) -> dict[str, Any]:
-    concept = release.concepts.get(code)
-    if concept is None:
-        return {"scheme": release.scheme, "code": code, "label": None}
-    return concept_ref(release, concept)
-
-
-def _mapping_body(store: Store, release: Release, mapping: Mapping) -> dict[str, Any]:
+def _mapping_body(store: Store, now: DraftContent, mapping: Mapping) -> dict[str, Any]:
     entry: dict[str, Any] = {"relation": mapping.relation, "uri": mapping.target,
                              "scheme": None, "code": None, "label": None,
-                             "source": f"{release.scheme}@{release.version}",
+                             "source": f"{now.base.scheme}@{draft_version(now.draft_id)}",
                              "note": mapping.note}
     found = store.resolve_uri(mapping.target) or parse_concept_iri(mapping.target)
     if found is not None:
         scheme, code = found
-        other: Concept | None = (release.concepts.get(code) if scheme == release.scheme
-                                 else store.concept(scheme, code))
-        entry.update(scheme=scheme, code=code,
-                     label=other.label() if other is not None else None)
+        if scheme == now.base.scheme:
+            label = now.ref(code)["label"]
+        else:
+            other = store.concept(scheme, code)
+            label = other.label() if other is not None else None
+        entry.update(scheme=scheme, code=code, label=label)
     return entry
+
 
 
 # -- bulk edits -----------------------------------------------------------------------------
