@@ -175,6 +175,7 @@ def _client_loop(port: int, request: tuple[str, str, dict, bytes], honour: bool,
             times.append(time.perf_counter() - start)
         if honour and key == "503 with Retry-After":
             stop.wait(_retry_after(response.getheader("Retry-After")))
+            connection.close()  # the server may have closed it meanwhile (keep-alive timeout)
     connection.close()
 
 
