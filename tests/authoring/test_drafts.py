@@ -412,3 +412,31 @@ def test_concurrent_writers_with_one_etag_exactly_one_wins(
     now = drafts.read_concept(db, store, anna, draft["id"], "2").body
     assert now["labels"] == {"da": winners[0]}
     assert len(drafts.show(db, anna, draft["id"])["edits"]) == 1
+
+
+def test_the_published_concept_body_can_be_put_into_a_draft(
+        client: TestClient, people: dict[str, str]) -> None:
+    """GET /api/v1/schemes/{s}/concepts/{c} (public), change it, PUT it into a draft: the
+    same shape, and mappings that other releases state about the concept stay theirs."""
+    draft = _new_draft(client, people["anna"])
+    published = client.get("/api/v1/schemes/catalogue/concepts/1.1").json()
+    assert published["mappings"][0]["source"] == "catalogue@2026.1"
+    tag = client.get(f"/api/v1/drafts/{draft['id']}/concepts/1.1",
+                     headers=bearer(people["anna"])).headers["etag"]
+    published["labels"] = {"da": "Rengøring", "en": "Cleaning"}
+    put = client.put(f"/api/v1/drafts/{draft['id']}/concepts/1.1", json=published,
+                     headers={**bearer(people["anna"]), "If-Match": tag})
+    assert put.status_code == 200, put.text
+    assert put.json()["labels"] == {"da": "Rengøring", "en": "Cleaning"}
+    assert [(m["relation"], m["code"]) for m in put.json()["mappings"]] == \
+        [("closeMatch", "A1")]
+    assert put.json()["broader"] == [{"scheme": "catalogue", "code": "1",
+                                      "label": "Praktisk hjælp"}]
+
+    fsiii = client.get("/api/v1/schemes/fsiii/concepts/A1").json()
+    assert fsiii["mappings"][0]["source"] == "catalogue@2026.1"  # stated by the catalogue
+    admin = bearer(people["admin"])
+    own = _new_draft(client, people["admin"], scheme="mine")
+    made = client.put(f"/api/v1/drafts/{own['id']}/concepts/A1",
+                      json=fsiii | {"scheme": "mine"}, headers={**admin, "If-None-Match": "*"})
+    assert made.status_code == 201 and made.json()["mappings"] == []
