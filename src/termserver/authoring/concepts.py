@@ -136,6 +136,8 @@ def _notes(body: dict) -> list[dict[str, Any]]:
             raise _where("notes", "each note is an object with kind and text",
                          '[{"kind": "scope", "text": "…", "lang": "da"}]')
         refs = note.get("refs") or []
+        if not isinstance(refs, list):
+            raise _where("notes", "refs is a list of codes", '"refs": ["d450"]')
         notes.append({"kind": note["kind"], "text": note["text"],
                       "lang": str(note.get("lang") or ""), "refs": [str(r) for r in refs]})
     return notes

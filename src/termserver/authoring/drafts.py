@@ -519,8 +519,11 @@ def _target_resolver(store: Store, now: DraftContent) -> Any:
             state = now.state(code)
             if state is not None:
                 return state["uri"]
-        concept = store.resolve(scheme, code, version).concept
-        return concept.uri
+        try:
+            return store.resolve(scheme, code, version).concept.uri
+        except NotFound as missing:
+            raise BadRequest(f"mappings: the target does not exist: {missing.message}",
+                             details={"field": "mappings", **missing.details}) from None
 
     return resolve
 
