@@ -43,7 +43,7 @@ MIX = {"lookup": 35, "search": 20, "validate": 10, "page-search": 10, "page-home
 ICF_CODES = ["d450", "d510", "d230", "b144", "b152", "d640", "d920", "d760", "b280", "d175"]
 MAX_IN_FLIGHT = 256
 FLAT_GROWTH = 0.05
-"""RSS counts as flat when the end is at most 5 % above the end of warm-up."""
+"""Memory counts as flat when the end is at most 5 % above the end of warm-up."""
 
 
 # -- what to ask ---------------------------------------------------------------------------------
@@ -142,11 +142,29 @@ async def _send(client, tally: Tally, kind: str, method: str, path: str,
                     f"{method} {path[:80]}: {status} {response.text[:200]!r}")
 
 
+class Curve:
+    """The memory samples, each written to the CSV as it is taken: a run that is stopped
+    early (or watched while it runs) still has its curve on disk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows: list[dict] = []
+
+    def append(self, row: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a" if self.rows else "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(row))
+            if not self.rows:
+                writer.writeheader()
+            writer.writerow(row)
+        self.rows.append(row)
+
+
 async def _sampler(server: opslib.Server, tally: Tally, every: float, start: float,
-                   rows: list[dict], stop: asyncio.Event) -> None:
+                   curve: Curve, stop: asyncio.Event) -> None:
     while True:
         sample = opslib.memory(server.pid)
-        rows.append({"elapsed_s": round(time.perf_counter() - start, 1),
+        curve.append({"elapsed_s": round(time.perf_counter() - start, 1),
                      "server_rss_mb": round(sample.server_rss_kb / 1024, 1),
                      "tree_rss_mb": round(sample.tree_rss_kb / 1024, 1),
                      "tree_pss_mb": round(sample.tree_pss_kb / 1024, 1),
@@ -160,7 +178,7 @@ async def _sampler(server: opslib.Server, tally: Tally, every: float, start: flo
 
 
 async def soak(server: opslib.Server, requests: Requests, args: argparse.Namespace,
-               rows: list[dict]) -> Tally:
+               curve: Curve) -> Tally:
     import httpx
 
     tally = Tally()
@@ -171,7 +189,7 @@ async def soak(server: opslib.Server, requests: Requests, args: argparse.Namespa
     async with httpx.AsyncClient(base_url=server.base, timeout=args.timeout,
                                  limits=limits) as client:
         start = time.perf_counter()
-        sampler = asyncio.create_task(_sampler(server, tally, args.sample, start, rows, stop))
+        sampler = asyncio.create_task(_sampler(server, tally, args.sample, start, curve, stop))
         begin = loop.time()
         for n in range(args.max_requests):
             due = begin + n / args.rate
@@ -205,11 +223,23 @@ def slope_mb_per_hour(rows: list[dict], key: str) -> float:
                                                                         strict=True)) / var * 3600
 
 
+def memory_curve(rows: list[dict], after: list[dict], key: str) -> dict:
+    """Start, end of warm-up, end, maximum, growth after warm-up and its slope."""
+    warm, end = after[0][key], rows[-1][key]
+    growth = (end - warm) / warm if warm else 0.0
+    return {"start_mb": rows[0][key], "after_warmup_mb": warm, "end_mb": end,
+            "max_mb": max(r[key] for r in rows), "growth_after_warmup": round(growth, 4),
+            "slope_after_warmup_mb_per_h": round(slope_mb_per_hour(after, key), 1),
+            "flat": growth <= FLAT_GROWTH}
+
+
 def summarise(rows: list[dict], tally: Tally, args: argparse.Namespace,
               elapsed: float) -> dict:
+    """Errors, memory (the server's RSS, and the PSS of it and its worker processes, which
+    splits pages they share) and latency by kind."""
     after = [r for r in rows if r["elapsed_s"] >= args.warmup] or rows[-1:]
-    warm, end = after[0], rows[-1]
-    growth = (end["server_rss_mb"] - warm["server_rss_mb"]) / warm["server_rss_mb"]
+    server = memory_curve(rows, after, "server_rss_mb")
+    tree = memory_curve(rows, after, "tree_pss_mb")
     latency = {kind: {"count": len(values),
                       "p50_ms": round(opslib.percentile(values, 0.5) * 1000, 1),
                       "p99_ms": round(opslib.percentile(values, 0.99) * 1000, 1)}
@@ -219,16 +249,9 @@ def summarise(rows: list[dict], tally: Tally, args: argparse.Namespace,
             "rate_achieved": round(tally.done / elapsed, 1), "skipped_backlog": tally.skipped,
             "errors": errors, "errors_by_kind": dict(tally.errors),
             "error_examples": tally.examples, "answers": dict(tally.answers),
-            "rss_start_mb": rows[0]["server_rss_mb"],
-            "rss_after_warmup_mb": warm["server_rss_mb"], "rss_end_mb": end["server_rss_mb"],
-            "rss_max_mb": max(r["server_rss_mb"] for r in rows),
-            "tree_pss_max_mb": max(r["tree_pss_mb"] for r in rows),
-            "rss_growth_after_warmup": round(growth, 4),
-            "rss_slope_after_warmup_mb_per_h": round(slope_mb_per_hour(after,
-                                                                        "server_rss_mb"), 1),
-            "warmup_s": args.warmup, "latency": latency,
-            "pass_errors": errors == 0 and tally.skipped == 0,
-            "pass_flat": growth <= FLAT_GROWTH}
+            "server_rss": server, "tree_pss": tree, "warmup_s": args.warmup,
+            "latency": latency, "pass_errors": errors == 0 and tally.skipped == 0,
+            "pass_flat": server["flat"] and tree["flat"]}
 
 
 def print_summary(report: dict) -> None:
@@ -243,11 +266,12 @@ def print_summary(report: dict) -> None:
         print(f"    {count:>6}  {key}")
     for example in s["error_examples"][:5]:
         print(f"    e.g. {example}")
-    print(f"server RSS: start {s['rss_start_mb']} MB, after {s['warmup_s']:.0f} s warm-up "
-          f"{s['rss_after_warmup_mb']} MB, end {s['rss_end_mb']} MB (max {s['rss_max_mb']}); "
-          f"growth after warm-up {s['rss_growth_after_warmup'] * 100:+.1f} % "
-          f"(flat: ≤ {FLAT_GROWTH * 100:.0f} %) {'PASS' if s['pass_flat'] else 'FAIL'}; "
-          f"slope {s['rss_slope_after_warmup_mb_per_h']:+.1f} MB/h")
+    for name, m in (("server RSS", s["server_rss"]), ("server + workers PSS", s["tree_pss"])):
+        print(f"{name}: start {m['start_mb']} MB, after {s['warmup_s']:.0f} s warm-up "
+              f"{m['after_warmup_mb']} MB, end {m['end_mb']} MB (max {m['max_mb']}); growth "
+              f"after warm-up {m['growth_after_warmup'] * 100:+.1f} % (flat: ≤ "
+              f"{FLAT_GROWTH * 100:.0f} %) {'PASS' if m['flat'] else 'FAIL'}; slope "
+              f"{m['slope_after_warmup_mb_per_h']:+.1f} MB/h")
     print("latency by kind: " + ", ".join(
         f"{k} {v['p50_ms']}/{v['p99_ms']} ms" for k, v in s["latency"].items())
         + " (p50/p99, from send)")
@@ -276,29 +300,23 @@ def main() -> None:
     requests = Requests(data)
     server = opslib.Server(data, opslib.RESULTS / "soak-server.log")
     report["server_start_s"] = round(server.start(), 2)
-    rows: list[dict] = []
+    curve = Curve(args.csv or opslib.RESULTS / f"soak-{report['date'].replace(':', '')}.csv")
+    report["curve_csv"] = str(curve.path)
     started = time.perf_counter()
     try:
-        tally = asyncio.run(soak(server, requests, args, rows))
+        tally = asyncio.run(soak(server, requests, args, curve))
     finally:
         server.stop()
     elapsed = time.perf_counter() - started
     report.update(loadavg_end=opslib.loadavg(),
                   settings={k: str(v) for k, v in vars(args).items()},
-                  summary=summarise(rows, tally, args, elapsed))
-    curve = args.csv or opslib.RESULTS / f"soak-{report['date'].replace(':', '')}.csv"
-    curve.parent.mkdir(parents=True, exist_ok=True)
-    with open(curve, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    report["curve_csv"] = str(curve)
+                  summary=summarise(curve.rows, tally, args, elapsed))
     saved = opslib.write_result("soak", report)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         print_summary(report)
-        print(f"curve {curve}, report {saved}")
+        print(f"curve {curve.path}, report {saved}")
     sys.exit(0 if report["summary"]["pass_errors"] and report["summary"]["pass_flat"] else 1)
 
 
