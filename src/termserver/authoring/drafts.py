@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..bodies import diff_body
@@ -230,7 +230,11 @@ def list_drafts(db: AuthoringDB, actor: Actor, scheme: str | None = None,
         if status is not None:
             query = query.where(Draft.status == status)
         drafts = [d for d in session.scalars(query) if allows(actor.grants, spec, d.scheme)]
-        return {"drafts": [draft_body(d, d.edits, with_edits=False) for d in drafts]}
+        counts: dict[int, int] = {
+            draft_id: count for draft_id, count in session.execute(
+                select(DraftEdit.draft_id, func.count()).group_by(DraftEdit.draft_id)
+                .where(DraftEdit.draft_id.in_([d.id for d in drafts])))}
+        return {"drafts": [draft_body(d, counts.get(d.id, 0)) for d in drafts]}
 
 
 def open_draft(db: AuthoringDB, actor: Actor, draft_id: int) -> tuple[Draft, list[DraftEdit]]:
@@ -255,14 +259,15 @@ def diff(db: AuthoringDB, store: Store, actor: Actor, draft_id: int) -> dict[str
     return diff_body(diff_releases(now.base, now.release()))
 
 
-def draft_body(draft: Draft, edits: list[DraftEdit], *, with_edits: bool = True
-               ) -> dict[str, Any]:
+def draft_body(draft: Draft, edits: list[DraftEdit] | int) -> dict[str, Any]:
+    """The draft; with its edits when given them, else (listings) only their number."""
     body: dict[str, Any] = {
         "id": draft.id, "scheme": draft.scheme, "base": draft.base_version,
         "version": draft_version(draft.id), "title": draft.title, "status": draft.status,
         "created_by": draft.created_by, "created_at": audit.iso(draft.created_at),
-        "updated_at": audit.iso(draft.updated_at), "edit_count": len(edits)}
-    if with_edits:
+        "updated_at": audit.iso(draft.updated_at),
+        "edit_count": edits if isinstance(edits, int) else len(edits)}
+    if not isinstance(edits, int):
         undone = {e.undoes: e.id for e in edits if e.undoes is not None}
         body["edits"] = [{"id": e.id, "code": e.code, "kind": e.kind, "author": e.author,
                           "at": audit.iso(e.at), "comment": e.comment, "undoes": e.undoes,
