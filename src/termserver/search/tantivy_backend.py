@@ -178,11 +178,11 @@ class _Builder:
         return tantivy.Query.boolean_query([(must, c) for c in clauses])
 
     def any(self, clauses: list[tantivy.Query | None]) -> tantivy.Query | None:
-        present = [c for c in clauses if c is not _NOTHING]
-        if len(present) <= 1:
-            return present[0] if present else _NOTHING
         should = self._should
-        return tantivy.Query.boolean_query([(should, c) for c in present])
+        parts = [(should, c) for c in clauses if c is not _NOTHING]
+        if len(parts) <= 1:
+            return parts[0][1] if parts else _NOTHING
+        return tantivy.Query.boolean_query(parts)
 
     def const(self, clause: tantivy.Query | None, score: float) -> tantivy.Query | None:
         if clause is _NOTHING:
