@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from ..errors import TermserverError
 from ..fhir import capabilities, operations
@@ -82,8 +83,9 @@ async def _run(request: Request, operation: Callable[[Context, Params], dict[str
     _check_format(request)
     params = await _params(request)
     store = request.app.state.services.store
-    context = Context.for_request(store, params.all("tx-resource"))
-    return fhir_response(operation(context, params))
+    # in a worker thread: a large expansion must not hold up the event loop
+    context = await run_in_threadpool(Context.for_request, store, params.all("tx-resource"))
+    return fhir_response(await run_in_threadpool(operation, context, params))
 
 
 @router.get("/metadata", summary="CapabilityStatement, or TerminologyCapabilities with "

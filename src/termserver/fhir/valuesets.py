@@ -168,7 +168,16 @@ def _property_values(concept: Concept, prop: str) -> list[str]:
     return concept.properties.get(prop, [])
 
 
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]")
+"""A quantified group that itself repeats, `(a+)+`: Python's regex engine can take
+exponential time on such a pattern, so it is refused rather than run."""
+
+
 def _regex(pattern: str, text: str) -> bool:
+    if _NESTED_QUANTIFIER.search(pattern):
+        raise FhirError(f"The regular expression {pattern!r} repeats a group that itself "
+                        "repeats, which can take unbounded time; simplify it.",
+                        issue_code="too-costly")
     try:
         return re.fullmatch(pattern, text) is not None
     except re.error as exc:
