@@ -278,13 +278,15 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
         "identifier": f"urn:uuid:{uuid.uuid4()}",
         "timestamp": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "total": total,
-        "offset": offset,
         "parameter": parameters,
         "contains": [_contains(r, c, language, designations_wanted) for r, c in page],
     }
     if not expansion["contains"]:
         del expansion["contains"]
-    out = {k: v for k, v in vs.items() if k not in ("expansion", "text")}
+    if params.get("offset") is not None:
+        expansion["offset"] = offset
+    # the definition is not repeated: the expansion is what was asked for
+    out = {k: v for k, v in vs.items() if k not in ("expansion", "text", "compose")}
     out["resourceType"] = "ValueSet"
     out["expansion"] = expansion
     return out
@@ -306,9 +308,7 @@ def _matches(concept: Concept, text: str) -> bool:
 
 def _contains(release: Release, concept: Concept, language: str | None,
               with_designations: bool) -> dict[str, Any]:
-    item: dict[str, Any] = {"system": release.info.uri}
-    if release.version:
-        item["version"] = release.version
+    item: dict[str, Any] = {"system": release.info.uri}  # the version is in used-codesystem
     if is_abstract(concept):
         item["abstract"] = True
     if is_inactive(concept):
