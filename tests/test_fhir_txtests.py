@@ -13,7 +13,7 @@ from .conftest import SHARED_DATA, require_shared
 from .servers import serving
 
 TX_TESTS = SHARED_DATA / "tx-ecosystem" / "tests"
-PASSED_AT_LEAST = 144
+PASSED_AT_LEAST = 169
 """Tests of the metadata and "general" suites that passed when this was last raised; the
 figure may only go up (docs/fhir.md has it per suite)."""
 
@@ -29,6 +29,8 @@ figure may only go up (docs/fhir.md has it per suite)."""
     ("$fragments:supplement|http://x$", "the supplement http://x is unknown", True),
     ("$fragments:supplement|http://x$", "the supplement is unknown", False),
     ("$external:1$", "our own wording", True),
+    ("$external:2:http://x|1.0$", "code not in http://x version 1.0", True),
+    ("$external:2:http://x$", "code not in the value set", False),
     ("exact", "exact", True),
     ("exact", "Exact", False),
 ])
@@ -44,6 +46,8 @@ def test_objects_need_every_property_unless_optional_and_nothing_more() -> None:
     assert "unexpected property 'extra'" in (compare(expected, {"total": 2, "extra": 1})
                                              or "")
     assert compare({"result": True}, {"result": 1}) is not None
+    only_optional = {"extension": [{"$optional$": True, "url": "x"}], "code": "a"}
+    assert compare(only_optional, {"code": "a"}) is None
 
 
 def test_arrays_ignore_order_and_honour_optional_items() -> None:

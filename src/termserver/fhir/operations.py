@@ -187,28 +187,34 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
         return _validation_result(False, text, code, system, None, None, issues, codings)
     concept = release.concepts.get(code)
     member = concept is not None
-    if concept is not None and value_set:
-        url = params.text("url")
+    vs_name = ""
+    if value_set:
         vs = params.get("valueSet")
         if not isinstance(vs, dict):
+            url = params.text("url")
             if not url:
                 raise FhirError("$validate-code on a ValueSet needs `url` or `valueSet`.")
             vs = resolve_value_set(context, url, params.text("valueSetVersion"))
-        members = evaluate(context, vs).members
-        member = any(r is release and c.code == code for r, c in members)
+        vs_name = str(vs.get("url") or "") + (f"|{vs['version']}" if vs.get("version") else "")
+        if concept is not None:
+            members = evaluate(context, vs).members
+            member = any(r is release and c.code == code for r, c in members)
+    messages: list[str] = []
+    if not member and value_set:
+        text = (f"The provided code '{release.info.uri}#{code}' was not found in the value "
+                f"set '{vs_name}'")
+        messages.append(text)
+        issues.append(_issue("error", "code-invalid", text, code_where, "not-in-vs"))
     if concept is None:
         text = (f"Unknown code '{code}' in the CodeSystem '{release.info.uri}' version "
                 f"'{release.version}'")
+        messages.append(text)
         issues.append(_issue("error", "code-invalid", text, code_where, "invalid-code"))
-        return _validation_result(False, text, code, release.info.uri, release.version,
-                                  None, issues, codings)
+        return _validation_result(False, "; ".join(messages), code, release.info.uri,
+                                  release.version, None, issues, codings)
     shown = display(concept, release, params.text("displayLanguage"))
     result = member
-    message = None
-    if not member:
-        message = (f"The provided code '{release.info.uri}#{code}' was not found in the "
-                   "value set")
-        issues.append(_issue("error", "code-invalid", message, code_where, "not-in-vs"))
+    message = "; ".join(messages) or None
     if wanted_display and wanted_display not in displays(concept):
         text = (f"Wrong Display Name '{wanted_display}' for {release.info.uri}#{code}. "
                 f"Valid display is '{shown}'")
