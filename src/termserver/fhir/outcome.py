@@ -11,6 +11,10 @@ _ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found"
                 415: "not-supported", 422: "processing", 503: "transient"}
 
 
+TX_ISSUE_TYPE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
+"""The ecosystem's finer issue types (`not-found`, `invalid-code`, `not-in-vs`…)."""
+
+
 class FhirError(TermserverError):
     """An operation that cannot be answered; `issue_code` is FHIR's IssueType code."""
 
@@ -23,9 +27,9 @@ class FhirError(TermserverError):
 
 def operation_outcome(message: str, *, severity: str = "error", code: str = "invalid",
                       details: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One issue with our message as `details.text` (and `diagnostics` for old clients)."""
-    issue: dict[str, Any] = {"severity": severity, "code": code,
-                             "details": {"text": message}, "diagnostics": message}
+    """One issue with our message as `details.text` and its type as a tx-issue-type coding."""
+    issue: dict[str, Any] = {"severity": severity, "code": code, "details": {
+        "coding": [{"system": TX_ISSUE_TYPE, "code": code}], "text": message}}
     outcome: dict[str, Any] = {"resourceType": "OperationOutcome", "issue": [issue]}
     if details:
         issue["expression"] = [str(v) for v in details.get("expression", [])] or None

@@ -17,6 +17,8 @@ from .outcome import FhirError
 @dataclass
 class Params:
     values: dict[str, list[Any]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    """The `value[x]` key each parameter came with (`valueCode`…), to echo it the same way."""
 
     @classmethod
     def from_query(cls, items: Iterable[tuple[str, str]]) -> Params:
@@ -38,7 +40,10 @@ class Params:
                 raise FhirError(f"Parameters.parameter[{index}] has no name.")
             value = entry.get("resource")
             if value is None:
-                value = next((v for k, v in entry.items() if k.startswith("value")), None)
+                kind, value = next(((k, v) for k, v in entry.items() if k.startswith("value")),
+                                   ("", None))
+                if kind:
+                    params.kinds.setdefault(entry["name"], kind)
             if value is not None:
                 params.values.setdefault(entry["name"], []).append(value)
         return params
@@ -90,11 +95,15 @@ class Params:
                 continue
             for value in values:
                 value = _typed(name, value)
-                out.append({"name": name, _value_key(value): value})
+                kind = self.kinds.get(name) or _QUERY_KINDS.get(name) or _value_key(value)
+                out.append({"name": name, kind: value})
         return out
 
 
 _INTEGERS = {"count", "offset"}
+_QUERY_KINDS = {"displayLanguage": "valueCode", "system-version": "valueUri",
+                "force-system-version": "valueUri", "check-system-version": "valueUri",
+                "valueSetVersion": "valueString"}
 
 
 def _typed(name: str, value: Any) -> Any:

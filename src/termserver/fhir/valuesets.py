@@ -96,7 +96,7 @@ def _value_set_named(context: Context, url: str) -> dict[str, Any]:
     if release is not None:
         return {"compose": {"include": [{"system": release.info.uri,
                                          "version": release.version}]}}
-    raise FhirError(f"A definition for the value set '{url}' could not be found.",
+    raise FhirError(f"A definition for the value Set '{url}' could not be found",
                     status_code=404, issue_code="not-found")
 
 
@@ -195,6 +195,6 @@ def resolve_value_set(context: Context, url: str, version: str | None = None
     if release is not None and ("?fhir_vs" in url or url == release.info.uri):
         return {"resourceType": "ValueSet", "url": url, "status": "active",
                 "compose": {"include": [{"system": release.info.uri}]}}
-    raise FhirError(f"A definition for the value set '{url}"
-                    f"{'|' + (version or pinned or '') if version or pinned else ''}' could "
-                    "not be found.", status_code=404, issue_code="not-found")
+    pinned = version or pinned
+    raise FhirError(f"A definition for the value Set '{url}{'|' + pinned if pinned else ''}' "
+                    "could not be found", status_code=404, issue_code="not-found")
