@@ -154,7 +154,7 @@ def _issue(severity: str, code: str, text: str, expression: str,
     return {"severity": severity, "code": code,
             "details": {"coding": [{"system": "http://hl7.org/fhir/tools/CodeSystem/"
                                     "tx-issue-type", "code": tx_code}], "text": text},
-            "expression": [expression]}
+            "location": [expression], "expression": [expression]}
 
 
 def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[str, Any]:
