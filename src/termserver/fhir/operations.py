@@ -23,7 +23,7 @@ from .concepts import (
     status_code,
 )
 from .context import Context, split_canonical
-from .outcome import FhirError
+from .outcome import TX_ISSUE_TYPE, FhirError
 from .params import Params
 from .valuesets import evaluate, resolve_value_set
 
@@ -149,12 +149,17 @@ def subsumes(context: Context, params: Params) -> dict[str, Any]:
             "parameter": [{"name": "outcome", "valueCode": outcome}]}
 
 
-def _issue(severity: str, code: str, text: str, expression: str,
-           tx_code: str) -> dict[str, Any]:
-    return {"severity": severity, "code": code,
-            "details": {"coding": [{"system": "http://hl7.org/fhir/tools/CodeSystem/"
-                                    "tx-issue-type", "code": tx_code}], "text": text},
-            "location": [expression], "expression": [expression]}
+def _issue(severity: str, code: str, text: str, expression: str | None,
+           tx_code: str, *, location: bool = True) -> dict[str, Any]:
+    """One issue as the ecosystem writes it: FHIR's type, the tx-issue-type, and where
+    (`location` is the older spelling of `expression`; codeable concepts go without)."""
+    issue: dict[str, Any] = {"severity": severity, "code": code, "details": {
+        "coding": [{"system": TX_ISSUE_TYPE, "code": tx_code}], "text": text}}
+    if expression:
+        if location:
+            issue["location"] = [expression]
+        issue["expression"] = [expression]
+    return issue
 
 
 def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[str, Any]:
@@ -200,18 +205,35 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
             members = evaluate(context, vs).members
             member = any(r is release and c.code == code for r, c in members)
     messages: list[str] = []
+    in_concept = bool(codings)
     if not member and value_set:
-        text = (f"The provided code '{release.info.uri}#{code}' was not found in the value "
-                f"set '{vs_name}'")
+        if in_concept:  # the concept as a whole fails; the coding's own miss is information
+            text = f"No valid coding was found for the value set '{vs_name}'"
+            issues.append(_issue("error", "code-invalid", text, None, "not-in-vs"))
+        else:
+            text = (f"The provided code '{release.info.uri}#{code}' was not found in the "
+                    f"value set '{vs_name}'")
+            issues.append(_issue("error", "code-invalid", text, code_where, "not-in-vs"))
         messages.append(text)
-        issues.append(_issue("error", "code-invalid", text, code_where, "not-in-vs"))
     if concept is None:
         text = (f"Unknown code '{code}' in the CodeSystem '{release.info.uri}' version "
                 f"'{release.version}'")
         messages.append(text)
-        issues.append(_issue("error", "code-invalid", text, code_where, "invalid-code"))
-        return _validation_result(False, "; ".join(messages), code, release.info.uri,
-                                  release.version, None, issues, codings)
+        issues.append(_issue("error", "code-invalid", text, code_where, "invalid-code",
+                             location=not in_concept))
+    if not member and value_set and in_concept:
+        shown_as = f" ('{wanted_display}')" if wanted_display else ""
+        issues.append(_issue(
+            "information", "code-invalid",
+            f"The provided code '{release.info.uri}#{code}{shown_as}' was not found in the "
+            f"value set '{vs_name}'", code_where, "this-code-not-in-vs", location=False))
+    if concept is None or (in_concept and not member):
+        # a failed codeable concept names no single code as the answer
+        return _validation_result(False, "; ".join(messages),
+                                  None if in_concept else code,
+                                  None if in_concept else release.info.uri,
+                                  None if in_concept else release.version,
+                                  None, issues, codings)
     shown = display(concept, release, params.text("displayLanguage"))
     result = member
     message = "; ".join(messages) or None
