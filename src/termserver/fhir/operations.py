@@ -178,6 +178,8 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
         raise FhirError("No code given: send `code`, a `coding` or a `codeableConcept`.")
     if not value_set and not system:  # CodeSystem/$validate-code names the system by `url`
         system = params.text("url")
+    if value_set and not system and params.flag("inferSystem"):
+        system = _inferred_system(context, params, code)
     code_where = f"{where}.code" if where else "code"
     system_where = f"{where}.system" if where else "system"
     display_where = f"{where}.display" if where else "display"
@@ -185,11 +187,26 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
     out: list[dict[str, Any]] = []
     issues: list[dict[str, Any]] = []
     if release is None:
-        base = split_canonical(system)[0] if system else ""
-        text = (f"A definition for CodeSystem '{base}' could not be found, so the code "
-                "cannot be validated") if system else "No system given for the code"
+        base, pinned = split_canonical(system) if system else ("", None)
+        version = version or pinned
+        known = [r.version for r in context.versions_of(base)] if system else []
+        if not system:
+            text = "No system given for the code"
+        elif version:
+            text = (f"A definition for CodeSystem '{base}' version '{version}' could not be "
+                    "found, so the code cannot be validated. Valid versions: "
+                    f"{', '.join(known) or 'none'}")
+        else:
+            text = (f"A definition for CodeSystem '{base}' could not be found, so the code "
+                    "cannot be validated")
         issues.append(_issue("error", "not-found", text, system_where, "not-found"))
-        return _validation_result(False, text, code, system, None, None, issues, codings)
+        answer = _validation_result(False, text, code, base or None, None, None, issues,
+                                    codings)
+        if system:  # which system was missing, so a client can fetch it and ask again
+            answer["parameter"].append({"name": "x-caused-by-unknown-system",
+                                        "valueCanonical": f"{base}|{version}" if version
+                                        else base})
+        return answer
     concept = release.concepts.get(code)
     member = concept is not None
     vs_name = ""
@@ -247,6 +264,18 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
         out.append({"name": "inactive", "valueBoolean": True})
     return _validation_result(result, message, code, release.info.uri, release.version,
                               shown, issues, codings, extra=out)
+
+
+def _inferred_system(context: Context, params: Params, code: str) -> str | None:
+    """`inferSystem`: the one system of the value set that has the code, if only one has."""
+    url = params.text("url")
+    vs = params.get("valueSet")
+    if not isinstance(vs, dict):
+        if not url:
+            return None
+        vs = resolve_value_set(context, url, params.text("valueSetVersion"))
+    systems = {r.info.uri for r, c in evaluate(context, vs).members if c.code == code}
+    return systems.pop() if len(systems) == 1 else None
 
 
 def _validation_result(result: bool, message: str | None, code: str | None,
