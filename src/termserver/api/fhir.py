@@ -82,6 +82,10 @@ async def _run(request: Request, operation: Callable[[Context, Params], dict[str
                ) -> Response:
     _check_format(request)
     params = await _params(request)
+    language = request.headers.get("accept-language")
+    if language and params.get("displayLanguage") is None:  # FHIR: the header is the default
+        params.values["displayLanguage"] = [language]
+        params.kinds["displayLanguage"] = "valueCode"
     store = request.app.state.services.store
     # in a worker thread: a large expansion must not hold up the event loop
     context = await run_in_threadpool(Context.for_request, store, params.all("tx-resource"))

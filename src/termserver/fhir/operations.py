@@ -310,6 +310,10 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
         if not url:
             raise FhirError("$expand needs `url` (a value set's canonical URL) or `valueSet`.")
         vs = resolve_value_set(context, url, params.text("valueSetVersion"))
+    if params.get("displayLanguage") is None and vs.get("language"):
+        # the value set's own language is the display language unless one is asked for
+        params.values["displayLanguage"] = [vs["language"]]
+        params.kinds["displayLanguage"] = "valueCode"
     evaluated = evaluate(context, vs, _system_versions(params))
     members = evaluated.members
     if params.flag("activeOnly"):
