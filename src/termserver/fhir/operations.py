@@ -262,6 +262,12 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
         message = text if message is None else f"{message}; {text}"
     if is_inactive(concept):
         out.append({"name": "inactive", "valueBoolean": True})
+        status = (concept.properties.get("status") or ["inactive"])[0]
+        text = (f"The concept '{code}' has a status of {status} and its use should be "
+                "reviewed")
+        issues.append(_issue("warning", "business-rule", text, where or "code",
+                             "code-comment"))
+        message = text if message is None else f"{message}; {text}"
     return _validation_result(result, message, code, release.info.uri, release.version,
                               shown, issues, codings, extra=out)
 
