@@ -260,6 +260,10 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
         issues.append(_issue("error", "invalid", text, display_where, "invalid-display"))
         result = False
         message = text if message is None else f"{message}; {text}"
+    for note in _status_notes(release):
+        issues.append(_issue("information", "business-rule",
+                             f"Reference to {note} CodeSystem {_canonical(release)}", None,
+                             "status-check"))
     if is_inactive(concept):
         out.append({"name": "inactive", "valueBoolean": True})
         status = (concept.properties.get("status") or ["inactive"])[0]
@@ -270,6 +274,20 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
         message = text if message is None else f"{message}; {text}"
     return _validation_result(result, message, code, release.info.uri, release.version,
                               shown, issues, codings, extra=out)
+
+
+def _status_notes(release: Release) -> list[str]:
+    """`draft`/`experimental` for a code system a client should know is not settled."""
+    notes = []
+    if release.info.extra.get("status") == "draft":
+        notes.append("draft")
+    if release.info.extra.get("experimental", "").lower() == "true":
+        notes.append("experimental")
+    return notes
+
+
+def _canonical(release: Release) -> str:
+    return f"{release.info.uri}|{release.version}" if release.version else release.info.uri
 
 
 def _inferred_system(context: Context, params: Params, code: str) -> str | None:
@@ -339,8 +357,9 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
     designations_wanted = params.flag("includeDesignations")
     parameters = params.echo()
     for release in evaluated.used:
-        used = f"{release.info.uri}|{release.version}" if release.version else release.info.uri
-        parameters.append({"name": "used-codesystem", "valueUri": used})
+        parameters.append({"name": "used-codesystem", "valueUri": _canonical(release)})
+        parameters += [{"name": f"warning-{note}", "valueUri": _canonical(release)}
+                       for note in _status_notes(release)]
     expansion: dict[str, Any] = {
         "identifier": f"urn:uuid:{uuid.uuid4()}",
         "timestamp": datetime.now(UTC).replace(microsecond=0).isoformat(),
