@@ -147,3 +147,30 @@ def test_errors_under_fhir_are_operation_outcomes(client: TestClient) -> None:
 def test_the_api_v1_envelope_is_unchanged(client: TestClient) -> None:
     body = client.get("/api/v1/no/such/path").json()
     assert body["error"]["code"] == "not_found"
+
+
+def test_validate_code_against_a_value_set_pinning_another_version(client: TestClient) -> None:
+    def code_system(version: str) -> dict[str, Any]:
+        return {"resourceType": "CodeSystem", "id": "v", "url": "http://ex/v",
+                "version": version, "status": "active", "content": "complete",
+                "concept": [{"code": "a", "display": f"A {version}"}]}
+
+    value_set = {"resourceType": "ValueSet", "url": "http://ex/vs-v2", "status": "active",
+                 "compose": {"include": [{"system": "http://ex/v", "version": "2"}]}}
+    resources = [{"name": "tx-resource", "resource": r}
+                 for r in (code_system("1"), code_system("2"), value_set)]
+
+    def validate(coding: dict[str, str]) -> dict[str, Any]:
+        body = {"resourceType": "Parameters", "parameter": [
+            {"name": "url", "valueUri": "http://ex/vs-v2"},
+            {"name": "coding", "valueCoding": coding}, *resources]}
+        return client.post("/fhir/ValueSet/$validate-code", json=body).json()
+
+    unpinned = _parameters(validate({"system": "http://ex/v", "code": "a"}))
+    assert unpinned["result"] is True and unpinned["display"] == "A 2"
+    answer = validate({"system": "http://ex/v", "version": "1", "code": "a"})
+    found = _parameters(answer)
+    assert found["result"] is False
+    assert "version '2'" in found["message"] and "('1')" in found["message"]
+    issues = next(p["resource"] for p in answer["parameter"] if p["name"] == "issues")
+    assert [i["details"]["coding"][0]["code"] for i in issues["issue"]] == ["vs-invalid"]

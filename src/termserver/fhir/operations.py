@@ -210,6 +210,7 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
     concept = release.concepts.get(code)
     member = concept is not None
     vs_name = ""
+    version_mismatch: list[str] = []
     if value_set:
         vs = params.get("valueSet")
         if not isinstance(vs, dict):
@@ -218,12 +219,27 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
                 raise FhirError("$validate-code on a ValueSet needs `url` or `valueSet`.")
             vs = resolve_value_set(context, url, params.text("valueSetVersion"))
         vs_name = str(vs.get("url") or "") + (f"|{vs['version']}" if vs.get("version") else "")
+        pinned_by_vs = _include_release(context, vs, release.info.uri)
+        if pinned_by_vs is not None and pinned_by_vs is not release:
+            if version:  # the value says one version, the value set another
+                text = (f"The code system '{release.info.uri}' version "
+                        f"'{pinned_by_vs.version}' in the ValueSet include is different to "
+                        f"the one in the value ('{version}')")
+                issues.append(_issue("error", "invalid", text,
+                                     f"{where}.version" if where else "version",
+                                     "vs-invalid"))
+                version_mismatch.append(text)
+            release = pinned_by_vs
+            concept = release.concepts.get(code)
+            member = concept is not None
         if concept is not None:
             members = evaluate(context, vs).members
             member = any(r is release and c.code == code for r, c in members)
-    messages: list[str] = []
+    messages: list[str] = list(version_mismatch)
     in_concept = bool(codings)
-    if not member and value_set:
+    if version_mismatch:  # the mismatch is the answer; the code was not looked for
+        member = False
+    if not member and value_set and not version_mismatch:
         if in_concept:  # the concept as a whole fails; the coding's own miss is information
             text = f"No valid coding was found for the value set '{vs_name}'"
             issues.append(_issue("error", "code-invalid", text, None, "not-in-vs"))
@@ -274,6 +290,14 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
         message = text if message is None else f"{message}; {text}"
     return _validation_result(result, message, code, release.info.uri, release.version,
                               shown, issues, codings, extra=out)
+
+
+def _include_release(context: Context, vs: dict[str, Any], system: str) -> Release | None:
+    """The release a value set's include of `system` draws from (its version, or latest)."""
+    for include in (vs.get("compose") or {}).get("include") or []:
+        if include.get("system") == system:
+            return context.code_system(system, include.get("version"))
+    return None
 
 
 def _status_notes(release: Release) -> list[str]:
