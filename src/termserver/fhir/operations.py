@@ -111,10 +111,12 @@ def lookup(context: Context, params: Params) -> dict[str, Any]:
     properties += [("child", {"valueCode": c}) for c in release.narrower.get(code, ())]
     for name, values in concept.properties.items():
         if name not in ("status", "inactive", "notSelectable"):
-            properties += [(name, {"valueString": v}) for v in values]
+            # a code is a token without spaces; text with spaces is a string
+            properties += [(name, {"valueString" if " " in v else "valueCode": v})
+                           for v in values]
     wanted = {str(p) for p in params.all("property")}
     for name, value in properties:
-        if not wanted or name in wanted:
+        if not wanted or "*" in wanted or name in wanted:
             out.append({"name": "property",
                         "part": [{"name": "code", "valueCode": name},
                                  {"name": "value", **value}]})
