@@ -127,9 +127,8 @@ def data_dir(kind: str = "full", rebuild: bool = False) -> Path:
             raise RuntimeError(f"building the {kind} data directory failed: "
                                f"{' '.join(command)}\n{done.stderr}")
     building.rename(final)
-    for old in CACHE.glob(f"{kind}-*"):  # earlier code versions' copies
-        if old != final:
-            shutil.rmtree(old, ignore_errors=True)
+    # Other code versions' copies are left alone: a benchmark of another checkout may be
+    # serving from one right now (deleting it emptied a running soak's server).
     return final
 
 

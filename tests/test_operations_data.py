@@ -239,3 +239,20 @@ def test_serve_answers_from_a_read_only_data_directory(settings, tmp_path: Path)
         assert status == 200 and json.loads(body)["results"][0]["code"] == "A"
     assert "read-only" in log.read_text() and "Traceback" not in log.read_text()
     assert _listing(settings.data_dir) == before
+
+
+def test_a_reload_never_drops_releases_in_service(settings, tmp_path: Path) -> None:
+    """A data directory deleted or unmounted under a running server emptied its store
+    on the next reload: every lookup became 404 'none imported'."""
+    app = create_app(settings, open_services(settings))
+    reloader = Reloader(app.state, settings, fingerprint(settings))
+    shutil.move(settings.data_dir / "releases", tmp_path / "moved-away")
+    assert reloader.check() is False
+    assert "gone from" in (reloader.status.last_error or "")
+    assert "releases/small/1.0" in (reloader.status.last_error or "")
+    client = TestClient(app)
+    assert client.get("/api/v1/schemes/small/concepts/A").status_code == 200
+    shutil.move(tmp_path / "moved-away", settings.data_dir / "releases")
+    import_paths(settings, [SMALL], ImportOptions(version="2.0"))
+    assert reloader.check() is True  # back, and a new release: loaded
+    assert client.get("/api/v1/schemes/small").json()["latest"] == "2.0"

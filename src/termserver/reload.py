@@ -4,9 +4,12 @@ Every `reload_interval` seconds a background thread compares a cheap fingerprint
 data directory (the release directories and the index generation `CURRENT` names) with
 the one it loaded. When they differ it loads a complete new `Services` — store and search
 index together — beside the one in service and swaps the app's reference between
-requests; a request keeps the `Services` it started with. While an importer still holds
-the data directory's lock (its release is on disk, its index not yet) the reloader
-waits, so a reader never sees a release that search does not know.
+requests; a request keeps the `Services` it started with. Releases are only ever added,
+so a directory that lost releases in service (unmounted, deleted, an older backup put
+back) is not loaded: the process keeps serving and reports why on /readyz and /metrics.
+While an importer still holds the data directory's lock (its release is on disk, its
+index not yet) the reloader waits, so a reader never sees a release that search does not
+know.
 
 Replicas over one data directory each reload on their own: none of them needs to be told.
 """
@@ -108,17 +111,30 @@ class Reloader:
             return False
         if atomic.writer_active(self._settings.data_dir):
             return False  # an import or reindex is under way: load its finished result
+        gone = sorted(set(self._loaded[0]) - set(now[0]))
+        if gone:
+            self._refuse(now, f"{len(gone)} release(s) in service are gone from "
+                         f"{self._settings.data_dir} (e.g. releases/{gone[0]}). Published "
+                         "releases are never removed by termserver, so the directory was "
+                         "changed outside it (unmounted, deleted, restored from an older "
+                         "backup): still serving what was loaded. Restart the server if the "
+                         "removal was intended.")
+            return False
         try:
             fresh = self._open_new(self._settings)
             _ = fresh.search  # store and index together, or not at all
         except Exception as exc:
-            self._failed = now
-            self.status.last_error = getattr(exc, "message", None) or f"{exc}"
-            log.error("new releases in %s could not be loaded; still serving the ones "
-                      "loaded before: %s", self._settings.data_dir, self.status.last_error)
+            self._refuse(now, "new releases could not be loaded; still serving the ones "
+                         f"loaded before: {getattr(exc, 'message', None) or exc}")
             return False
         self._swap(fresh, now)
         return True
+
+    def _refuse(self, now: tuple, why: str) -> None:
+        """Keep what is in service; say why once per state of the data directory."""
+        self._failed = now
+        self.status.last_error = why
+        log.error("%s: %s", self._settings.data_dir, why)
 
     def _swap(self, fresh: Services, now: tuple) -> None:
         old = getattr(self._holder, "services", None)
