@@ -22,10 +22,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from . import atomic
+from .releases import ReleaseRepository
 from .search import generations
 from .services import Services, open_services
 from .settings import Settings
@@ -38,15 +38,8 @@ CLOSE_AFTER = 60.0
 
 def fingerprint(settings: Settings) -> tuple:
     """What changes when anything is published or reindexed; a few `stat`s and reads."""
-    releases = Path(settings.data_dir) / "releases"
-    found: list[str] = []
-    if releases.is_dir():
-        for scheme in sorted(releases.iterdir()):
-            if scheme.name.startswith(".") or not scheme.is_dir():
-                continue
-            found.extend(f"{scheme.name}/{version.name}" for version in sorted(scheme.iterdir())
-                         if not version.name.startswith(".")
-                         and (version / "meta.json").is_file())
+    found = [f"{path.parent.name}/{path.name}"
+             for path in ReleaseRepository(settings.data_dir).iter_release_dirs()]
     pointer = generations.root(settings.data_dir, settings.search_backend) / "CURRENT"
     try:
         current = pointer.read_text().strip()
