@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -178,7 +179,7 @@ class DraftEdit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"),
                                           index=True)
-    code: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(200), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     author: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -188,3 +189,49 @@ class DraftEdit(Base):
     undoes: Mapped[int | None]
 
     draft: Mapped[Draft] = relationship(back_populates="edits")
+
+
+class DraftCheck(Base):
+    """One run of the checks on a draft, and the edit revision it ran at.
+
+    `revision` is the id of the draft's newest edit when the check read it (0 before the
+    first edit): a draft counts as checked only while no edit has come after, so submitting
+    and approving ask for a passing check at the draft's current revision. `result` is the
+    whole answer (findings and impact report) as the API returned it.
+    """
+
+    __tablename__ = "draft_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"),
+                                          index=True)
+    revision: Mapped[int]
+    checked_by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    errors: Mapped[int]
+    warnings: Mapped[int]
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+REVIEW_DECISIONS = ("approve", "changes")
+
+
+class DraftReview(Base):
+    """A reviewer's decision on a draft at one revision, with a comment that may point at
+    one of its concepts (`code`)."""
+
+    __tablename__ = "draft_reviews"
+    __table_args__ = (
+        CheckConstraint("decision IN ('approve', 'changes')", name="decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"),
+                                          index=True)
+    revision: Mapped[int]
+    reviewer: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    decision: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    code: Mapped[str | None] = mapped_column(String(200))

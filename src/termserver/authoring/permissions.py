@@ -54,8 +54,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("draft.read", "editor", "reading drafts", also=("reviewer", "publisher")),
     Action("draft.create", "editor", "creating a draft", content=True),
     Action("draft.edit", "editor", "editing a draft", content=True),
+    Action("draft.check", "editor", "checking a draft", also=("reviewer", "publisher")),
     Action("draft.submit", "editor", "submitting a draft for review", content=True),
     Action("draft.review", "reviewer", "reviewing a draft", content=True),
+    Action("draft.close", "editor", "closing a draft", content=True, also=("publisher",)),
     Action("draft.publish", "publisher", "publishing a draft", content=True),
 )}
 
