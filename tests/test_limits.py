@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import multiprocessing.connection
 import shutil
 import socket
 import threading
@@ -144,10 +145,45 @@ def test_closing_the_services_stops_their_worker_processes(real_settings: Settin
     workers = set(multiprocessing.active_children()) - before
     assert len(workers) == 2
     client.app.state.services.close()
-    for process in workers:
-        process.join(10)
-    assert not any(process.is_alive() for process in workers)
+    assert all(ended(process) for process in workers)
 
+
+
+def ended(process: multiprocessing.process.BaseProcess, seconds: float = 10) -> bool:
+    """Whether `process` ends within `seconds`. Watches its sentinel: joining it here
+    would race the pool's own thread reaping it (the loser's `waitpid` fails and
+    `is_alive` then says True of a process that has ended)."""
+    return bool(multiprocessing.connection.wait([process.sentinel], seconds))
+
+
+def sleep_in_worker(services, seconds: float) -> None:
+    """Stands for a request stuck in a worker (run there by `Workers.run`)."""
+    time.sleep(seconds)
+
+
+def test_a_worker_still_busy_after_the_grace_period_is_killed(
+        real_settings: Settings) -> None:
+    services = open_services(real_settings.model_copy(update={"worker_processes": 1}),
+                             with_search=False)
+    before = set(multiprocessing.active_children())
+    outcome: list[BaseException] = []
+
+    def stuck_request() -> None:
+        try:
+            asyncio.run(services.workers.run(sleep_in_worker, 600.0))
+        except Overloaded as refused:  # the worker died under it
+            outcome.append(refused)
+
+    stuck = threading.Thread(target=stuck_request, daemon=True)
+    stuck.start()
+    wait_until(lambda: set(multiprocessing.active_children()) - before)
+    workers = set(multiprocessing.active_children()) - before
+    time.sleep(0.5)  # the sleep has reached the worker
+    services.workers.close(grace=1.0)
+    assert all(ended(process) for process in workers)
+    wait_until(lambda: all(process.exitcode == -9 for process in workers))
+    stuck.join(10)
+    assert outcome and "stopped unexpectedly" in outcome[0].message
 
 # -- SPARQL --------------------------------------------------------------------------------
 def test_sparql_runs_a_bounded_number_of_queries_and_refuses_the_rest(

@@ -17,6 +17,12 @@ Validation of a 10 MB document takes seconds of pure-Python work; run on the eve
   keep the port taken, or the connection open, after the server closed it), and exit
   when the server does, however it ends (uvicorn ends on SIGTERM by re-raising it, so
   no exit handler of ours would run).
+- A worker never garbage-collects what it inherited (`gc.freeze` first thing): the fork
+  copies the server's uncollected garbage too, and collecting it in the child runs
+  destructors written for the server's threads (a search index joining threads that do
+  not exist in the child) and hangs the worker. It also keeps the shared pages shared.
+- Closing the pool lets running requests finish; a worker still alive
+  `WORKER_EXIT_GRACE` seconds later is killed, so no closed pool outlives its Services.
 
 A `Workers` belongs to one `Services` (it holds that store): a reload that replaces the
 Services closes the old pool with it (`Services.close`).
@@ -26,8 +32,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import stat
@@ -49,6 +57,9 @@ if TYPE_CHECKING:
 
 WORKER_NICENESS = 10
 """How much lower worker processes run than the server (a nice increment, 0-19)."""
+WORKER_EXIT_GRACE = 120.0
+"""Seconds a closed pool's workers have to finish what they run before they are killed
+(well beyond the longest validation or export of a document the server accepts)."""
 _FORK = multiprocessing.get_context("fork")
 
 
@@ -57,6 +68,7 @@ def detach_from_server(server_pid: int) -> None:
     sockets, and end with it. Ctrl-C is ignored (the server's ending ends this one, so a
     terminal's SIGINT prints nothing here); SIGTERM ends it, as it would have without
     the handler the server installed before forking."""
+    gc.freeze()  # inherited objects, garbage included, are never collected here
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the server's graceful handler
     with contextlib.suppress(ValueError):
@@ -263,13 +275,37 @@ class Workers:
         with self._lock:
             if self._pool is pool:
                 self._pool = None
-        pool.shutdown(wait=False, cancel_futures=True)
+        _shut_down(pool, WORKER_EXIT_GRACE)
 
-    def close(self) -> None:
-        """Stop the worker processes; requests already running in them finish first."""
+    def close(self, grace: float = WORKER_EXIT_GRACE) -> None:
+        """Stop the worker processes; requests already running in them have `grace`
+        seconds to finish, then the workers still alive are killed."""
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
             self._sparql = None
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _shut_down(pool, grace)
+
+
+def _shut_down(pool: ProcessPoolExecutor, grace: float) -> None:
+    """Shut `pool` down without waiting; a thread kills its workers still alive after
+    `grace` seconds (a stuck worker would otherwise hold its memory for ever)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    if processes:
+        threading.Thread(target=_reap, args=(processes, grace), daemon=True,
+                         name="reap-workers").start()
+
+
+def _reap(processes: list[multiprocessing.process.BaseProcess], grace: float) -> None:
+    # Watches the processes' sentinels rather than joining them: the pool's own thread
+    # joins them too, and two threads reaping one child make each other's answer wrong.
+    pending = {process.sentinel: process for process in processes}
+    deadline = time.monotonic() + grace
+    with contextlib.suppress(OSError, ValueError):  # a sentinel already closed: gone
+        while pending and (left := deadline - time.monotonic()) > 0:
+            for sentinel in multiprocessing.connection.wait(list(pending), left):
+                del pending[sentinel]  # type: ignore[arg-type]
+        for process in pending.values():
+            process.kill()
