@@ -70,11 +70,15 @@ class DraftOut(BaseModel):
     base: str | None = Field(description="The base release; null for a new scheme.")
     version: str = Field(description="The draft's content as a release: draft-<id>.")
     title: str
-    status: str = Field(description="open, in_review, approved, published or closed.")
+    status: str = Field(description="open, in_review, approved, published or closed; an "
+                        "edit in review sends it back to open, after approval to in_review.")
     created_by: str
     created_at: str
     updated_at: str
     edit_count: int
+    revision: int | None = Field(default=None, description="The id of the newest edit (0 "
+                                 "before the first): checks and reviews name the revision "
+                                 "they saw (not in listings).")
     edits: list[EditOut] | None = Field(default=None, description="Oldest first (not in "
                                         "listings).")
 

@@ -45,6 +45,12 @@ from .writes import authorize, authorize_token, write
 
 _SCHEME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 OPEN = "open"
+IN_REVIEW = "in_review"
+APPROVED = "approved"
+EDITABLE = {OPEN: OPEN, IN_REVIEW: OPEN, APPROVED: IN_REVIEW}
+"""The states that take edits, and where an edit sends the draft: an edit in review
+withdraws the submission (the author checks and submits again), an edit after approval
+sends the draft back to review (the approval was for what the reviewer saw)."""
 
 
 class PreconditionFailed(TermserverError):
@@ -259,8 +265,17 @@ def diff(db: AuthoringDB, store: Store, actor: Actor, draft_id: int) -> dict[str
     return diff_body(diff_releases(now.base, now.release()))
 
 
+def revision(edits: list[DraftEdit]) -> int:
+    """The draft's edit revision: the id of its newest edit, 0 before the first.
+
+    Edits are only ever added (an undo is an edit too), so the revision grows with every
+    change and names the exact content a check or a review saw."""
+    return max((e.id for e in edits), default=0)
+
+
 def draft_body(draft: Draft, edits: list[DraftEdit] | int) -> dict[str, Any]:
-    """The draft; with its edits when given them, else (listings) only their number."""
+    """The draft; with its edits (and revision) when given them, else (listings) only
+    their number."""
     body: dict[str, Any] = {
         "id": draft.id, "scheme": draft.scheme, "base": draft.base_version,
         "version": draft_version(draft.id), "title": draft.title, "status": draft.status,
@@ -268,6 +283,7 @@ def draft_body(draft: Draft, edits: list[DraftEdit] | int) -> dict[str, Any]:
         "updated_at": audit.iso(draft.updated_at),
         "edit_count": edits if isinstance(edits, int) else len(edits)}
     if not isinstance(edits, int):
+        body["revision"] = revision(edits)
         undone = {e.undoes: e.id for e in edits if e.undoes is not None}
         body["edits"] = [{"id": e.id, "code": e.code, "kind": e.kind, "author": e.author,
                           "at": audit.iso(e.at), "comment": e.comment, "undoes": e.undoes,
@@ -393,8 +409,9 @@ def undo(db: AuthoringDB, store: Store, actor: Actor, draft_id: int,
 def _for_writing(session: Session, store: Store, draft_id: int
                  ) -> tuple[Draft, DraftContent]:
     draft = _find(session, draft_id)
-    if draft.status != OPEN:
-        raise Conflict(f"Draft {draft_id} is {draft.status}; only an open draft takes edits.",
+    if draft.status not in EDITABLE:
+        raise Conflict(f"Draft {draft_id} is {draft.status}, so it takes no more edits; open "
+                       "a new draft for further changes.",
                        details={"draft": draft_id, "status": draft.status})
     return draft, content(store, draft, list(draft.edits))
 
@@ -407,7 +424,23 @@ def _record(session: Session, draft: Draft, actor: Actor, code: str, kind: str,
     session.add(edit)
     draft.updated_at = edit.at
     session.flush()
+    _back_to_work(session, draft, actor, edit)
     return edit
+
+
+def _back_to_work(session: Session, draft: Draft, actor: Actor, edit: DraftEdit) -> None:
+    """An edit of a submitted or approved draft sends it back (see EDITABLE), recorded in
+    the audit log beside the edit, in the same transaction."""
+    now = EDITABLE[draft.status]
+    if now == draft.status:
+        return
+    before, draft.status = draft.status, now
+    why = ("an edit after approval sends the draft back to review" if before == APPROVED
+           else "an edit in review withdraws the submission: check and submit again")
+    audit.append(session, actor=actor.name, action="draft.edit", scheme=draft.scheme,
+                 target=f"draft {draft.id}", reason=why,
+                 detail={"draft": draft.id, "edit": edit.id,
+                         "status": {"before": before, "after": now}})
 
 
 def _undo_target(draft: Draft, edit_id: int | None) -> DraftEdit:

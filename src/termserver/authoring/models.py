@@ -138,7 +138,8 @@ class AuditHead(Base):
 
 
 DRAFT_STATUSES = ("open", "in_review", "approved", "published", "closed")
-"""A draft's states; edits are accepted only while it is `open`."""
+"""A draft's states: open → in_review → approved → published, or closed. Edits are
+accepted while open, in review (back to open) and approved (back to in_review)."""
 
 
 class Draft(Base):
