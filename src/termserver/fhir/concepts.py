@@ -89,3 +89,18 @@ def designations(concept: Concept, release: Release) -> list[dict[str, Any]]:
                 item["language"] = lang
             out.append(item)
     return out
+
+
+def release_status_notes(release: Release) -> list[str]:
+    """`draft`/`experimental` for a code system a client should know is not settled."""
+    notes = []
+    if release.info.extra.get("status") == "draft":
+        notes.append("draft")
+    if release.info.extra.get("experimental", "").lower() == "true":
+        notes.append("experimental")
+    return notes
+
+
+def release_canonical(release: Release) -> str:
+    """`url|version`, or the URL alone for a code system without versions."""
+    return f"{release.info.uri}|{release.version}" if release.version else release.info.uri

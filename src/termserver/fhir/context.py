@@ -19,6 +19,7 @@ from ..model import Release
 from ..store import Store
 from ..versions import version_key
 from .outcome import FhirError
+from .versions import version_matches
 
 
 def canonical_urls(release: Release) -> list[str]:
@@ -86,26 +87,18 @@ class Context:
         exact = [r for r in releases if r.version == version]
         if exact:
             return exact[-1]
-        wildcard = [r for r in releases if _version_matches(r.version, version)]
+        wildcard = [r for r in releases if r.version and version_matches(version, r.version)]
         return wildcard[-1] if wildcard else None
 
     def value_set(self, url: str, version: str | None = None) -> dict[str, Any] | None:
         url, pinned = split_canonical(url)
         version = version or pinned
         found = [vs for vs in self.value_sets if vs.get("url") == url
-                 and (version is None or vs.get("version") == version)]
+                 and (version is None or vs.get("version") == version
+                      or version_matches(version, str(vs.get("version") or "")))]
         if found:
             return max(found, key=lambda vs: version_key(str(vs.get("version") or "")))
         return None
-
-
-def _version_matches(actual: str, wanted: str) -> bool:
-    """FHIR's partial versions: `1.x` or `1` match `1.2.0`."""
-    parts = wanted.split(".")
-    have = actual.split(".")
-    if len(parts) > len(have):
-        return False
-    return all(p in ("x", "*") or p == h for p, h in zip(parts, have, strict=False))
 
 
 def release_from_resource(resource: dict[str, Any], index: int) -> Release:

@@ -17,15 +17,22 @@ from .concepts import (
     CONCEPT_PROPERTIES,
     designations,
     display,
-    displays,
     is_abstract,
     is_inactive,
+    release_canonical,
+    release_status_notes,
     status_code,
 )
 from .context import Context, split_canonical
-from .outcome import TX_ISSUE_TYPE, FhirError
+from .outcome import FhirError
 from .params import Params
-from .valuesets import evaluate, resolve_value_set
+from .validation import validate_code
+from .valuesets import VERSIONS_MATCH, evaluate, resolve_value_set
+from .versions import VersionRules
+
+_NOT_ECHOED = ("tx-resource", "valueSet", "url", "codeSystem", "context")
+_VERSION_PARAMETERS = ("system-version", "check-system-version", "force-system-version",
+                       "default-valueset-version")
 
 MAX_EXPANSION = 10_000
 """Larger expansions without `count` are refused as too costly (tx-ecosystem expects it)."""
@@ -151,208 +158,6 @@ def subsumes(context: Context, params: Params) -> dict[str, Any]:
             "parameter": [{"name": "outcome", "valueCode": outcome}]}
 
 
-def _issue(severity: str, code: str, text: str, expression: str | None,
-           tx_code: str, *, location: bool = True) -> dict[str, Any]:
-    """One issue as the ecosystem writes it: FHIR's type, the tx-issue-type, and where
-    (`location` is the older spelling of `expression`; codeable concepts go without)."""
-    issue: dict[str, Any] = {"severity": severity, "code": code, "details": {
-        "coding": [{"system": TX_ISSUE_TYPE, "code": tx_code}], "text": text}}
-    if expression:
-        if location:
-            issue["location"] = [expression]
-        issue["expression"] = [expression]
-    return issue
-
-
-def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[str, Any]:
-    """`$validate-code` on a code system (`value_set=False`) or a value set."""
-    concept_param = params.get("codeableConcept")
-    codings = (concept_param.get("coding") or []) if isinstance(concept_param, dict) else []
-    where = "CodeableConcept.coding[0]" if codings else (
-        "Coding" if params.get("coding") else "")
-    if codings:
-        first = codings[0]
-        system, code = first.get("system"), first.get("code")
-        version, wanted_display = first.get("version"), first.get("display")
-    else:
-        system, code, version, wanted_display = _coding_input(params)
-    if not code:
-        raise FhirError("No code given: send `code`, a `coding` or a `codeableConcept`.")
-    if not value_set and not system:  # CodeSystem/$validate-code names the system by `url`
-        system = params.text("url")
-    if value_set and not system and params.flag("inferSystem"):
-        system = _inferred_system(context, params, code)
-    code_where = f"{where}.code" if where else "code"
-    system_where = f"{where}.system" if where else "system"
-    display_where = f"{where}.display" if where else "display"
-    release = context.code_system(system, version) if system else None
-    out: list[dict[str, Any]] = []
-    issues: list[dict[str, Any]] = []
-    if release is None:
-        base, pinned = split_canonical(system) if system else ("", None)
-        version = version or pinned
-        known = [r.version for r in context.versions_of(base)] if system else []
-        if not system:
-            text = "No system given for the code"
-        elif version:
-            text = (f"A definition for CodeSystem '{base}' version '{version}' could not be "
-                    "found, so the code cannot be validated. Valid versions: "
-                    f"{', '.join(known) or 'none'}")
-        else:
-            text = (f"A definition for CodeSystem '{base}' could not be found, so the code "
-                    "cannot be validated")
-        issues.append(_issue("error", "not-found", text, system_where, "not-found"))
-        answer = _validation_result(False, text, code, base or None, None, None, issues,
-                                    codings)
-        if system:  # which system was missing, so a client can fetch it and ask again
-            answer["parameter"].append({"name": "x-caused-by-unknown-system",
-                                        "valueCanonical": f"{base}|{version}" if version
-                                        else base})
-        return answer
-    concept = release.concepts.get(code)
-    member = concept is not None
-    vs_name = ""
-    version_mismatch: list[str] = []
-    if value_set:
-        vs = params.get("valueSet")
-        if not isinstance(vs, dict):
-            url = params.text("url")
-            if not url:
-                raise FhirError("$validate-code on a ValueSet needs `url` or `valueSet`.")
-            vs = resolve_value_set(context, url, params.text("valueSetVersion"))
-        vs_name = str(vs.get("url") or "") + (f"|{vs['version']}" if vs.get("version") else "")
-        pinned_by_vs = _include_release(context, vs, release.info.uri)
-        if pinned_by_vs is not None and pinned_by_vs is not release:
-            if version:  # the value says one version, the value set another
-                text = (f"The code system '{release.info.uri}' version "
-                        f"'{pinned_by_vs.version}' in the ValueSet include is different to "
-                        f"the one in the value ('{version}')")
-                issues.append(_issue("error", "invalid", text,
-                                     f"{where}.version" if where else "version",
-                                     "vs-invalid"))
-                version_mismatch.append(text)
-            release = pinned_by_vs
-            concept = release.concepts.get(code)
-            member = concept is not None
-        if concept is not None:
-            members = evaluate(context, vs).members
-            member = any(r is release and c.code == code for r, c in members)
-    messages: list[str] = list(version_mismatch)
-    in_concept = bool(codings)
-    if version_mismatch:  # the mismatch is the answer; the code was not looked for
-        member = False
-    if not member and value_set and not version_mismatch:
-        if in_concept:  # the concept as a whole fails; the coding's own miss is information
-            text = f"No valid coding was found for the value set '{vs_name}'"
-            issues.append(_issue("error", "code-invalid", text, None, "not-in-vs"))
-        else:
-            text = (f"The provided code '{release.info.uri}#{code}' was not found in the "
-                    f"value set '{vs_name}'")
-            issues.append(_issue("error", "code-invalid", text, code_where, "not-in-vs"))
-        messages.append(text)
-    if concept is None:
-        text = (f"Unknown code '{code}' in the CodeSystem '{release.info.uri}' version "
-                f"'{release.version}'")
-        messages.append(text)
-        issues.append(_issue("error", "code-invalid", text, code_where, "invalid-code",
-                             location=not in_concept))
-    if not member and value_set and in_concept:
-        shown_as = f" ('{wanted_display}')" if wanted_display else ""
-        issues.append(_issue(
-            "information", "code-invalid",
-            f"The provided code '{release.info.uri}#{code}{shown_as}' was not found in the "
-            f"value set '{vs_name}'", code_where, "this-code-not-in-vs", location=False))
-    if concept is None or (in_concept and not member):
-        # a failed codeable concept names no single code as the answer
-        return _validation_result(False, "; ".join(messages),
-                                  None if in_concept else code,
-                                  None if in_concept else release.info.uri,
-                                  None if in_concept else release.version,
-                                  None, issues, codings)
-    shown = display(concept, release, params.text("displayLanguage"))
-    result = member
-    message = "; ".join(messages) or None
-    if wanted_display and wanted_display not in displays(concept):
-        text = (f"Wrong Display Name '{wanted_display}' for {release.info.uri}#{code}. "
-                f"Valid display is '{shown}'")
-        issues.append(_issue("error", "invalid", text, display_where, "invalid-display"))
-        result = False
-        message = text if message is None else f"{message}; {text}"
-    for note in _status_notes(release):
-        issues.append(_issue("information", "business-rule",
-                             f"Reference to {note} CodeSystem {_canonical(release)}", None,
-                             "status-check"))
-    if is_inactive(concept):
-        out.append({"name": "inactive", "valueBoolean": True})
-        status = (concept.properties.get("status") or ["inactive"])[0]
-        text = (f"The concept '{code}' has a status of {status} and its use should be "
-                "reviewed")
-        issues.append(_issue("warning", "business-rule", text, where or "code",
-                             "code-comment"))
-        message = text if message is None else f"{message}; {text}"
-    return _validation_result(result, message, code, release.info.uri, release.version,
-                              shown, issues, codings, extra=out)
-
-
-def _include_release(context: Context, vs: dict[str, Any], system: str) -> Release | None:
-    """The release a value set's include of `system` draws from (its version, or latest)."""
-    for include in (vs.get("compose") or {}).get("include") or []:
-        if include.get("system") == system:
-            return context.code_system(system, include.get("version"))
-    return None
-
-
-def _status_notes(release: Release) -> list[str]:
-    """`draft`/`experimental` for a code system a client should know is not settled."""
-    notes = []
-    if release.info.extra.get("status") == "draft":
-        notes.append("draft")
-    if release.info.extra.get("experimental", "").lower() == "true":
-        notes.append("experimental")
-    return notes
-
-
-def _canonical(release: Release) -> str:
-    return f"{release.info.uri}|{release.version}" if release.version else release.info.uri
-
-
-def _inferred_system(context: Context, params: Params, code: str) -> str | None:
-    """`inferSystem`: the one system of the value set that has the code, if only one has."""
-    url = params.text("url")
-    vs = params.get("valueSet")
-    if not isinstance(vs, dict):
-        if not url:
-            return None
-        vs = resolve_value_set(context, url, params.text("valueSetVersion"))
-    systems = {r.info.uri for r, c in evaluate(context, vs).members if c.code == code}
-    return systems.pop() if len(systems) == 1 else None
-
-
-def _validation_result(result: bool, message: str | None, code: str | None,
-                       system: str | None, version: str | None, shown: str | None,
-                       issues: list[dict[str, Any]], codings: list[dict[str, Any]],
-                       extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    out: list[dict[str, Any]] = [{"name": "result", "valueBoolean": result}]
-    if code:
-        out.append({"name": "code", "valueCode": code})
-    if system:
-        out.append({"name": "system", "valueUri": system})
-    if version:
-        out.append({"name": "version", "valueString": version})
-    if shown:
-        out.append({"name": "display", "valueString": shown})
-    out.extend(extra or [])
-    if message:
-        out.append({"name": "message", "valueString": message})
-    if codings:
-        out.append({"name": "codeableConcept",
-                    "valueCodeableConcept": {"coding": codings}})
-    if issues:
-        out.append({"name": "issues", "resource": {"resourceType": "OperationOutcome",
-                                                    "issue": issues}})
-    return {"resourceType": "Parameters", "parameter": out}
-
-
 def expand(context: Context, params: Params) -> dict[str, Any]:
     vs = params.get("valueSet")
     if not isinstance(vs, dict):
@@ -364,7 +169,8 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
         # the value set's own language is the display language unless one is asked for
         params.values["displayLanguage"] = [vs["language"]]
         params.kinds["displayLanguage"] = "valueCode"
-    evaluated = evaluate(context, vs, _system_versions(params))
+    rules = VersionRules.from_params(params)
+    evaluated = evaluate(context, vs, rules=rules)
     members = evaluated.members
     if params.flag("activeOnly"):
         members = [m for m in members if not is_inactive(m[1])]
@@ -381,17 +187,24 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
     page = members[offset:offset + count if count is not None else None]
     language = params.text("displayLanguage")
     designations_wanted = params.flag("includeDesignations")
-    parameters = params.echo()
+    # version parameters are echoed when they decided a version, as the ecosystem does
+    parameters = params.echo(skip=(*_NOT_ECHOED, *_VERSION_PARAMETERS))
+    parameters += [{"name": name, "valueUri": canonical} for name, canonical in rules.used]
+    if evaluated.versions_match:
+        parameters.append({"name": VERSIONS_MATCH, "valueBoolean": True})
+    parameters += [{"name": "used-valueset", "valueUri": canonical}
+                   for canonical in evaluated.used_value_sets]
     for release in evaluated.used:
-        parameters.append({"name": "used-codesystem", "valueUri": _canonical(release)})
-        parameters += [{"name": f"warning-{note}", "valueUri": _canonical(release)}
-                       for note in _status_notes(release)]
+        parameters.append({"name": "used-codesystem", "valueUri": release_canonical(release)})
+        parameters += [{"name": f"warning-{note}", "valueUri": release_canonical(release)}
+                       for note in release_status_notes(release)]
     expansion: dict[str, Any] = {
         "identifier": f"urn:uuid:{uuid.uuid4()}",
         "timestamp": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "total": total,
         "parameter": parameters,
-        "contains": [_contains(r, c, language, designations_wanted) for r, c in page],
+        "contains": [_contains(r, c, language, designations_wanted, evaluated.versioned)
+                     for r, c in page],
     }
     if not expansion["contains"]:
         del expansion["contains"]
@@ -404,23 +217,17 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
     return out
 
 
-def _system_versions(params: Params) -> dict[str, str]:
-    out = {}
-    for value in [*params.all("system-version"), *params.all("force-system-version")]:
-        base, version = split_canonical(str(value))
-        if version:
-            out[base] = version
-    return out
-
-
 def _matches(concept: Concept, text: str) -> bool:
     return any(text in label.lower() for label in concept.labels.values()) or (
         concept.code.lower().startswith(text))
 
 
 def _contains(release: Release, concept: Concept, language: str | None,
-              with_designations: bool) -> dict[str, Any]:
-    item: dict[str, Any] = {"system": release.info.uri}  # the version is in used-codesystem
+              with_designations: bool, versioned: bool) -> dict[str, Any]:
+    # the version is in used-codesystem, unless the value set uses several of one system
+    item: dict[str, Any] = {"system": release.info.uri}
+    if versioned and release.version:
+        item["version"] = release.version
     if is_abstract(concept):
         item["abstract"] = True
     if is_inactive(concept):

@@ -16,20 +16,23 @@ TX_ISSUE_TYPE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
 
 
 class FhirError(TermserverError):
-    """An operation that cannot be answered; `issue_code` is FHIR's IssueType code."""
+    """An operation that cannot be answered; `issue_code` is FHIR's IssueType code and
+    `tx_code` the ecosystem's finer type when it differs (`version-error`…)."""
 
     def __init__(self, message: str, *, status_code: int = 400,
-                 issue_code: str = "invalid") -> None:
+                 issue_code: str = "invalid", tx_code: str | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.issue_code = issue_code
+        self.tx_code = tx_code
 
 
 def operation_outcome(message: str, *, severity: str = "error", code: str = "invalid",
-                      details: dict[str, Any] | None = None) -> dict[str, Any]:
+                      details: dict[str, Any] | None = None,
+                      tx_code: str | None = None) -> dict[str, Any]:
     """One issue with our message as `details.text` and its type as a tx-issue-type coding."""
     issue: dict[str, Any] = {"severity": severity, "code": code, "details": {
-        "coding": [{"system": TX_ISSUE_TYPE, "code": code}], "text": message}}
+        "coding": [{"system": TX_ISSUE_TYPE, "code": tx_code or code}], "text": message}}
     outcome: dict[str, Any] = {"resourceType": "OperationOutcome", "issue": [issue]}
     if details:
         issue["expression"] = [str(v) for v in details.get("expression", [])] or None
@@ -47,4 +50,4 @@ def outcome_for_status(status_code: int, message: str) -> dict[str, Any]:
 
 def outcome_for_error(exc: TermserverError) -> dict[str, Any]:
     code = getattr(exc, "issue_code", None) or _ISSUE_CODES.get(exc.status_code, "exception")
-    return operation_outcome(exc.message, code=code)
+    return operation_outcome(exc.message, code=code, tx_code=getattr(exc, "tx_code", None))

@@ -8,16 +8,24 @@ A CodeSystem's implicit value set (its `valueSet`, or its URL) holds every code.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Concept, Release
+from ..versions import version_key
 from .concepts import is_abstract, is_inactive
 from .context import Context, split_canonical
 from .outcome import FhirError
+from .versions import VersionRules, check_message, present_versions
 
 Member = tuple[Release, Concept]
+Resolve = Callable[[str, "str | None"], "Release | None"]
+"""(system, the include's version) → the release an include draws from, or None when
+there is none (the resolver has then said why: an error, or an issue it keeps)."""
+
+VERSIONS_MATCH = "versionsMatch"
+"""Expansion parameter: codes of different versions of one system are the same code."""
 
 
 @dataclass
@@ -25,6 +33,12 @@ class Evaluated:
     members: list[Member] = field(default_factory=list)
     used: list[Release] = field(default_factory=list)
     """Code systems the value set drew codes from, for `used-codesystem`."""
+    used_value_sets: list[str] = field(default_factory=list)
+    """Value sets it imported (`url|version`), for `used-valueset`."""
+    versioned: bool = False
+    """The value set names one system in several versions: each code says its version."""
+    versions_match: bool = False
+    """Codes were matched across versions (`versionsMatch`), which the expansion says."""
 
 
 def implicit_value_set(context: Context, url: str) -> Release | None:
@@ -33,42 +47,129 @@ def implicit_value_set(context: Context, url: str) -> Release | None:
     return context.code_system(base)
 
 
-def evaluate(context: Context, value_set: dict[str, Any],
-             system_versions: dict[str, str] | None = None, depth: int = 0) -> Evaluated:
-    """Every member of the value set; unknown systems are an error naming the system."""
+def unknown_system_text(context: Context, system: str, version: str | None,
+                        purpose: str) -> str:
+    """FHIR's message for a code system (version) we do not have, naming the versions we
+    do have; `purpose` is what could not be done (`the value set cannot be expanded`)."""
+    if not version:
+        return f"A definition for CodeSystem '{system}' could not be found, so {purpose}"
+    known = sorted({r.version for r in context.versions_of(system) if r.version},
+                   key=version_key)
+    tail = (f"Valid versions: {present_versions(known)}" if known
+            else "No versions of this code system are known")
+    return (f"A definition for CodeSystem '{system}' version '{version}' could not be "
+            f"found, so {purpose}. {tail}")
+
+
+def expansion_resolver(context: Context, rules: VersionRules) -> Resolve:
+    """Releases for an expansion: the version rules decide, and a code system (version)
+    we do not have, or one a `check-system-version` refuses, is an error."""
+
+    def resolve(system: str, version: str | None) -> Release:
+        wanted = rules.system_version(system, version)
+        release = context.code_system(system, wanted)
+        if release is None:
+            raise FhirError(unknown_system_text(context, system, wanted,
+                                                "the value set cannot be expanded"),
+                            status_code=404, issue_code="not-found")
+        for pattern in rules.check_failures(system, release.version):
+            raise FhirError(check_message(system, release.version, pattern),
+                            issue_code="exception", tx_code="version-error")
+        return release
+
+    return resolve
+
+
+def evaluate(context: Context, value_set: dict[str, Any], resolve: Resolve | None = None,
+             rules: VersionRules | None = None, depth: int = 0) -> Evaluated:
+    """Every member of the value set, each from the release `resolve` gives its include."""
     if depth > 20:
         raise FhirError("Value sets import each other in a loop.", issue_code="processing")
+    rules = rules or VersionRules()
+    resolve = resolve or expansion_resolver(context, rules)
     compose = value_set.get("compose") or {}
-    out = Evaluated()
-    included: dict[tuple[str, str], Member] = {}
+    out = Evaluated(versioned=_differing_versions(compose))
+    out.versions_match = _versions_match(compose)
+    keep_version = not out.versions_match
+
+    def key(member: Member) -> tuple[str, ...]:
+        release, concept = member
+        if keep_version:
+            return (release.info.uri, release.version, concept.code)
+        return (release.info.uri, concept.code)
+
+    included: dict[tuple[str, ...], Member] = {}
     for include in compose.get("include") or []:
-        for member in _include(context, include, system_versions or {}, out, depth):
-            included.setdefault((member[0].info.uri, member[1].code), member)
+        for member in _include(context, include, resolve, rules, out, depth):
+            found = included.get(key(member))
+            # matched across versions, the newest version of the code stands for it
+            if found is None or version_key(member[0].version) > version_key(found[0].version):
+                included[key(member)] = member
     for exclude in compose.get("exclude") or []:
-        for member in _include(context, exclude, system_versions or {}, Evaluated(), depth):
-            included.pop((member[0].info.uri, member[1].code), None)
+        for member in _include(context, exclude, resolve, rules, out, depth):
+            included.pop(key(member), None)
     inactive_allowed = compose.get("inactive", True)
     out.members = [m for m in included.values() if inactive_allowed or not is_inactive(m[1])]
     return out
 
 
-def _include(context: Context, include: dict[str, Any], system_versions: dict[str, str],
-             out: Evaluated, depth: int) -> Iterator[Member]:
-    nested = [evaluate(context, _value_set_named(context, url), system_versions, depth + 1)
-              for url in include.get("valueSet") or []]
+def _differing_versions(compose: dict[str, Any]) -> bool:
+    """Does the compose name one system with different versions (or with and without)?"""
+    seen: dict[str, str | None] = {}
+    for item in [*(compose.get("exclude") or []), *(compose.get("include") or [])]:
+        system = item.get("system")
+        if system is None:
+            continue
+        if system in seen and seen[system] != item.get("version"):
+            return True
+        seen.setdefault(system, item.get("version"))
+    return False
+
+
+def _versions_match(compose: dict[str, Any]) -> bool:
+    """`versionsMatch`: as the value set asks (an expansion-parameter extension), else
+    true when it includes some versions of one system and excludes other versions of it,
+    which only makes sense if a code excluded in one version is excluded in all."""
+    for extension in compose.get("extension") or []:
+        if extension.get("url", "").endswith("/valueset-expansion-parameter"):
+            parts = {e.get("url"): e for e in extension.get("extension") or []}
+            name = parts.get("name", {})
+            if (name.get("valueCode") or name.get("valueString")) == VERSIONS_MATCH:
+                value = parts.get("value", {})
+                flag = value.get("valueBoolean", value.get("valueString"))
+                return str(flag).lower() == "true"
+    includes, excludes = compose.get("include") or [], compose.get("exclude") or []
+    if not includes or not excludes:
+        return False
+    system = includes[0].get("system")
+    items = [*includes, *excludes]
+    if system is None or not all(i.get("system") == system and i.get("version")
+                                 for i in items):
+        return False
+    included = {i["version"] for i in includes}
+    return not any(e["version"] in included for e in excludes)
+
+
+def _include(context: Context, include: dict[str, Any], resolve: Resolve,
+             rules: VersionRules, out: Evaluated, depth: int) -> Iterator[Member]:
+    nested = []
+    for url in include.get("valueSet") or []:
+        value_set, canonical = _value_set_named(context, url, rules)
+        if canonical and canonical not in out.used_value_sets:
+            out.used_value_sets.append(canonical)
+        evaluated = evaluate(context, value_set, resolve, rules, depth + 1)
+        out.used_value_sets.extend(u for u in evaluated.used_value_sets
+                                   if u not in out.used_value_sets)
+        nested.append(evaluated)
     system = include.get("system")
     if system is None:
         for evaluated in nested:
             out.used.extend(r for r in evaluated.used if r not in out.used)
         yield from _intersection(nested)
         return
-    version = include.get("version") or system_versions.get(system)
-    release = context.code_system(system, version)
+    release = resolve(system, include.get("version"))
     if release is None:
-        what = f"{system}|{version}" if version else system
-        raise FhirError(f"A definition for CodeSystem '{what}' could not be found, so the "
-                        "value set cannot be expanded.", status_code=422,
-                        issue_code="not-found")
+        return
     if release not in out.used:
         out.used.append(release)
     members = list(_from_system(context, release, include))
@@ -88,16 +189,22 @@ def _intersection(evaluated: list[Evaluated]) -> Iterator[Member]:
             yield release, concept
 
 
-def _value_set_named(context: Context, url: str) -> dict[str, Any]:
-    found = context.value_set(url)
+def _value_set_named(context: Context, url: str, rules: VersionRules
+                     ) -> tuple[dict[str, Any], str]:
+    """An imported value set and its `url|version`; `default-valueset-version` decides
+    the version of an import that names none."""
+    base, pinned = split_canonical(url)
+    version = rules.value_set_version(base, pinned)
+    found = context.value_set(base, version)
     if found is not None:
-        return found
-    release = implicit_value_set(context, url)
-    if release is not None:
-        return {"compose": {"include": [{"system": release.info.uri,
-                                         "version": release.version}]}}
-    raise FhirError(f"A definition for the value Set '{url}' could not be found",
-                    status_code=404, issue_code="not-found")
+        canonical = base + (f"|{found['version']}" if found.get("version") else "")
+        return found, canonical
+    if version is None:
+        release = implicit_value_set(context, base)
+        if release is not None:
+            return {"compose": {"include": [{"system": release.info.uri}]}}, ""
+    raise FhirError(f"A definition for the value Set '{base}{'|' + version if version else ''}'"
+                    " could not be found", status_code=404, issue_code="not-found")
 
 
 def _from_system(context: Context, release: Release, include: dict[str, Any]
