@@ -24,7 +24,8 @@ from typing import Any
 from .outcome import FhirError
 
 _WILDCARDS = ("x", "X", "*")
-_SEMVER = re.compile(r"^\d+(\.(\d+|[xX*])){0,2}([-+][0-9A-Za-z.*-]+)?\??$")
+_SEMVER = re.compile(r"^\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.-]+)?$")
+"""`1.2`, `1.2.0`, `1.2.0-draft`: versions compared by parts, where `1` is not `1.0.0`."""
 
 
 def is_wildcard(version: str | None) -> bool:
@@ -81,9 +82,9 @@ def more_detailed(criteria: str | None, candidate: str | None) -> bool:
         return False
     if is_wildcard(criteria):
         return not is_wildcard(candidate) and version_matches(criteria, candidate)
-    if _SEMVER.match(criteria) and _SEMVER.match(candidate):
+    if _SEMVER.match(candidate):
         return False  # `1` is not a shorter way to write `1.0.0`
-    return candidate.startswith(criteria)
+    return candidate.startswith(criteria)  # `2024` leaves room for `20240530`
 
 
 def present_versions(versions: list[str]) -> str:
