@@ -96,6 +96,32 @@ def test_the_gate_admits_its_limit_queues_briefly_and_then_refuses() -> None:
     asyncio.run(scenario())
 
 
+def test_a_refusal_for_a_full_queue_comes_after_the_delay_without_holding_the_loop() -> None:
+    async def scenario() -> None:
+        gate = Gate("test", limit=1, queue=0, wait=5, refusal_delay=0.3)
+        await gate.acquire()
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.ensure_future(tick())
+        started = time.monotonic()
+        with pytest.raises(Overloaded) as refused:
+            await gate.acquire()
+        waited = time.monotonic() - started
+        ticker.cancel()
+        assert 0.3 <= waited < 1.0
+        assert ticks >= 10  # the loop ran other work while the refusal waited
+        assert refused.value.headers == {"Retry-After": "5"}
+        assert gate.active == 1 and gate.waiting == 0
+
+    asyncio.run(scenario())
+
+
 def test_a_waiter_that_gives_up_does_not_keep_a_slot() -> None:
     async def scenario() -> None:
         gate = Gate("test", limit=1, queue=4, wait=5)

@@ -71,7 +71,13 @@ class Settings(BaseSettings):
     busy_queue_length: int = Field(
         default=16, ge=0,
         description="Requests of one kind (validation/export, SPARQL) that may wait for a "
-        "worker; more are answered 503 with Retry-After at once.",
+        "worker; more are answered 503 with Retry-After after busy_refusal_delay.",
+    )
+    busy_refusal_delay: float = Field(
+        default=1.0, ge=0, le=30,
+        description="Seconds a request that finds the workers busy and the queue full "
+        "waits before its 503: a client that ignores Retry-After then sends a request a "
+        "second per connection instead of as fast as the server can refuse them.",
     )
     sparql_max_rows: int = Field(
         default=10_000, ge=1,

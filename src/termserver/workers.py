@@ -11,6 +11,10 @@ Validation of a 10 MB document takes seconds of pure-Python work; run on the eve
 - In front of each sits a `Gate`: over its limit a request waits up to
   `busy_queue_seconds`, at most `busy_queue_length` of them, and is then answered 503
   with `Retry-After` (`errors.Overloaded`) instead of piling up processes and memory.
+  A request that finds the queue full too is refused after `busy_refusal_delay`, not at
+  once: a client that ignores Retry-After and asks again at once (48 of them made some
+  2,300 refusals a second) then costs the event loop a sleeping coroutine, not a stream
+  of requests that crowds out the lookups.
 - Worker processes run at a lower CPU priority (nice), so lookups and searches on the
   event loop get the cores first when both want them; they close the sockets they
   inherited (a forked copy of the listening socket or of a client's connection would
@@ -118,6 +122,8 @@ class Gate:
     limit: int
     queue: int
     wait: float
+    refusal_delay: float = 0.0
+    """Seconds a request refused because the queue is full waits for its 503."""
     active: int = 0
     _waiters: deque[_Waiter] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -139,10 +145,16 @@ class Gate:
             if self.active < self.limit and not self._waiters:
                 self.active += 1
                 return
+            refused = None
             if len(self._waiters) >= self.queue or self.wait <= 0:
-                raise self._overloaded()
-            waiter = _Waiter(asyncio.get_running_loop().create_future())
-            self._waiters.append(waiter)
+                refused = self._overloaded()
+            else:
+                waiter = _Waiter(asyncio.get_running_loop().create_future())
+                self._waiters.append(waiter)
+        if refused is not None:
+            if self.refusal_delay > 0:
+                await asyncio.sleep(self.refusal_delay)
+            raise refused
         try:
             await asyncio.wait_for(waiter.future, self.wait)
         except (TimeoutError, asyncio.CancelledError) as exc:
@@ -227,9 +239,11 @@ class Workers:
         self._lock = threading.Lock()
         self._closed = False
         self.pool_gate = Gate("validation/export", settings.worker_processes,
-                              settings.busy_queue_length, settings.busy_queue_seconds)
+                              settings.busy_queue_length, settings.busy_queue_seconds,
+                              settings.busy_refusal_delay)
         self.sparql_gate = Gate("SPARQL", settings.sparql_max_concurrent,
-                                settings.busy_queue_length, settings.busy_queue_seconds)
+                                settings.busy_queue_length, settings.busy_queue_seconds,
+                                settings.busy_refusal_delay)
 
     async def run(self, function: Callable[..., Any], *args: Any) -> Any:
         """`function(services, *args)` in a worker process; its TermserverErrors are
