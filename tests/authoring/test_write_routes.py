@@ -36,7 +36,8 @@ PUBLIC_READS = {
 """Non-GET routes open to everyone, and why: they are reads that need a request body."""
 AUTHENTICATED_READS = {"/api/v1/audit", "/api/v1/drafts", "/api/v1/drafts/{draft_id}",
                        "/api/v1/drafts/{draft_id}/diff",
-                       "/api/v1/drafts/{draft_id}/concepts/{code}"}
+                       "/api/v1/drafts/{draft_id}/concepts/{code}",
+                       "/api/v1/drafts/{draft_id}/check", "/api/v1/drafts/{draft_id}/reviews"}
 """GET routes that need a token (the audit log is an admin's; drafts are their editors',
 reviewers' and publishers')."""
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}

@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         auth,
         concepts,
         diff,
+        draft_workflow,
         drafts,
         export,
         interventions,
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
 
     for module in (schemes, concepts, search, diff, export, interventions, validate, auth,
-                   drafts):
+                   drafts, draft_workflow):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(validate.fhir_router)
     app.include_router(fhir_terminology_router)

@@ -243,12 +243,18 @@ def list_drafts(db: AuthoringDB, actor: Actor, scheme: str | None = None,
         return {"drafts": [draft_body(d, counts.get(d.id, 0)) for d in drafts]}
 
 
-def open_draft(db: AuthoringDB, actor: Actor, draft_id: int) -> tuple[Draft, list[DraftEdit]]:
-    """A draft and its edits, for reading (detached from the session)."""
+def load(db: AuthoringDB, draft_id: int) -> tuple[Draft, list[DraftEdit]]:
+    """A draft and its edits, detached from the session; the caller authorizes."""
     with db.read() as session:
-        draft = _find(session, draft_id)
+        draft = find(session, draft_id)
         edits = list(draft.edits)
         session.expunge_all()
+    return draft, edits
+
+
+def open_draft(db: AuthoringDB, actor: Actor, draft_id: int) -> tuple[Draft, list[DraftEdit]]:
+    """A draft and its edits, for reading (detached from the session)."""
+    draft, edits = load(db, draft_id)
     authorize(db, actor, "draft.read", draft.scheme, target=f"draft {draft_id}")
     return draft, edits
 
@@ -291,7 +297,7 @@ def draft_body(draft: Draft, edits: list[DraftEdit] | int) -> dict[str, Any]:
     return body
 
 
-def _find(session: Session, draft_id: int) -> Draft:
+def find(session: Session, draft_id: int) -> Draft:
     draft = session.get(Draft, draft_id)
     if draft is None:
         raise NotFound(f"No draft {draft_id}. List drafts with GET /api/v1/drafts or "
@@ -299,9 +305,9 @@ def _find(session: Session, draft_id: int) -> Draft:
     return draft
 
 
-def _scheme_of(db: AuthoringDB, draft_id: int) -> str:
+def scheme_of(db: AuthoringDB, draft_id: int) -> str:
     with db.read() as session:
-        return _find(session, draft_id).scheme
+        return find(session, draft_id).scheme
 
 
 # -- concepts in a draft --------------------------------------------------------------------
@@ -326,7 +332,7 @@ def put_concept(db: AuthoringDB, store: Store, actor: Actor, draft_id: int, code
                 body: Any, *, if_match: str | None, if_none_match: str | None
                 ) -> ConceptAnswer:
     """Create or change one concept, if the caller's condition still holds."""
-    scheme = _scheme_of(db, draft_id)
+    scheme = scheme_of(db, draft_id)
     comment = _comment(body)
     with write(db, actor, "draft.edit", scheme, target=f"draft {draft_id} {code}") as change:
         draft, now = _for_writing(change.session, store, draft_id)
@@ -358,7 +364,7 @@ def put_concept(db: AuthoringDB, store: Store, actor: Actor, draft_id: int, code
 def delete_concept(db: AuthoringDB, store: Store, actor: Actor, draft_id: int, code: str, *,
                    if_match: str | None, comment: str = "") -> dict[str, Any]:
     """Delete a concept that was never published (a published one is retired instead)."""
-    scheme = _scheme_of(db, draft_id)
+    scheme = scheme_of(db, draft_id)
     with write(db, actor, "draft.edit", scheme, target=f"draft {draft_id} {code}") as change:
         draft, now = _for_writing(change.session, store, draft_id)
         current = now.state(code)
@@ -385,7 +391,7 @@ def undo(db: AuthoringDB, store: Store, actor: Actor, draft_id: int,
     """Reverse one edit (default: the newest one not yet undone) by the opposite edit.
 
     Refused when a later edit changed the same concept again: undo that one first."""
-    scheme = _scheme_of(db, draft_id)
+    scheme = scheme_of(db, draft_id)
     with write(db, actor, "draft.edit", scheme, target=f"draft {draft_id}") as change:
         draft, now = _for_writing(change.session, store, draft_id)
         target = _undo_target(draft, edit_id)
@@ -408,7 +414,7 @@ def undo(db: AuthoringDB, store: Store, actor: Actor, draft_id: int,
 
 def _for_writing(session: Session, store: Store, draft_id: int
                  ) -> tuple[Draft, DraftContent]:
-    draft = _find(session, draft_id)
+    draft = find(session, draft_id)
     if draft.status not in EDITABLE:
         raise Conflict(f"Draft {draft_id} is {draft.status}, so it takes no more edits; open "
                        "a new draft for further changes.",
@@ -662,7 +668,7 @@ def apply_file(db: AuthoringDB, store: Store, actor: Actor, draft_id: int, path:
     unchanged) and the fields that change. With `dry_run` nothing is written."""
     from . import bulk
 
-    scheme = _scheme_of(db, draft_id)
+    scheme = scheme_of(db, draft_id)
     release, parents = bulk.read_file(path, scheme)
     try:
         with write(db, actor, "draft.edit", scheme, target=f"draft {draft_id}") as change:

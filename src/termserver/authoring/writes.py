@@ -37,11 +37,20 @@ def _audited(db: AuthoringDB, actor: Actor, action: str, scheme: str | None, tar
     try:
         check()
     except (Unauthorized, Forbidden) as refusal:
-        with db.write() as session:
-            audit.append(session, actor=actor.name, action=action, scheme=scheme,
-                         target=target, outcome=audit.DENIED, reason=refusal.message,
-                         detail={"status": refusal.status_code})
+        record_denial(db, actor, action, scheme, target, refusal)
         raise
+
+
+def record_denial(db: AuthoringDB, actor: Actor, action: str, scheme: str | None,
+                  target: str, refusal: Unauthorized | Forbidden,
+                  detail: dict[str, Any] | None = None) -> None:
+    """Write a refused attempt to the audit log, in a transaction of its own (the
+    refused change, if it had started, is rolled back). Also for refusals that are not a
+    missing role, such as a reviewer who wrote the draft under review."""
+    with db.write() as session:
+        audit.append(session, actor=actor.name, action=action, scheme=scheme, target=target,
+                     outcome=audit.DENIED, reason=refusal.message,
+                     detail={"status": refusal.status_code, **(detail or {})})
 
 
 @dataclass
