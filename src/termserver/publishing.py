@@ -16,6 +16,7 @@ from pathlib import Path
 from .atomic import data_dir_lock
 from .errors import TermserverError
 from .importers import ImportOptions, load_files
+from .model import Release
 from .releases import PublishResult, ReleaseRepository
 from .search import generations, rebuild_index
 from .settings import Settings
@@ -55,7 +56,12 @@ def import_paths(
     failure while indexing is reported in the result, not raised: the caller must not say
     "nothing happened" about a release that readers already see.
     """
-    releases = load_files(paths, options, progress)
+    return publish_releases(settings, load_files(paths, options, progress))
+
+
+def publish_releases(settings: Settings, releases: list[Release]) -> Published:
+    """Publish releases already in memory (an import's, or an approved draft's) and bring
+    the search index in step; raises when nothing was published, as `import_paths`."""
     with data_dir_lock(settings.data_dir):
         results = ReleaseRepository(settings.data_dir).publish_many(releases)
         del releases  # reindexing loads the store afresh; don't hold two copies
