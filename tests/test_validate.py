@@ -421,3 +421,67 @@ def test_a_store_without_kl_terminology_is_a_clear_setup_error(empty_settings: S
     result = CliRunner().invoke(main, ["--data-dir", str(empty_settings.data_dir), "validate",
                                        str(path)])
     assert result.exit_code == 2 and "kl-term" in result.stderr
+
+
+# -- Sundhedspleje (kl-children) ----------------------------------------------------------------
+CHILD_2_MONTHS = "kl-children/examples/Bundle-RikkeDeliveryReport2months.json"
+SCHOOL_START = "kl-children/examples/Bundle-5f1d5816-a906-4314-a6f4-69b400682ec6.json"
+NICOTINE = "76891f7b-cf49-4cb2-88d6-728a509eb75d"
+
+
+def test_a_nicotine_observation_is_checked(validator: Validator) -> None:
+    """KL has no nicotine example: a sleep observation made into one, with a sleep value."""
+    document = load(SCHOOL_START)
+    variants.school_start_made_school_end(document)
+    sleep = variants.observations(document, "73f981f8-455a-4158-b435-7c6d83ab84da")[0]
+    sleep["meta"]["profile"] = ["http://fhir.kl.dk/children/StructureDefinition/"
+                                "klgateway-children-nicotine"]
+    sleep["code"]["coding"][0].update(code=NICOTINE, display="Brug af nikotin")
+    got = {(i.rule, i.path.rsplit(".", 2)[-2]) for i in validator.validate(document).issues}
+    assert ("term-valueset", "coding[0]") in got  # a sleep value where a nicotine one belongs
+    assert not {r for r, _ in got} & {"gateway-children-report-nicotine", "struct-fixed"}
+    sleep["valueCodeableConcept"]["coding"][0].update(
+        code="a7a53cfd-c7bb-4573-a4ae-2eb18e3dda1f", display="Ikke prøvet nikotin")
+    assert findings(validator, document) == {"error": {"gateway-children-report-sleep"},
+                                             "warning": set()}
+
+
+def test_children_report_rules_follow_their_text(validator: Validator) -> None:
+    """KL's FHIRPath for parent-relationship leaves out the 8-11 months visit its text
+    names; communication adds a visit its text does not; motor function looks for sleep."""
+    document = load(CHILD_2_MONTHS)
+    encounter = variants.resources(document, "Encounter")[0]
+    encounter["type"][0]["coding"][0].update(code="3f3e6489-31bd-44cf-9920-3c632868feb7",
+                                             display="Besøg hos det 8-11 måneder gamle barn")
+    variants.VARIANTS["report_without_parent_relationship"](document)
+    assert findings(validator, document)["error"] == {
+        "gateway-children-report-parent-relationship"}
+    document = load(CHILD_2_MONTHS)
+    encounter = variants.resources(document, "Encounter")[0]
+    encounter["type"][0]["coding"][0].update(code="563c4174-f451-4c87-8db8-8d5472ca7ff6",
+                                             display="Andet besøg inden første måned")
+    variants.VARIANTS["report_without_communication"](document)
+    assert findings(validator, document) == {"error": set(), "warning": set()}
+    encounter["class"]["code"] = "1b55a4b0-1156-4f58-b2df-b5c6014d9048"  # telephone: no duty
+    encounter["class"]["system"] = "http://fhir.kl.dk/term/CodeSystem/CareSocialCodes"
+    variants.VARIANTS["report_without_weight"](document)
+    assert findings(validator, document) == {"error": set(), "warning": set()}
+
+
+def test_an_incremental_delivery_is_judged_per_report(validator: Validator) -> None:
+    document = load("kl-children/examples/Bundle-TestIncrementalDelivery.json")
+    inner = document["entry"][0]["resource"]
+    variants.VARIANTS["report_without_sleep"](inner)
+    (issue,) = [i for i in validator.validate(document).issues
+                if i.rule == "gateway-children-report-sleep"]
+    assert issue.path.startswith("Bundle.entry[0].resource.entry[")
+    assert issue.path.endswith("].resource.type")
+
+
+@pytest.mark.parametrize(("value", "places"), [(53, 0), (53.5, 1), (53.25, 2), ("3.50", 2),
+                                               ("1e-3", 3), (1e-05, 5), (True, None),
+                                               ("x", None)])
+def test_decimals_are_counted_as_written(value: object, places: int | None) -> None:
+    from validators.rules_children import decimals
+
+    assert decimals(value) == places

@@ -7,7 +7,7 @@ from typing import Any
 
 from .model import DocumentType
 from .report import Finding
-from .standard import RULES
+from .standard import PROFILES, RULES
 from .terminology import Terminology
 
 
@@ -17,7 +17,7 @@ class Entry:
     resource: dict
     kind: str
     profiles: frozenset[str]
-    """Profile names (last segment of each meta.profile URL)."""
+    """Profile names (last segment of each meta.profile URL) and their declared bases."""
 
 
 @dataclass(slots=True)
@@ -78,7 +78,15 @@ def profile_urls(resource: dict) -> list[str]:
 
 
 def _names_of(urls: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(p.rstrip("/").rsplit("/", 1)[-1].split("|")[0] for p in urls)
+    """The declared profile names and the declared profiles they derive from (a sleep
+    observation is an indicator observation too)."""
+    names = {p.rstrip("/").rsplit("/", 1)[-1].split("|")[0] for p in urls}
+    for name in list(names):
+        profile = PROFILES.get(name)
+        while profile is not None and profile.base and profile.base not in names:
+            names.add(profile.base)
+            profile = PROFILES.get(profile.base)
+    return frozenset(names)
 
 
 _NAMES: dict[tuple[str, ...], frozenset[str]] = {}
@@ -88,7 +96,8 @@ so that a stream of documents with invented profiles cannot grow the process."""
 
 
 def profile_names(resource: dict) -> frozenset[str]:
-    """Profile names (last URL segment, version dropped); memoised per list of URLs."""
+    """Profile names (last URL segment, version dropped) with the declared profiles they
+    derive from; memoised per list of URLs."""
     meta = resource.get("meta")
     profiles = meta.get("profile") if type(meta) is dict else None
     if type(profiles) is not list or not profiles:

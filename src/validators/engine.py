@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from termserver.errors import TermserverError
 from termserver.store import Store
 
-from . import rules_ffb, rules_gateway
+from . import rules_children, rules_ffb, rules_gateway
 from .context import Context, Entry, find, lst, profile_names, profile_urls
 from .model import Profile
 from .parsing import DocumentError, parse_document
@@ -77,6 +77,7 @@ _RULE_SETS = {
     "fsiii-gateway": rules_gateway.check_fsiii,
     "gateway-119-140": rules_gateway.check_119_140,
     "ltt": rules_gateway.check_ltt,
+    "children": rules_children.check,
 }
 """Business-rule modules per rule set named in a DocumentType."""
 
@@ -404,8 +405,10 @@ class Validator:
         """Cardinalities, fixed values and bindings of every declared KL profile."""
         allowed = (set(ctx.doc_type.report_profiles) if ctx.doc_type
                    and ctx.document.get("resourceType") == "Bundle" else set())
+        free = ctx.doc_type.unprofiled_kinds if ctx.doc_type else ()
         for entry in ctx.entries:
-            if allowed and entry.path != "Bundle" and not entry.profiles & allowed:
+            if allowed and entry.path != "Bundle" and not entry.profiles & allowed and \
+                    entry.kind not in free:
                 ctx.add("report-allowed-profiles", f"{entry.path}.meta.profile",
                         f"{entry.kind} angiver ingen af rapportens profiler; brug en af: "
                         + ", ".join(sorted(p for p in allowed if p not in PROFILES or
@@ -459,9 +462,7 @@ class Validator:
                     ctx.add("struct-fixed", where,
                             f"Elementet skal indeholde koden {code} fra {system} ({name}).")
         for binding in profile.bindings:
-            # KL binds some slices on `….coding`: judged on the CodeableConcept, where other
-            # slices (local codes, SNOMED CT) may sit beside the KL coding
-            path = binding.path.removesuffix(".coding")
+            path = binding.judged
             found = values(resource, path)
             if found and not all(self._bound(v, binding.value_set) for v in found):
                 for where, value in resolve(resource, entry.path, path):
@@ -503,16 +504,19 @@ class Validator:
                  strength: str) -> None:
         term = self.terminology
         expansion = term.value_sets[name]
+        unchecked = VALUE_SETS[name].unchecked_systems
         systems = {s for s in expansion if s in term.systems}
-        if not systems:
+        # systems outside the store whose codes the value set lists (HL7's v3 codes, UCUM
+        # units, a guide's own code system): judged against that list alone
+        listed = {s for s in expansion if s not in term.systems and s not in unchecked}
+        if not systems and not listed:
             return
         rule = "term-valueset" if strength == "required" else "term-valueset-extensible"
         relevant, foreign, other = [], [], False
-        unchecked = VALUE_SETS[name].unchecked_systems
         for rel, coding in codings(value):
             raw = coding.get("system", "")
             system = term.canonical(raw)[0] if type(raw) is str else shown(raw)
-            if system in systems:
+            if system in systems or system in listed:
                 relevant.append((rel, coding, system))
             elif system in unchecked:
                 return  # e.g. a SNOMED CT target measure: not ours to judge
@@ -529,12 +533,12 @@ class Validator:
             if foreign or not (other or any(c.get("code") for _, c in codings(value))):
                 found = f"fundet {', '.join(foreign)}" if foreign else "ingen kode fundet"
                 ctx.add(rule, where, f"Feltet skal have en kode fra værdisættet {name} "
-                                     f"({', '.join(sorted(systems))}); {found}.")
+                                     f"({', '.join(sorted(systems | listed))}); {found}.")
             return
         for rel, coding, system in relevant:
             code = coding.get("code", "")
-            if type(code) is not str or code in expansion[system] or not term.lookup(
-                    system, code).exists:
+            if type(code) is not str or code in expansion[system] or (
+                    system in systems and not term.lookup(system, code).exists):
                 continue  # in the value set, or unknown/retired: reported by terminology
             others = [n for n in term.containing(system, code) if n != name]
             hint = (f" Koden hører til {others[0]} ({VALUE_SETS[others[0]].title})."

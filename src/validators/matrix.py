@@ -47,6 +47,12 @@ names the line (`(linje 3, kolonne 7)`). Values the document carries are echoed 
    from the rule's meaning: KL's rank invariants compare a string and look for the wrong
    extension URL (note §7.1), the citizen-observation invariant only knows the letter
    codes; here ranks are integers under any ConditionRank canonical and UUID codes count.
+   The children's report rules follow their text where KL's FHIRPath says otherwise: the
+   motor-function rule looks for the motor code (KL's looks for sleep), communication is
+   not required at »Andet besøg inden første måned« (KL's expression adds that visit, its
+   text does not), parent relationship is required at the 8-11 months visit (its text
+   names it, KL's expression leaves it out). Each correction is named in the rule's
+   clause.
 
 Terminology is answered by our own store, expanded once per validator into sets. Codes
 are checked against the latest release of each KL code system (the version in force when
@@ -89,8 +95,14 @@ of KL's code systems cannot validate: HTTP 503 `terminology_missing`, CLI exit 2
   the guide makes that an error on one resource, so it is reported valid.
 * The FFB target group described as another group in KL's FSH (SOURCES.md) carries no
   display in the document, so there is nothing to compare.
-* Sundhedspleje (children) report rules (gateway-children-report-*, obs-1/-2) and FFinst
-  measurement profiles are not implemented: those documents get the common layers only.
+* FFinst measurement profiles are not implemented: those documents get the common layers
+  only.
+* Sundhedspleje: a visit counts as delivered face to face by its class (HH, AMB) alone, as
+  KL's rules say, whatever its status; an Observation counts by its declared profile
+  (gateway-children-report-1), not by structural conformance. obs-1 counts the decimals
+  as the document writes them: XML keeps `3.50`, but a JSON number reaches the validator
+  as the float 3.5 (one decimal). The measurement profiles' LOINC slices are not checked
+  (their cardinality is dk-core's); the SNOMED CT codes the report rules look for are.
 * Bindings on `Encounter.class` (v3-ActCode), the messaging guide's own role and
   guardianship codes are not checked; a few messaging profiles are not declared
   (tests/test_validate_standard.py lists each with the reason).

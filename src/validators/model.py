@@ -60,6 +60,16 @@ class Binding:
     value_set: str
     strength: str = "required"
 
+    @property
+    def judged(self) -> str:
+        """Where the code is judged. KL binds some slices on `….coding`: judged on the
+        CodeableConcept, where other slices (local codes, SNOMED CT) may sit beside the KL
+        coding; a binding on a Quantity's unit (`value[x].code`) is judged on the Quantity,
+        whose `system` belongs with the code."""
+        if self.path.endswith("[x].code"):
+            return self.path.removesuffix(".code")
+        return self.path.removesuffix(".coding")
+
 
 @dataclass(frozen=True, slots=True)
 class Profile:
@@ -79,6 +89,10 @@ class Profile:
     codings: tuple[tuple[str, str, str], ...] = ()
     """(path, system, code): the CodeableConcept or Coding at path must carry this coding
     (KL's patternCoding/patternCodeableConcept "type markers", note §8)."""
+    base: str = ""
+    """A declared profile this one is derived from (KL's indicator observations derive from
+    one common profile): a resource declaring this profile is held to the base's
+    constraints too, as FHIR's snapshot would be."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +107,7 @@ class DocumentType:
     rule_sets: tuple[str, ...] = field(default=())
     report_profiles: tuple[str, ...] = field(default=())
     """For delivery reports: the profile names allowed for entries (empty: no check)."""
+    unprofiled_kinds: tuple[str, ...] = field(default=())
+    """Resource types a report admits without one of `report_profiles`, because a rule of
+    the standard judges them instead (kl-children: gateway-children-report-1 for
+    Observations)."""

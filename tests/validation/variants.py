@@ -424,3 +424,68 @@ def own_observation_about_the_citizen(doc: dict) -> None:
     observation = resources(doc, "Observation", "citizens-own-observation")[0]
     patient = resources(doc, "Patient")[0]
     observation["focus"] = [{"reference": f"Patient/{patient['id']}"}]
+
+
+# -- Sundhedspleje (kl-children) ----------------------------------------------------------------
+def observations(doc: dict, code: str) -> list[dict]:
+    return [r for r in resources(doc, "Observation")
+            if any(c.get("code") == code for c in r["code"]["coding"])]
+
+
+@variant
+def weight_with_two_decimals(doc: dict) -> None:
+    observations(doc, "27113001")[0]["valueQuantity"].update(value=6.25, unit="kg", code="kg")
+
+
+@variant
+def indicator_without_value_or_reason(doc: dict) -> None:
+    del observations(doc, "73f981f8-455a-4158-b435-7c6d83ab84da")[0]["valueCodeableConcept"]
+
+
+@variant
+def questionnaire_answer_too_long(doc: dict) -> None:
+    answer = resources(doc, "QuestionnaireResponse")[0]["item"][0]["answer"][0]
+    answer.clear()
+    answer["valueString"] = "Et svar, der er længere end tredive tegn"
+
+
+@variant
+def observation_without_children_profile(doc: dict) -> None:
+    del observations(doc, "73f981f8-455a-4158-b435-7c6d83ab84da")[0]["meta"]
+
+
+@variant
+def school_start_made_school_end(doc: dict) -> None:
+    """Udskolingsundersøgelse instead of indskoling: the report lacks the nicotine answer."""
+    coding = resources(doc, "Encounter")[0]["type"][0]["coding"][0]
+    coding["code"] = "dd766967-4d02-4c17-8ed3-021852785fdf"
+    coding["display"] = "Udskolingsundersøgelse"
+
+
+def _without(*codes: str) -> Mutation:
+    def drop(doc: dict) -> None:
+        doc["entry"] = [e for e in doc["entry"] if not (
+            e["resource"]["resourceType"] == "Observation"
+            and {c.get("code") for c in e["resource"]["code"]["coding"]} & set(codes))]
+    return drop
+
+
+for _name, _codes in {
+    "parent_mental_state": ("2c39af9f-8e45-4c88-962f-e7a9e2cd31b6",),
+    "parent_social_status": ("58997614-ba43-4534-90bd-10c7e76802f4",),
+    "support_network": ("7e7fab2f-278a-4b14-9bc9-efc36fffcba5",),
+    "social_interaction": ("68605f88-49fb-44b9-b327-86947af6aa93",),
+    "parent_relationship": ("763c6f21-5467-4713-82fb-716c9d0a1fdf",),
+    "weight": ("27113001",),
+    "height": ("1153637007", "248333004", "1149101003"),
+    "head_circumference": ("363812007",),
+    "passive_smoking": ("28972d4b-fea3-42ec-b2a5-e2a26f79b14d",),
+    "nutrition": ("e61e4dab-54bb-4bf4-9b76-8d991cf4de08",),
+    "communication": ("653c2b0b-bb64-4906-888b-aea6fef3c3f8",),
+    "sleep": ("73f981f8-455a-4158-b435-7c6d83ab84da",),
+    "motor_function": ("e04f2ca1-888a-4671-a97a-371b525cd2a3",),
+    "physical_activity": ("b331fe02-a781-4abd-b6db-9331d6a69b15",),
+    "hearing": ("a22c4b53-b622-4394-ba13-910a7b0d7b0d",),
+    "sight": ("01fddd46-ed7c-423d-b191-ffdd977dd61e",),
+}.items():
+    VARIANTS[f"report_without_{_name}"] = _without(*_codes)
