@@ -31,9 +31,20 @@ def main(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from . import check, drafts, imports, interventions, reads, serve, users, validate
+    from . import (
+        check,
+        draft_workflow,
+        drafts,
+        imports,
+        interventions,
+        reads,
+        serve,
+        users,
+        validate,
+    )
 
-    for module in (serve, imports, reads, interventions, validate, check, users, drafts):
+    for module in (serve, imports, reads, interventions, validate, check, users, drafts,
+                   draft_workflow):
         for command in module.COMMANDS:
             main.add_command(command)
 
