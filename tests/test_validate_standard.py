@@ -350,12 +350,15 @@ COVERED_BY = {
 
 
 def test_every_kl_invariant_is_a_rule() -> None:
-    """Each invariant of the current guides is a rule of ours, under its own id or named."""
+    """Each invariant of every guide in kl-fhir-examples (current ones, predecessors, FKI,
+    FFinst) is a rule of ours, under its own id or named by the rule that covers it."""
     from validators.standard import RULES
 
     require_shared(EXAMPLES / "kl-ffb-reporting")
+    guides = sorted(p.name for p in EXAMPLES.iterdir() if (p / "conformance").is_dir())
+    assert set(CURRENT_GUIDES) | {"KL-dk", "KL-dk-tools", "kl-gateway-care-data"} <= set(guides)
     keys = set()
-    for guide in CURRENT_GUIDES:
+    for guide in guides:
         for path in (EXAMPLES / guide / "conformance").glob("StructureDefinition-*.json"):
             for element in json.loads(path.read_text(encoding="utf-8"))["differential"][
                     "element"]:

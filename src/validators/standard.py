@@ -40,7 +40,8 @@ _COMMON = (
          "eller ?profile=; ellers kan dokumentet ikke valideres mod standarden."),
     Rule("report-allowed-profiles", "error",
          "kl-reporting-ffb-delivery-report-1/-2/-3, gateway-care-report-1/-2, "
-         "gateway-140-report-1/-2",
+         "gateway-140-report-1/-2; kl-children: Bundle.entry.resource (Observation: "
+         "gateway-children-report-1)",
          "Hver ressource i en rapport skal angive en af rapportens tilladte profiler."),
     Rule("bdl-7", "error", "FHIR R4 Bundle bdl-7", "fullUrl skal være unik i et Bundle."),
     Rule("bdl-entry-resource", "error", "FHIR R4 Bundle", "Hver entry skal have en resource."),
