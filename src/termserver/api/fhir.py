@@ -89,6 +89,12 @@ async def _run(request: Request, operation: Callable[[Context, Params], dict[str
     store = request.app.state.services.store
     # in a worker thread: a large expansion must not hold up the event loop
     context = await run_in_threadpool(Context.for_request, store, params.all("tx-resource"))
+    threshold = request.headers.get("x-too-costly-threshold")
+    if threshold is not None:
+        if not threshold.strip().isdigit() or int(threshold) < 1:
+            raise FhirError(f"The X-TOO-COSTLY-THRESHOLD header must be a whole number of "
+                            f"codes above 0, not {threshold!r}.")
+        context.max_expansion = min(context.max_expansion, int(threshold))
     return fhir_response(await run_in_threadpool(operation, context, params))
 
 

@@ -98,6 +98,8 @@ def release_status_notes(release: Release) -> list[str]:
         notes.append("draft")
     if release.info.extra.get("experimental", "").lower() == "true":
         notes.append("experimental")
+    if release.info.extra.get("standardsStatus") in ("deprecated", "withdrawn"):
+        notes.append(release.info.extra["standardsStatus"])
     return notes
 
 

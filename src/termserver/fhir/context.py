@@ -44,6 +44,9 @@ class Context:
     code_systems: list[Release] = field(default_factory=list)
     value_sets: list[dict[str, Any]] = field(default_factory=list)
     resources: list[dict[str, Any]] = field(default_factory=list)
+    max_expansion: int = 10_000
+    """Larger expansions without `count` are refused as too costly; a client may ask for a
+    lower limit (`X-TOO-COSTLY-THRESHOLD`, as the ecosystem's tests do), never a higher."""
 
     @classmethod
     def for_request(cls, store: Store, resources: list[Any]) -> Context:
@@ -121,5 +124,9 @@ def release_from_resource(resource: dict[str, Any], index: int) -> Release:
     if resource.get("_noVersion"):
         release.info.version = ""
     release.info.extra["supplements"] = str(resource.get("supplements") or "")
+    for extension in resource.get("extension") or []:
+        if isinstance(extension, dict) and extension.get("url", "").endswith(
+                "/structuredefinition-standards-status") and extension.get("valueCode"):
+            release.info.extra["standardsStatus"] = str(extension["valueCode"])
     release.index_hierarchy()
     return release

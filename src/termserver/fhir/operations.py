@@ -27,15 +27,24 @@ from .context import Context, split_canonical
 from .outcome import FhirError
 from .params import Params
 from .validation import validate_code
-from .valuesets import VERSIONS_MATCH, evaluate, resolve_value_set
+from .valuesets import (
+    VERSIONS_MATCH,
+    Evaluated,
+    evaluate,
+    resolve_value_set,
+    value_set_canonical,
+    value_set_status,
+)
 from .versions import VersionRules
 
-_NOT_ECHOED = ("tx-resource", "valueSet", "url", "codeSystem", "context")
+_NOT_ECHOED = ("tx-resource", "valueSet", "url", "valueSetVersion", "codeSystem", "context")
 _VERSION_PARAMETERS = ("system-version", "check-system-version", "force-system-version",
                        "default-valueset-version")
 
-MAX_EXPANSION = 10_000
-"""Larger expansions without `count` are refused as too costly (tx-ecosystem expects it)."""
+_DEFINITION_ONLY = ("expansion", "text", "compose", "extension", "description", "purpose",
+                    "contact", "copyright", "publisher")
+"""What an expansion leaves out of the value set: its definition and narrative."""
+
 
 
 def resource_id(release: Release) -> str:
@@ -180,10 +189,10 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
     total = len(members)
     offset = params.number("offset") or 0
     count = params.number("count")
-    if count is None and total > MAX_EXPANSION:
-        raise FhirError(f"The value set has {total} codes, more than the {MAX_EXPANSION} "
-                        "expanded at once; page with `count` and `offset`.", status_code=422,
-                        issue_code="too-costly")
+    if count is None and total > context.max_expansion:
+        raise FhirError(f"The value set {_canonical_of(vs)} has {total} codes, more than the "
+                        f"{context.max_expansion} expanded at once; page with `count` and "
+                        "`offset`.", status_code=422, issue_code="too-costly", tx_code="")
     page = members[offset:offset + count if count is not None else None]
     language = params.text("displayLanguage")
     designations_wanted = params.flag("includeDesignations")
@@ -198,12 +207,17 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
         parameters.append({"name": "used-codesystem", "valueUri": release_canonical(release)})
         parameters += [{"name": f"warning-{note}", "valueUri": release_canonical(release)}
                        for note in release_status_notes(release)]
+    for source in evaluated.sources:
+        status = value_set_status(source)
+        if status:
+            parameters.append({"name": f"warning-{status}",
+                               "valueUri": value_set_canonical(source)})
     expansion: dict[str, Any] = {
         "identifier": f"urn:uuid:{uuid.uuid4()}",
         "timestamp": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "total": total,
         "parameter": parameters,
-        "contains": [_contains(r, c, language, designations_wanted, evaluated.versioned)
+        "contains": [_contains(r, c, language, designations_wanted, evaluated)
                      for r, c in page],
     }
     if not expansion["contains"]:
@@ -211,10 +225,15 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
     if params.get("offset") is not None:
         expansion["offset"] = offset
     # the definition is not repeated: the expansion is what was asked for
-    out = {k: v for k, v in vs.items() if k not in ("expansion", "text", "compose")}
+    out = {k: v for k, v in vs.items() if k not in _DEFINITION_ONLY}
     out["resourceType"] = "ValueSet"
     out["expansion"] = expansion
     return out
+
+
+def _canonical_of(vs: dict[str, Any]) -> str:
+    url = str(vs.get("url") or "(sent without a url)")
+    return f"{url}|{vs['version']}" if vs.get("version") else url
 
 
 def _matches(concept: Concept, text: str) -> bool:
@@ -223,10 +242,14 @@ def _matches(concept: Concept, text: str) -> bool:
 
 
 def _contains(release: Release, concept: Concept, language: str | None,
-              with_designations: bool, versioned: bool) -> dict[str, Any]:
+              with_designations: bool, evaluated: Evaluated) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    marks = evaluated.marks.get((release.info.uri, concept.code))
+    if marks:  # the value set's own word on the code (deprecated)
+        item["extension"] = marks
+    item["system"] = release.info.uri
     # the version is in used-codesystem, unless the value set uses several of one system
-    item: dict[str, Any] = {"system": release.info.uri}
-    if versioned and release.version:
+    if evaluated.versioned and release.version:
         item["version"] = release.version
     if is_abstract(concept):
         item["abstract"] = True

@@ -20,11 +20,14 @@ class FhirError(TermserverError):
     `tx_code` the ecosystem's finer type when it differs (`version-error`…)."""
 
     def __init__(self, message: str, *, status_code: int = 400,
-                 issue_code: str = "invalid", tx_code: str | None = None) -> None:
+                 issue_code: str = "invalid", tx_code: str | None = None,
+                 expression: str | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.issue_code = issue_code
         self.tx_code = tx_code
+        self.expression = expression
+        """Where in the request or its resources the problem is (FHIRPath)."""
 
 
 def operation_outcome(message: str, *, severity: str = "error", code: str = "invalid",
@@ -33,6 +36,8 @@ def operation_outcome(message: str, *, severity: str = "error", code: str = "inv
     """One issue with our message as `details.text` and its type as a tx-issue-type coding."""
     issue: dict[str, Any] = {"severity": severity, "code": code, "details": {
         "coding": [{"system": TX_ISSUE_TYPE, "code": tx_code or code}], "text": message}}
+    if tx_code == "":  # no finer type than FHIR's own (too-costly)
+        del issue["details"]["coding"]
     outcome: dict[str, Any] = {"resourceType": "OperationOutcome", "issue": [issue]}
     if details:
         issue["expression"] = [str(v) for v in details.get("expression", [])] or None
@@ -50,4 +55,6 @@ def outcome_for_status(status_code: int, message: str) -> dict[str, Any]:
 
 def outcome_for_error(exc: TermserverError) -> dict[str, Any]:
     code = getattr(exc, "issue_code", None) or _ISSUE_CODES.get(exc.status_code, "exception")
-    return operation_outcome(exc.message, code=code, tx_code=getattr(exc, "tx_code", None))
+    expression = getattr(exc, "expression", None)
+    return operation_outcome(exc.message, code=code, tx_code=getattr(exc, "tx_code", None),
+                             details={"expression": [expression]} if expression else None)

@@ -31,10 +31,13 @@ from .outcome import TX_ISSUE_TYPE, FhirError
 from .params import Params
 from .valuesets import (
     Member,
+    ValueSetNotFound,
     evaluate,
     expansion_resolver,
     resolve_value_set,
     unknown_system_text,
+    value_set_canonical,
+    value_set_status,
 )
 from .versions import VersionRules, check_message, more_detailed
 
@@ -280,12 +283,29 @@ def _against_value_set(context: Context, params: Params, value: Value, vs: dict[
     check.include_versions = {i.get("version") for i in
                               (vs.get("compose") or {}).get("include") or []
                               if i.get("system") == system}
-    members = evaluate(context, vs, check.resolve, rules).members
-    found = _best([m for m in members if m[0].info.uri == system and m[1].code == code],
-                  value.display)
-    vs_name = str(vs.get("url") or "") + (f"|{vs['version']}" if vs.get("version") else "")
+    try:
+        evaluated = evaluate(context, vs, check.resolve, rules)
+    except ValueSetNotFound as exc:  # an import is missing: the value set cannot say
+        findings.add("error", "not-found", exc.message, None, "not-found")
+        return _result(False, value, None, None, findings)
+    found = _best([m for m in evaluated.members
+                   if m[0].info.uri == system and m[1].code == code], value.display)
+    vs_name = value_set_canonical(vs)
+    for source in evaluated.sources:
+        status = value_set_status(source)
+        if status:
+            findings.add("information", "business-rule",
+                         f"Reference to {status} ValueSet {value_set_canonical(source)}",
+                         None, "status-check")
     if found is not None:
         release, concept = found
+        for mark in evaluated.marks.get((system, code), []):
+            status = "deprecated" if mark.get("url", "").endswith("-deprecated") else \
+                str(mark.get("valueCode"))
+            findings.add("warning", "business-rule",
+                         f"The presence of the concept '{code}' in the system '{system}' in "
+                         f"the value set {vs_name} is marked with a status of {status} and "
+                         "its use should be reviewed", value.path("code"), "code-comment")
         return _finish(context, params, value, release, concept, True, vs_name, findings)
     release = check.reported()
     if release is None and not check.referenced:

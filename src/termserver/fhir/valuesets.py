@@ -24,8 +24,22 @@ Resolve = Callable[[str, "str | None"], "Release | None"]
 """(system, the include's version) → the release an include draws from, or None when
 there is none (the resolver has then said why: an error, or an issue it keeps)."""
 
+STANDARDS_STATUS = "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
+CONCEPT_STATUS_EXTENSIONS = ("http://hl7.org/fhir/StructureDefinition/valueset-deprecated",
+                             STANDARDS_STATUS)
+"""Extensions by which a value set marks one of its codes as deprecated."""
+
 VERSIONS_MATCH = "versionsMatch"
 """Expansion parameter: codes of different versions of one system are the same code."""
+
+
+class ValueSetNotFound(FhirError):
+    """A value set (imported by another, or asked for) that we do not have."""
+
+    def __init__(self, canonical: str) -> None:
+        super().__init__(f"A definition for the value Set '{canonical}' could not be found",
+                         status_code=404, issue_code="not-found")
+        self.canonical = canonical
 
 
 @dataclass
@@ -39,6 +53,10 @@ class Evaluated:
     """The value set names one system in several versions: each code says its version."""
     versions_match: bool = False
     """Codes were matched across versions (`versionsMatch`), which the expansion says."""
+    marks: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    """(system, code) → the value set's own status extensions on the code (deprecated)."""
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    """The value set and every value set it imported, for their status warnings."""
 
 
 def implicit_value_set(context: Context, url: str) -> Release | None:
@@ -81,14 +99,21 @@ def expansion_resolver(context: Context, rules: VersionRules) -> Resolve:
 
 
 def evaluate(context: Context, value_set: dict[str, Any], resolve: Resolve | None = None,
-             rules: VersionRules | None = None, depth: int = 0) -> Evaluated:
-    """Every member of the value set, each from the release `resolve` gives its include."""
-    if depth > 20:
-        raise FhirError("Value sets import each other in a loop.", issue_code="processing")
+             rules: VersionRules | None = None, chain: tuple[str, ...] = ()) -> Evaluated:
+    """Every member of the value set, each from the release `resolve` gives its include;
+    `chain` is the value sets whose imports led here, to refuse a circle."""
+    name = str(value_set.get("url") or "") + (
+        f"|{value_set['version']}" if value_set.get("version") else "")
+    if (name and name in chain) or len(chain) > 50:
+        circle = " → ".join((*chain, name))
+        raise FhirError(f"The value set {name or chain[0]} imports itself ({circle}), so it "
+                        "cannot be evaluated; remove the circular reference.",
+                        issue_code="processing", tx_code="vs-invalid")
+    chain = (*chain, name)
     rules = rules or VersionRules()
     resolve = resolve or expansion_resolver(context, rules)
     compose = value_set.get("compose") or {}
-    out = Evaluated(versioned=_differing_versions(compose))
+    out = Evaluated(versioned=_differing_versions(compose), sources=[value_set])
     out.versions_match = _versions_match(compose)
     keep_version = not out.versions_match
 
@@ -99,14 +124,16 @@ def evaluate(context: Context, value_set: dict[str, Any], resolve: Resolve | Non
         return (release.info.uri, concept.code)
 
     included: dict[tuple[str, ...], Member] = {}
-    for include in compose.get("include") or []:
-        for member in _include(context, include, resolve, rules, out, depth):
+    for index, include in enumerate(compose.get("include") or []):
+        where = f"ValueSet.compose.include[{index}]"
+        for member in _include(context, include, resolve, rules, out, chain, where):
             found = included.get(key(member))
             # matched across versions, the newest version of the code stands for it
             if found is None or version_key(member[0].version) > version_key(found[0].version):
                 included[key(member)] = member
-    for exclude in compose.get("exclude") or []:
-        for member in _include(context, exclude, resolve, rules, out, depth):
+    for index, exclude in enumerate(compose.get("exclude") or []):
+        where = f"ValueSet.compose.exclude[{index}]"
+        for member in _include(context, exclude, resolve, rules, out, chain, where):
             included.pop(key(member), None)
     inactive_allowed = compose.get("inactive", True)
     out.members = [m for m in included.values() if inactive_allowed or not is_inactive(m[1])]
@@ -151,15 +178,18 @@ def _versions_match(compose: dict[str, Any]) -> bool:
 
 
 def _include(context: Context, include: dict[str, Any], resolve: Resolve,
-             rules: VersionRules, out: Evaluated, depth: int) -> Iterator[Member]:
+             rules: VersionRules, out: Evaluated, chain: tuple[str, ...],
+             where: str) -> Iterator[Member]:
     nested = []
     for url in include.get("valueSet") or []:
         value_set, canonical = _value_set_named(context, url, rules)
         if canonical and canonical not in out.used_value_sets:
             out.used_value_sets.append(canonical)
-        evaluated = evaluate(context, value_set, resolve, rules, depth + 1)
+        evaluated = evaluate(context, value_set, resolve, rules, chain)
         out.used_value_sets.extend(u for u in evaluated.used_value_sets
                                    if u not in out.used_value_sets)
+        out.sources.extend(v for v in evaluated.sources if v not in out.sources)
+        out.marks.update(evaluated.marks)
         nested.append(evaluated)
     system = include.get("system")
     if system is None:
@@ -172,7 +202,7 @@ def _include(context: Context, include: dict[str, Any], resolve: Resolve,
         return
     if release not in out.used:
         out.used.append(release)
-    members = list(_from_system(context, release, include))
+    members = list(_from_system(context, release, include, out, where))
     for evaluated in nested:
         keep = {(r.info.uri, c.code) for r, c in evaluated.members}
         members = [m for m in members if (m[0].info.uri, m[1].code) in keep]
@@ -203,20 +233,28 @@ def _value_set_named(context: Context, url: str, rules: VersionRules
         release = implicit_value_set(context, base)
         if release is not None:
             return {"compose": {"include": [{"system": release.info.uri}]}}, ""
-    raise FhirError(f"A definition for the value Set '{base}{'|' + version if version else ''}'"
-                    " could not be found", status_code=404, issue_code="not-found")
+    raise ValueSetNotFound(f"{base}|{version}" if version else base)
 
 
-def _from_system(context: Context, release: Release, include: dict[str, Any]
-                 ) -> Iterator[Member]:
+def _from_system(context: Context, release: Release, include: dict[str, Any],
+                 out: Evaluated, where: str) -> Iterator[Member]:
     listed = include.get("concept") or []
     filters = include.get("filter") or []
     if listed:
         for item in listed:
             concept = release.concepts.get(str(item.get("code")))
             if concept is not None:
+                marks = [e for e in item.get("extension") or []
+                         if e.get("url") in CONCEPT_STATUS_EXTENSIONS]
+                if marks:
+                    out.marks[(release.info.uri, concept.code)] = marks
                 yield release, concept
         return
+    for index, item in enumerate(filters):
+        if item.get("value") in (None, ""):
+            raise FhirError(f"The system {release.info.uri} filter with property = "
+                            f"{item.get('property')}, op = {item.get('op')} has no value",
+                            tx_code="vs-invalid", expression=f"{where}.filter[{index}]")
     candidates = sorted(release.concepts.values(), key=lambda c: c.order)
     for item in filters:
         candidates = [c for c in candidates if _passes(context, release, c, item)]
@@ -303,5 +341,18 @@ def resolve_value_set(context: Context, url: str, version: str | None = None
         return {"resourceType": "ValueSet", "url": url, "status": "active",
                 "compose": {"include": [{"system": release.info.uri}]}}
     pinned = version or pinned
-    raise FhirError(f"A definition for the value Set '{url}{'|' + pinned if pinned else ''}' "
-                    "could not be found", status_code=404, issue_code="not-found")
+    raise ValueSetNotFound(f"{url}|{pinned}" if pinned else url)
+
+
+def value_set_status(value_set: dict[str, Any]) -> str | None:
+    """`withdrawn` or `deprecated`, when the value set's standards status says so."""
+    for extension in value_set.get("extension") or []:
+        if extension.get("url") == STANDARDS_STATUS and extension.get("valueCode") in (
+                "withdrawn", "deprecated"):
+            return str(extension["valueCode"])
+    return None
+
+
+def value_set_canonical(value_set: dict[str, Any]) -> str:
+    url = str(value_set.get("url") or "")
+    return f"{url}|{value_set['version']}" if value_set.get("version") else url
