@@ -195,89 +195,134 @@ class VersionCheck:
 
 @dataclass
 class Value:
-    """The value to validate, however it was sent."""
+    """One coded value to validate, however it was sent."""
 
     system: str | None
     code: str | None
     version: str | None
     display: str | None
-    codings: list[dict[str, Any]]
     where: str
-    """`CodeableConcept.coding[0]`, `Coding`, or empty for `code` + `system`."""
+    """`CodeableConcept.coding[1]`, `Coding`, or empty for `code` + `system`."""
+    in_concept: bool = False
 
     def path(self, name: str) -> str:
         return f"{self.where}.{name}" if self.where else name
 
-    @property
-    def in_concept(self) -> bool:
-        return bool(self.codings)
+    def shown(self) -> str:
+        """`system|version#code ('display')`, the way messages name the value."""
+        system = f"{self.system}|{self.version}" if self.version else str(self.system or "")
+        return f"{system}#{self.code}" + (f" ('{self.display}')" if self.display else "")
 
 
-def _value(params: Params) -> Value:
+@dataclass
+class Checked:
+    """What checking one value found: the release and concept it was looked up in."""
+
+    value: Value
+    release: Release | None = None
+    concept: Concept | None = None
+    member: bool = False
+    shown: str | None = None
+    inactive: bool = False
+    unknown_outside: bool = False
+    """Its system is one we do not have, and the value set does not use it either."""
+
+
+def _values(params: Params) -> tuple[list[Value], list[dict[str, Any]]]:
+    """The values a request asks about, and the codings of a codeable concept (echoed)."""
     concept = params.get("codeableConcept")
     codings = (concept.get("coding") or []) if isinstance(concept, dict) else []
     if codings:
-        first = codings[0]
-        return Value(first.get("system"), first.get("code"), first.get("version"),
-                     first.get("display"), codings, "CodeableConcept.coding[0]")
+        return [Value(c.get("system"), c.get("code"), c.get("version"), c.get("display"),
+                      f"CodeableConcept.coding[{i}]", in_concept=True)
+                for i, c in enumerate(codings) if isinstance(c, dict)], codings
     coding = params.get("coding")
     if isinstance(coding, dict):
-        return Value(coding.get("system"), coding.get("code"), coding.get("version"),
-                     coding.get("display"), [], "Coding")
-    return Value(params.text("system"), params.text("code"),
-                 params.text("systemVersion") or params.text("version"),
-                 params.text("display"), [], "")
+        return [Value(coding.get("system"), coding.get("code"), coding.get("version"),
+                      coding.get("display"), "Coding")], []
+    return [Value(params.text("system"), params.text("code"),
+                  params.text("systemVersion") or params.text("version"),
+                  params.text("display"), "")], []
 
 
 def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[str, Any]:
     """`$validate-code` on a code system (`value_set=False`) or a value set."""
-    value = _value(params)
-    if not value.code:
-        raise FhirError("No code given: send `code`, a `coding` or a `codeableConcept`.")
+    values, codings = _values(params)
+    if not values or not all(v.code for v in values):
+        raise FhirError("No code given: send `code`, a `coding` or a `codeableConcept`, "
+                        "each coding with a code.")
     rules = VersionRules.from_params(params)
-    if not value_set and not value.system:  # CodeSystem/$validate-code names it by `url`
-        value.system = params.text("url")
-    vs: dict[str, Any] | None = None
-    if value_set:
-        vs = params.get("valueSet")
-        if not isinstance(vs, dict):
-            url = params.text("url")
-            if not url:
-                raise FhirError("$validate-code on a ValueSet needs `url` or `valueSet`.")
-            vs = resolve_value_set(context, url, params.text("valueSetVersion"))
-        if not value.system and params.flag("inferSystem"):
-            value.system = _inferred_system(context, vs, rules, value.code)
     findings = Findings()
+    if not value_set:
+        value = values[0]
+        value.system = value.system or params.text("url")  # the code system's own `url`
+        checked = _check(context, params, value, None, rules, findings)
+        return _answer(checked, codings, findings)
+    vs = params.get("valueSet")
+    if not isinstance(vs, dict):
+        url = params.text("url")
+        if not url:
+            raise FhirError("$validate-code on a ValueSet needs `url` or `valueSet`.")
+        vs = resolve_value_set(context, url, params.text("valueSetVersion"))
+    for value in values:
+        if not value.system and params.flag("inferSystem"):
+            value.system = _inferred_system(context, vs, rules, str(value.code))
+    vs_name = value_set_canonical(vs)
+    checks = [_check(context, params, value, vs, rules, findings) for value in values]
+    if not codings:
+        checked = checks[0]
+        if not checked.member and checked.release is not None:
+            findings.add("error", "code-invalid",
+                         f"The provided code '{checked.value.shown()}' was not found in the "
+                         f"value set '{vs_name}'", checked.value.path("code"), "not-in-vs")
+        return _answer(checked, codings, findings)
+    for checked in checks:
+        if not checked.member and (checked.release is not None or checked.unknown_outside):
+            findings.add("information", "code-invalid",
+                         f"The provided code '{checked.value.shown()}' was not found in the "
+                         f"value set '{vs_name}'", checked.value.path("code"),
+                         "this-code-not-in-vs", location=False)
+    named = next((c for c in checks if c.member), None)
+    if named is None and any(c.release is not None or c.unknown_outside for c in checks):
+        findings.add("error", "code-invalid",
+                     f"No valid coding was found for the value set '{vs_name}'", None,
+                     "not-in-vs")
+    if named is None:
+        return _answer(Checked(checks[0].value), codings, findings, names_code=False,
+                       unknown_outside=any(c.unknown_outside for c in checks))
+    return _answer(named, codings, findings)
+
+
+def _check(context: Context, params: Params, value: Value, vs: dict[str, Any] | None,
+           rules: VersionRules, findings: Findings) -> Checked:
+    """Look one value up (in the value set, when there is one) and note what is wrong."""
+    checked = Checked(value)
     if not value.system:
-        text = "No system given for the code"
-        findings.add("error", "not-found", text, value.path("system"), "not-found")
-        return _result(False, value, None, None, findings)
+        findings.add("error", "not-found", "No system given for the code",
+                     value.path("system"), "not-found")
+        return checked
     base, pinned = split_canonical(value.system)
     value.system, value.version = base, value.version or pinned
     if vs is None:
-        return _against_code_system(context, params, value, rules, findings)
-    return _against_value_set(context, params, value, vs, rules, findings)
+        wanted = rules.system_version(base, value.version)
+        release = context.code_system(base, wanted)
+        if release is None:
+            findings.add("error", "not-found",
+                         unknown_system_text(context, base, wanted, _CANNOT_VALIDATE),
+                         value.path("system"), "not-found")
+            findings.caused_by.append(f"{base}|{wanted}" if wanted else base)
+            return checked
+        for pattern in rules.check_failures(base, release.version):
+            findings.add("error", "exception", check_message(base, release.version, pattern),
+                         value.path("version"), "version-error")
+        return _look_up(params, checked, release, release.concepts.get(str(value.code)),
+                        True, findings)
+    return _in_value_set(context, params, checked, vs, rules, findings)
 
 
-def _against_code_system(context: Context, params: Params, value: Value,
-                         rules: VersionRules, findings: Findings) -> dict[str, Any]:
-    system = str(value.system)
-    wanted = rules.system_version(system, value.version)
-    release = context.code_system(system, wanted)
-    if release is None:
-        text = unknown_system_text(context, system, wanted, _CANNOT_VALIDATE)
-        findings.add("error", "not-found", text, value.path("system"), "not-found")
-        findings.caused_by.append(f"{system}|{wanted}" if wanted else system)
-        return _result(False, value, None, None, findings)
-    for pattern in rules.check_failures(system, release.version):
-        findings.add("error", "exception", check_message(system, release.version, pattern),
-                     value.path("version"), "version-error")
-    return _finish(context, params, value, release, release.concepts.get(str(value.code)),
-                   True, "", findings)
-
-
-def _against_value_set(context: Context, params: Params, value: Value, vs: dict[str, Any],
-                       rules: VersionRules, findings: Findings) -> dict[str, Any]:
+def _in_value_set(context: Context, params: Params, checked: Checked, vs: dict[str, Any],
+                  rules: VersionRules, findings: Findings) -> Checked:
+    value = checked.value
     system, code = str(value.system), str(value.code)
     check = VersionCheck(context, rules, system, value.version, value.where, findings)
     check.include_versions = {i.get("version") for i in
@@ -287,16 +332,16 @@ def _against_value_set(context: Context, params: Params, value: Value, vs: dict[
         evaluated = evaluate(context, vs, check.resolve, rules)
     except ValueSetNotFound as exc:  # an import is missing: the value set cannot say
         findings.add("error", "not-found", exc.message, None, "not-found")
-        return _result(False, value, None, None, findings)
-    found = _best([m for m in evaluated.members
-                   if m[0].info.uri == system and m[1].code == code], value.display)
+        return checked
     vs_name = value_set_canonical(vs)
     for source in evaluated.sources:
         status = value_set_status(source)
         if status:
-            findings.add("information", "business-rule",
-                         f"Reference to {status} ValueSet {value_set_canonical(source)}",
-                         None, "status-check")
+            note = f"Reference to {status} ValueSet {value_set_canonical(source)}"
+            if not any(i["details"]["text"] == note for i in findings.issues):
+                findings.add("information", "business-rule", note, None, "status-check")
+    found = _best([m for m in evaluated.members
+                   if m[0].info.uri == system and m[1].code == code], value.display)
     if found is not None:
         release, concept = found
         for mark in evaluated.marks.get((system, code), []):
@@ -306,18 +351,21 @@ def _against_value_set(context: Context, params: Params, value: Value, vs: dict[
                          f"The presence of the concept '{code}' in the system '{system}' in "
                          f"the value set {vs_name} is marked with a status of {status} and "
                          "its use should be reviewed", value.path("code"), "code-comment")
-        return _finish(context, params, value, release, concept, True, vs_name, findings)
+        return _look_up(params, checked, release, concept, True, findings)
     release = check.reported()
     if release is None and not check.referenced:
         # the value set does not draw on the system: the code is simply not in it
         wanted = rules.system_version(system, value.version)
         release = context.code_system(system, wanted)
         if release is None:
-            return _unknown_outside(context, value, wanted, vs_name, findings)
+            findings.add("error", "not-found",
+                         unknown_system_text(context, system, wanted, _CANNOT_VALIDATE),
+                         value.path("system"), "not-found")
+            checked.unknown_outside = True
+            return checked
     if release is None:  # the value set's version of the system is not here
-        return _result(False, value, None, None, findings)
-    return _finish(context, params, value, release, release.concepts.get(code), False,
-                   vs_name, findings)
+        return checked
+    return _look_up(params, checked, release, release.concepts.get(code), False, findings)
 
 
 def _best(found: list[Member], wanted_display: str | None) -> Member | None:
@@ -332,71 +380,38 @@ def _best(found: list[Member], wanted_display: str | None) -> Member | None:
     return max(found, key=lambda m: version_key(m[0].version))
 
 
-def _unknown_outside(context: Context, value: Value, version: str | None, vs_name: str,
-                     findings: Findings) -> dict[str, Any]:
-    """A code of a system we do not have, and that the value set does not use."""
-    system = str(value.system)
-    _not_in_value_set(value, system, vs_name, findings)
-    findings.add("error", "not-found",
-                 unknown_system_text(context, system, version, _CANNOT_VALIDATE),
-                 value.path("system"), "not-found")
-    answer = _result(False, value, None, None, findings, known_system=False)
-    answer["parameter"].append({"name": "x-unknown-system", "valueCanonical": system})
-    return answer
-
-
-def _not_in_value_set(value: Value, system: str, vs_name: str, findings: Findings) -> None:
-    versioned = f"{system}|{value.version}" if value.version else system
-    if value.in_concept:  # the concept as a whole fails; the coding's own miss is information
-        findings.add("error", "code-invalid",
-                     f"No valid coding was found for the value set '{vs_name}'", None,
-                     "not-in-vs")
-        shown_as = f" ('{value.display}')" if value.display else ""
-        findings.add("information", "code-invalid",
-                     f"The provided code '{versioned}#{value.code}{shown_as}' was not found "
-                     f"in the value set '{vs_name}'", value.path("code"),
-                     "this-code-not-in-vs", location=False)
-    else:
-        findings.add("error", "code-invalid",
-                     f"The provided code '{versioned}#{value.code}' was not found in the "
-                     f"value set '{vs_name}'", value.path("code"), "not-in-vs")
-
-
-def _finish(context: Context, params: Params, value: Value, release: Release,
-            concept: Concept | None, member: bool, vs_name: str,
-            findings: Findings) -> dict[str, Any]:
-    """The answer once the release is known: membership, the code, display, status."""
-    code = str(value.code)
-    system = release.info.uri
-    if not member:
-        _not_in_value_set(value, system, vs_name, findings)
+def _look_up(params: Params, checked: Checked, release: Release, concept: Concept | None,
+             member: bool, findings: Findings) -> Checked:
+    """The code in its release: unknown, wrong display, status of the system and code."""
+    value = checked.value
+    checked.release, checked.concept, checked.member = release, concept, member
+    code, system = str(value.code), release.info.uri
     if concept is None:
+        checked.member = False
         findings.add("error", "code-invalid",
                      f"Unknown code '{code}' in the CodeSystem '{system}' version "
                      f"'{release.version}'", value.path("code"), "invalid-code",
                      location=not value.in_concept)
-    if concept is None or (value.in_concept and not member):
-        # a failed codeable concept names no single code as the answer
-        return _result(False, value, None if value.in_concept else release, None, findings)
-    shown = display(concept, release, params.text("displayLanguage"))
+        return checked
+    if not member:
+        return checked
+    checked.shown = display(concept, release, params.text("displayLanguage"))
     if value.display and value.display not in displays(concept):
         findings.add("error", "invalid",
                      f"Wrong Display Name '{value.display}' for {system}#{code}. Valid "
-                     f"display is '{shown}'", value.path("display"), "invalid-display")
+                     f"display is '{checked.shown}'", value.path("display"), "invalid-display")
     for note in release_status_notes(release):
-        findings.add("information", "business-rule",
-                     f"Reference to {note} CodeSystem {release_canonical(release)}", None,
-                     "status-check")
-    extra = []
+        text = f"Reference to {note} CodeSystem {release_canonical(release)}"
+        if not any(i["details"]["text"] == text for i in findings.issues):
+            findings.add("information", "business-rule", text, None, "status-check")
     if is_inactive(concept):
-        extra.append({"name": "inactive", "valueBoolean": True})
+        checked.inactive = True
         status = (concept.properties.get("status") or ["inactive"])[0]
         text = (f"The concept '{code}' has a status of {status} and its use should be "
                 "reviewed")
         findings.add("warning", "business-rule", text, value.where or "code", "code-comment")
         findings.messages.append(text)
-    return _result(member and not findings.failed, value, release, shown, findings,
-                   extra=extra)
+    return checked
 
 
 def _inferred_system(context: Context, vs: dict[str, Any], rules: VersionRules,
@@ -407,31 +422,39 @@ def _inferred_system(context: Context, vs: dict[str, Any], rules: VersionRules,
     return systems.pop() if len(systems) == 1 else None
 
 
-def _result(result: bool, value: Value, release: Release | None, shown: str | None,
-            findings: Findings, *, known_system: bool = True,
-            extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The Parameters answer; a codeable concept that failed as a whole names no code."""
+def _answer(checked: Checked, codings: list[dict[str, Any]], findings: Findings, *,
+            names_code: bool = True, unknown_outside: bool = False) -> dict[str, Any]:
+    """The Parameters answer: the value as found, the message made of the errors, the
+    issues; a codeable concept none of whose codings is valid names no code."""
+    value, release = checked.value, checked.release
+    unknown_outside = unknown_outside or checked.unknown_outside
+    result = checked.member and not findings.failed
     out: list[dict[str, Any]] = [{"name": "result", "valueBoolean": result}]
-    names_code = not value.in_concept or release is not None
+    if codings and release is None:
+        names_code = False
     if names_code and value.code:
         out.append({"name": "code", "valueCode": value.code})
     if names_code and value.system:
         out.append({"name": "system", "valueUri": release.info.uri if release
                     else value.system})
-    if release is not None and release.version:
+    if names_code and release is not None and release.version and (
+            checked.member or not codings):
         out.append({"name": "version", "valueString": release.version})
-    if shown:
-        out.append({"name": "display", "valueString": shown})
-    out.extend(extra or [])
+    if names_code and checked.shown:
+        out.append({"name": "display", "valueString": checked.shown})
+    if checked.inactive:
+        out.append({"name": "inactive", "valueBoolean": True})
     if findings.messages:
         out.append({"name": "message", "valueString": "; ".join(findings.messages)})
-    if value.codings:
+    if codings:
         out.append({"name": "codeableConcept",
-                    "valueCodeableConcept": {"coding": value.codings}})
+                    "valueCodeableConcept": {"coding": codings}})
     if findings.issues:
         out.append({"name": "issues", "resource": {"resourceType": "OperationOutcome",
                                                     "issue": findings.issues}})
-    if known_system and findings.caused_by:
+    if unknown_outside:
+        out.append({"name": "x-unknown-system", "valueCanonical": str(value.system)})
+    elif findings.caused_by:
         # which system was missing, so a client can fetch it and ask again
         out.append({"name": "x-caused-by-unknown-system",
                     "valueCanonical": findings.caused_by[0]})
