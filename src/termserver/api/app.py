@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         auth,
         concepts,
         diff,
+        draft_publish,
         draft_workflow,
         drafts,
         export,
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
 
     for module in (schemes, concepts, search, diff, export, interventions, validate, auth,
-                   drafts, draft_workflow):
+                   drafts, draft_workflow, draft_publish):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(validate.fhir_router)
     app.include_router(fhir_terminology_router)

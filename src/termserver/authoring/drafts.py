@@ -48,6 +48,8 @@ OPEN = "open"
 IN_REVIEW = "in_review"
 APPROVED = "approved"
 EDITABLE = {OPEN: OPEN, IN_REVIEW: OPEN, APPROVED: IN_REVIEW}
+REBASED = "rebase"
+"""The kind of the edits a rebase records (`authoring.rebase`); they are not undone."""
 """The states that take edits, and where an edit sends the draft: an edit in review
 withdraws the submission (the author checks and submits again), an edit after approval
 sends the draft back to review (the approval was for what the reviewer saw)."""
@@ -453,12 +455,16 @@ def _undo_target(draft: Draft, edit_id: int | None) -> DraftEdit:
     undone = {e.undoes for e in draft.edits if e.undoes is not None}
     if edit_id is None:
         for edit in reversed(draft.edits):
-            if edit.undoes is None and edit.id not in undone:
+            if edit.undoes is None and edit.id not in undone and edit.kind != REBASED:
                 return edit
         raise Conflict(f"Draft {draft.id} has no edit left to undo.",
                        details={"draft": draft.id})
     for edit in draft.edits:
         if edit.id == edit_id:
+            if edit.kind == REBASED:
+                raise Conflict(f"Edit {edit_id} is part of a rebase, which is not undone "
+                               "edit by edit; edit the concepts it merged instead.",
+                               details={"edit": edit_id})
             if edit.id in undone:
                 raise Conflict(f"Edit {edit_id} is already undone.",
                                details={"edit": edit_id})

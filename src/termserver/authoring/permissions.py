@@ -59,6 +59,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("draft.review", "reviewer", "reviewing a draft", content=True),
     Action("draft.close", "editor", "closing a draft", content=True, also=("publisher",)),
     Action("draft.publish", "publisher", "publishing a draft", content=True),
+    Action("draft.rebase", "editor", "rebasing a draft", content=True),
 )}
 
 
