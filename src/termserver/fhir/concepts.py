@@ -41,13 +41,11 @@ def display(concept: Concept, release: Release, language: str | None = None) -> 
     """The display in the requested language (`da`, `en-US`…), else the release's own."""
     if language:
         for wanted in _languages(language):
-            text = concept.labels.get(wanted)
-            if text:
-                return text
-            base = wanted.split("-")[0]
-            text = concept.labels.get(base)
-            if text:
-                return text
+            for tag in (wanted, wanted.split("-")[0]):
+                text = concept.labels.get(tag) or next(iter(concept.alt_labels.get(tag, [])),
+                                                       None)
+                if text:
+                    return text
     own = release_language(release)
     return concept.labels.get(own) or concept.labels.get("") or (
         concept.label() if concept.labels else None)

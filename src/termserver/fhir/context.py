@@ -124,6 +124,8 @@ def release_from_resource(resource: dict[str, Any], index: int) -> Release:
     if resource.get("_noVersion"):
         release.info.version = ""
     release.info.extra["supplements"] = str(resource.get("supplements") or "")
+    # the importer gives a code system without a language our default; FHIR needs to know
+    release.info.extra["fhirLanguage"] = str(resource.get("language") or "")
     for extension in resource.get("extension") or []:
         if isinstance(extension, dict) and extension.get("url", "").endswith(
                 "/structuredefinition-standards-status") and extension.get("valueCode"):

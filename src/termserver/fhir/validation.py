@@ -27,6 +27,7 @@ from .concepts import (
     release_status_notes,
 )
 from .context import Context, split_canonical
+from .displays import Languages, check_display
 from .outcome import TX_ISSUE_TYPE, FhirError
 from .params import Params
 from .valuesets import (
@@ -252,6 +253,7 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
         raise FhirError("No code given: send `code`, a `coding` or a `codeableConcept`, "
                         "each coding with a code.")
     rules = VersionRules.from_params(params)
+    Languages.parse(params.text("displayLanguage"))  # a malformed list is refused up front
     findings = Findings()
     if not value_set:
         value = values[0]
@@ -396,10 +398,15 @@ def _look_up(params: Params, checked: Checked, release: Release, concept: Concep
     if not member:
         return checked
     checked.shown = display(concept, release, params.text("displayLanguage"))
-    if value.display and value.display not in displays(concept):
-        findings.add("error", "invalid",
-                     f"Wrong Display Name '{value.display}' for {system}#{code}. Valid "
-                     f"display is '{checked.shown}'", value.path("display"), "invalid-display")
+    if value.display:
+        finding = check_display(release, concept, value.display,
+                                Languages.parse(params.text("displayLanguage")),
+                                lenient=params.flag("lenient-display-validation"))
+        if finding is not None:
+            findings.add(finding.severity, "invalid", finding.text, value.path("display"),
+                         "invalid-display")
+            if finding.severity != "error":  # the answer still says what was found
+                findings.messages.append(finding.text)
     for note in release_status_notes(release):
         text = f"Reference to {note} CodeSystem {release_canonical(release)}"
         if not any(i["details"]["text"] == text for i in findings.issues):
