@@ -30,8 +30,7 @@ from termserver.store import Store
 
 from .drafting import Drafts, releases, team
 
-NEXT = f"{dt.date.today().year}.2" if dt.date.today().year == 2026 else \
-    f"{dt.date.today().year}.1"
+NEXT = publishing_drafts.next_version(["2026.1"], dt.date.today())
 """The catalogue's next version by the yearly rule (the test data has 2026.1)."""
 
 

@@ -33,6 +33,7 @@ def main(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
 def _register() -> None:
     from . import (
         check,
+        draft_publish,
         draft_workflow,
         drafts,
         imports,
@@ -44,7 +45,7 @@ def _register() -> None:
     )
 
     for module in (serve, imports, reads, interventions, validate, check, users, drafts,
-                   draft_workflow):
+                   draft_workflow, draft_publish):
         for command in module.COMMANDS:
             main.add_command(command)
 
