@@ -485,3 +485,25 @@ def test_decimals_are_counted_as_written(value: object, places: int | None) -> N
     from validators.rules_children import decimals
 
     assert decimals(value) == places
+
+
+# -- dates within one document -----------------------------------------------------------------
+def test_a_report_covers_its_day_and_plans_may_lie_ahead(validator: Validator) -> None:
+    """A report stamped at midnight holds what happened later that day; a planned follow-up
+    encounter months ahead (KL's own example) is no date after the report."""
+    document = load(PLAN)
+    document["timestamp"] = "2021-05-29T00:00:00Z"
+    assert "date-after-report" not in findings(validator, document)["error"]
+    variants.intervention_created_after_the_report(document)
+    (issue,) = [i for i in validator.validate(document).issues if i.rule == "date-after-report"]
+    assert issue.path.endswith(".created") and "2030-01-01" in issue.message
+
+
+def test_a_follow_up_date_before_the_assessment_is_named(validator: Validator) -> None:
+    document = load(PLAN)
+    encounter = variants.resources(document, "Encounter")[0]
+    encounter["period"]["start"] = "2021-05-01"  # the støttebehovsvurdering is of 2021-05-29
+    got = [i for i in validator.validate(document).issues
+           if i.rule == "date-follow-up-before-assessment"]
+    assert len(got) == 2  # both indsatser of the report point to that follow-up
+    assert all(".extension[" in i.path and "2021-05-01" in i.message for i in got)

@@ -48,6 +48,17 @@ class Context:
         return find(self.by_key, ref)
 
 
+def by_bundle(entries: list[Entry]) -> dict[str, list[Entry]]:
+    """The resources each Bundle of the document holds directly, by the Bundle's path
+    (`Bundle`, or `Bundle.entry[0].resource` inside a bundle of delivery reports)."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        parent, found, _ = entry.path.rpartition(".entry[")
+        if found:
+            groups.setdefault(parent, []).append(entry)
+    return groups
+
+
 def find(by_key: dict[str, dict], ref: str) -> dict | None:
     """The Bundle's resource a reference points to: by fullUrl, else by `Type/id` (the
     reference's last two segments); a version-specific reference (`…/_history/2`) finds

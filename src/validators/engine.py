@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any, NamedTuple
 
 from termserver.errors import TermserverError
 from termserver.store import Store
 
-from . import rules_children, rules_ffb, rules_gateway
+from . import rules_children, rules_dates, rules_ffb, rules_gateway
 from .context import Context, Entry, find, lst, profile_names, profile_urls
+from .dates import after
 from .model import Profile
 from .parsing import DocumentError, parse_document
 from .paths import codings, element, missing, present, resolve, values
@@ -301,7 +302,7 @@ class Validator:
                         "2024-05-30 eller 2024-05-30T10:15:00+02:00.")
         for period_path, period in scan.periods:
             start, end = period.get("start"), period.get("end")
-            if isinstance(start, str) and isinstance(end, str) and _reversed(start, end):
+            if isinstance(start, str) and isinstance(end, str) and after(start, end):
                 ctx.add("per-1", render(period_path),
                         f"Perioden starter ({start}) efter den slutter ({end}).")
         for entry in ctx.of("Patient"):
@@ -315,6 +316,7 @@ class Validator:
             check = _RULE_SETS.get(rule_set)
             if check is not None:
                 check(ctx)
+        rules_dates.check(ctx)
         return report
 
     # -- layers ------------------------------------------------------------------------------
@@ -643,12 +645,6 @@ class Validator:
                                "DDMMÅÅ efterfulgt af 4 cifre, med en gyldig dato).")
 
 
-_DATE_TIME = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})(?:T([0-9]{2}):([0-9]{2})"
-                        r":([0-9]{2})(?:\.([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?")
-"""FHIR's date, dateTime and instant (a time without a zone is let through: common, and
-its meaning is clear enough to compare)."""
-_NO_ZONE = timedelta(hours=14)
-"""A dateTime without a zone may be anywhere from UTC-14 to UTC+14."""
 
 
 _FHIR_DATE_TIME = re.compile(
@@ -692,51 +688,6 @@ def _check_date(value: str) -> bool:
     if month == 2 and day == 29:
         return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     return day <= _MONTH_DAYS[month]
-
-
-def _moment(value: str) -> tuple[tuple[int, ...], datetime | None, bool] | None:
-    """(the calendar parts as written, the instant when there is a time, whether the time
-    has a zone); None when the value is no FHIR date/dateTime or no real date."""
-    match = _DATE_TIME.fullmatch(value)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    parts = tuple(int(p) for p in (year, month, day) if p is not None)
-    if not parts[0]:
-        return None  # there is no year 0000
-    try:
-        if len(parts) > 1:
-            date(*parts, *(1,) * (3 - len(parts)))  # a real month and day
-        if hour is None:
-            return parts, None, False
-        leap = second == "60"  # a leap second is a valid FHIR time
-        moment = datetime(*parts, int(hour), int(minute), 59 if leap else int(second),
-                          int((fraction or "0")[:6].ljust(6, "0")))
-        if zone:
-            hours, minutes = (0, 0) if zone == "Z" else (int(zone[1:3]), int(zone[4:6]))
-            if hours > 14 or minutes > 59 or (hours == 14 and minutes):
-                return None
-            moment -= (1 if zone[0] == "+" else -1) * timedelta(hours=hours, minutes=minutes)
-    except (ValueError, OverflowError):
-        return None
-    return parts, moment, bool(zone)
-
-
-def _reversed(start: str, end: str) -> bool:
-    """per-1 with FHIR's comparison semantics: instants are compared across time zones;
-    values of different precision only as far as both go (a period that starts at 10:00
-    and ends on the same date is fine), so only a start surely after the end is caught."""
-    first, last = _moment(start), _moment(end)
-    if first is None or last is None:
-        return False
-    if first[1] is not None and last[1] is not None:
-        if first[2] == last[2]:
-            return first[1] > last[1]
-        earliest = first[1] if first[2] else first[1] - _NO_ZONE
-        latest = last[1] if last[2] else last[1] + _NO_ZONE
-        return earliest > latest
-    common = min(len(first[0]), len(last[0]))
-    return first[0][:common] > last[0][:common]
 
 
 def _foreign(system: str) -> bool:

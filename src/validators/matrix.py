@@ -53,6 +53,13 @@ names the line (`(linje 3, kolonne 7)`). Values the document carries are echoed 
    text does not), parent relationship is required at the 8-11 months visit (its text
    names it, KL's expression leaves it out). Each correction is named in the rule's
    clause.
+6. consistency of the document's own dates, for every document type (`date-*`): a
+   tilstand's last assessment not before its recording, a follow-up (an Observation, or
+   the planned Encounter a tilstand or indsats points to) not before what it follows,
+   a goal's start and due dates inside the period of the plan that refers to it, and
+   nothing that has happened (recorded, assessed, observed, created, a visit begun) after
+   the day of the report's own timestamp. Planned dates (a follow-up visit, a plan's
+   end) may lie ahead.
 
 Terminology is answered by our own store, expanded once per validator into sets. Codes
 are checked against the latest release of each KL code system (the version in force when

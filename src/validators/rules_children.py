@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from .context import Context, Entry, all_codings, lst, obj
+from .context import Context, Entry, all_codings, by_bundle, lst, obj
 from .report import shown
 from .standards.children import (
     ENCOUNTER_NAMES,
@@ -100,15 +100,14 @@ def _answers(ctx: Context, where: str, items: list) -> None:
 
 
 def _reports(entries: list[Entry]) -> list[list[Entry]]:
-    """The resources of each delivery report: entries grouped by the Bundle holding them,
-    leaving out Bundles that only hold Bundles (an incremental delivery)."""
-    groups: dict[str, list[Entry]] = {}
-    for entry in entries:
-        parent, found, _ = entry.path.rpartition(".entry[")
-        if found:
-            groups.setdefault(parent, []).append(entry)
-    return [members for members in groups.values()
+    """The resources of each delivery report, leaving out Bundles that only hold Bundles
+    (an incremental delivery)."""
+    return [members for members in by_bundle(entries).values()
             if any(m.kind != "Bundle" for m in members)]
+
+
+def _text(value: object) -> str:
+    return value if type(value) is str else ""
 
 
 def _type_codes(encounter: dict) -> set[str]:
@@ -126,7 +125,7 @@ def _report(ctx: Context, members: list[Entry]) -> None:
                     "Observationen angiver ingen af guidens observationsprofiler (fx "
                     "klgateway-children-bodyweight eller klgateway-children-sleep).")
     visits = [(e, _type_codes(e.resource)) for e in members if e.kind == "Encounter"
-              and obj(e.resource.get("class")).get("code") in FACE_TO_FACE]
+              and _text(obj(e.resource.get("class")).get("code")) in FACE_TO_FACE]
     for rule in REPORT_RULES:
         if observed.intersection(rule.codes):
             continue

@@ -74,6 +74,23 @@ _COMMON = (
          "CPR-nummer skal være 10 cifre med en gyldig dato."),
     Rule("data-about-deceased-citizen-warning", "warning", "kl-gateway, invariant (#warning)",
          "Der indberettes data om en afdød borger."),
+    Rule("date-condition-last-asserted", "error",
+         "note §6.2 (FKI): recordedDate er første registrering, conditionLastAssertedDate "
+         "sidst vurderet",
+         "En tilstands seneste vurdering (conditionLastAssertedDate) må ikke ligge før dens "
+         "registrering (recordedDate)."),
+    Rule("date-follow-up-before-assessment", "error",
+         "note §3.2 (opfølgning, opfølgningsdato): en opfølgning følger op på en vurdering",
+         "En opfølgning og en opfølgningsdato må ikke ligge før den tilstand, indsats eller "
+         "vurdering, de følger op på."),
+    Rule("date-goal-outside-plan", "error",
+         "note §8 (indsats med mål og periode): målet hører til planen",
+         "Et måls startdato og forfaldsdatoer skal ligge inden for perioden for den plan, der "
+         "henviser til målet."),
+    Rule("date-after-report", "error",
+         "note §3.2.6: en rapport rummer det, der er sket til og med rapportens dato",
+         "Ingen dato for noget, der er sket (registrering, vurdering, observation, oprettelse), "
+         "må ligge efter rapportens egen dato (Bundle.timestamp)."),
 )
 RULES: dict[str, Rule] = {rule.id: rule for rule in (*_COMMON, *STANDARD_RULES)}
 

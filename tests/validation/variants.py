@@ -489,3 +489,31 @@ for _name, _codes in {
     "sight": ("01fddd46-ed7c-423d-b191-ffdd977dd61e",),
 }.items():
     VARIANTS[f"report_without_{_name}"] = _without(*_codes)
+
+
+# -- dates within one document ---------------------------------------------------------------
+LAST_ASSERTED = "http://fhir.kl.dk/core/StructureDefinition/ConditionLastAssertedDate"
+
+
+@variant
+def assessed_before_recorded(doc: dict) -> None:
+    condition = next(c for c in resources(doc, "Condition")
+                     if any(e["url"] == LAST_ASSERTED for e in c.get("extension", [])))
+    next(e for e in condition["extension"] if e["url"] == LAST_ASSERTED)[
+        "valueDateTime"] = "2021-05-01"
+
+
+@variant
+def follow_up_before_its_plan(doc: dict) -> None:
+    resources(doc, "Observation", "followUp")[0]["effectiveDateTime"] = "2021-05-01"
+
+
+@variant
+def goal_before_its_plan(doc: dict) -> None:
+    plan = next(p for p in resources(doc, "CarePlan") if p.get("goal") and p.get("period"))
+    by_id(doc, plan["goal"][0]["reference"].split("/")[-1])["startDate"] = "2020-01-01"
+
+
+@variant
+def intervention_created_after_the_report(doc: dict) -> None:
+    resources(doc, "CarePlan", "ffb-intervention")[0]["created"] = "2030-01-01T10:00:00Z"
