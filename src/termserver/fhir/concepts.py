@@ -19,9 +19,26 @@ def is_inactive(concept: Concept) -> bool:
     return concept.status == "retired"
 
 
-def is_abstract(concept: Concept) -> bool:
+NOT_SELECTABLE = "notSelectable"
+
+
+def not_selectable_codes(release: Release | None) -> list[str]:
+    """The property codes by which the code system says `notSelectable`: one named so, and
+    any it declares with FHIR's URI for it (`not-selectable`)."""
+    declared = release.info.extra.get("fhirNotSelectable") if release is not None else None
+    if declared is None:
+        return [NOT_SELECTABLE]
+    return [code for code in declared.split(" ") if code]
+
+
+def not_selectable_values(concept: Concept, release: Release | None) -> list[str]:
+    return [v for code in not_selectable_codes(release)
+            for v in concept.properties.get(code, [])]
+
+
+def is_abstract(concept: Concept, release: Release | None = None) -> bool:
     """FHIR's `notSelectable` (abstract): a grouping code that cannot be chosen itself."""
-    return concept.properties.get("notSelectable", ["false"])[0] == "true"
+    return "true" in not_selectable_values(concept, release)
 
 
 def status_code(concept: Concept) -> str | None:

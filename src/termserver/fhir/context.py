@@ -18,6 +18,7 @@ from ..importers import fhir as fhir_importer
 from ..model import Release
 from ..store import Store
 from ..versions import version_key
+from .concepts import CONCEPT_PROPERTIES
 from .outcome import FhirError
 from .versions import version_matches
 
@@ -126,6 +127,12 @@ def release_from_resource(resource: dict[str, Any], index: int) -> Release:
     release.info.extra["supplements"] = str(resource.get("supplements") or "")
     # the importer gives a code system without a language our default; FHIR needs to know
     release.info.extra["fhirLanguage"] = str(resource.get("language") or "")
+    declared = {str(p.get("code")): str(p.get("uri") or "") for p in
+                resource.get("property") or [] if isinstance(p, dict) and p.get("code")}
+    if declared:  # which of its properties mean FHIR's notSelectable: by URI, or by name
+        release.info.extra["fhirNotSelectable"] = " ".join(
+            code for code, uri in declared.items()
+            if uri == f"{CONCEPT_PROPERTIES}#notSelectable" or code == "notSelectable")
     for extension in resource.get("extension") or []:
         if isinstance(extension, dict) and extension.get("url", "").endswith(
                 "/structuredefinition-standards-status") and extension.get("valueCode"):

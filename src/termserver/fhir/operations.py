@@ -109,7 +109,7 @@ def lookup(context: Context, params: Params) -> dict[str, Any]:
         {"name": "name", "valueString": release.info.extra.get("name", release.scheme)},
         {"name": "version", "valueString": release.version},
         {"name": "display", "valueString": display(concept, release, language) or code},
-        {"name": "abstract", "valueBoolean": is_abstract(concept)},
+        {"name": "abstract", "valueBoolean": is_abstract(concept, release)},
     ]
     definition = concept.definition()
     if definition:
@@ -251,7 +251,7 @@ def _contains(release: Release, concept: Concept, language: str | None,
     # the version is in used-codesystem, unless the value set uses several of one system
     if evaluated.versioned and release.version:
         item["version"] = release.version
-    if is_abstract(concept):
+    if is_abstract(concept, release):
         item["abstract"] = True
     if is_inactive(concept):
         item["inactive"] = True

@@ -22,6 +22,7 @@ from ..versions import version_key
 from .concepts import (
     display,
     displays,
+    is_abstract,
     is_inactive,
     release_canonical,
     release_status_notes,
@@ -395,9 +396,16 @@ def _look_up(params: Params, checked: Checked, release: Release, concept: Concep
                      f"'{release.version}'", value.path("code"), "invalid-code",
                      location=not value.in_concept)
         return checked
+    checked.shown = display(concept, release, params.text("displayLanguage"))
     if not member:
         return checked
-    checked.shown = display(concept, release, params.text("displayLanguage"))
+    if not params.flag("abstract", True) and is_abstract(concept, release):
+        # `abstract=false`: the context (a resource's element) cannot take a grouping code
+        findings.add("error", "business-rule",
+                     f"Code '{system}#{code}' is abstract, and not allowed in this context",
+                     value.path("code"), "code-rule")
+        checked.member = False
+        return checked
     if value.display:
         finding = check_display(release, concept, value.display,
                                 Languages.parse(params.text("displayLanguage")),

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..model import Concept, Release
 from ..versions import version_key
-from .concepts import is_abstract, is_inactive
+from .concepts import NOT_SELECTABLE, is_inactive, not_selectable_values
 from .context import Context, split_canonical
 from .outcome import FhirError
 from .versions import VersionRules, check_message, present_versions
@@ -286,7 +286,7 @@ def _passes(context: Context, release: Release, concept: Concept, item: dict[str
         if op == "=":
             return concept.code == value
         return _regex(value, concept.code)
-    values = _property_values(concept, str(prop))
+    values = _property_values(release, concept, str(prop))
     if op == "=":
         return value in values
     if op == "in":
@@ -301,11 +301,11 @@ def _passes(context: Context, release: Release, concept: Concept, item: dict[str
                     issue_code="not-supported")
 
 
-def _property_values(concept: Concept, prop: str) -> list[str]:
+def _property_values(release: Release, concept: Concept, prop: str) -> list[str]:
     if prop == "inactive":
         return ["true" if is_inactive(concept) else "false"]
-    if prop == "notSelectable":
-        return ["true" if is_abstract(concept) else "false"]
+    if prop == NOT_SELECTABLE and prop not in concept.properties:
+        return not_selectable_values(concept, release)  # declared under another code
     if prop == "parent":
         return list(concept.broader)
     if prop == "display":
