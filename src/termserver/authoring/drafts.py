@@ -48,11 +48,11 @@ OPEN = "open"
 IN_REVIEW = "in_review"
 APPROVED = "approved"
 EDITABLE = {OPEN: OPEN, IN_REVIEW: OPEN, APPROVED: IN_REVIEW}
-REBASED = "rebase"
-"""The kind of the edits a rebase records (`authoring.rebase`); they are not undone."""
 """The states that take edits, and where an edit sends the draft: an edit in review
 withdraws the submission (the author checks and submits again), an edit after approval
 sends the draft back to review (the approval was for what the reviewer saw)."""
+REBASED = "rebase"
+"""The kind of the edits a rebase records (`authoring.rebase`); they are not undone."""
 
 
 class PreconditionFailed(TermserverError):
