@@ -207,6 +207,8 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
         parameters.append({"name": "used-codesystem", "valueUri": release_canonical(release)})
         parameters += [{"name": f"warning-{note}", "valueUri": release_canonical(release)}
                        for note in release_status_notes(release)]
+        if release.info.extra.get("content") == "fragment":  # it may not hold every code
+            parameters.append({"name": "used-fragment", "valueUri": release_canonical(release)})
     for source in evaluated.sources:
         status = value_set_status(source)
         if status:

@@ -228,6 +228,8 @@ class Checked:
     inactive: bool = False
     unknown_outside: bool = False
     """Its system is one we do not have, and the value set does not use it either."""
+    normalized: str | None = None
+    """The code as the code system writes it, when the value wrote it in another case."""
 
 
 def _values(params: Params) -> tuple[list[Value], list[dict[str, Any]]]:
@@ -318,7 +320,7 @@ def _check(context: Context, params: Params, value: Value, vs: dict[str, Any] | 
         for pattern in rules.check_failures(base, release.version):
             findings.add("error", "exception", check_message(base, release.version, pattern),
                          value.path("version"), "version-error")
-        return _look_up(params, checked, release, release.concepts.get(str(value.code)),
+        return _look_up(params, checked, release, find_concept(release, str(value.code)),
                         True, findings)
     return _in_value_set(context, params, checked, vs, rules, findings)
 
@@ -343,8 +345,9 @@ def _in_value_set(context: Context, params: Params, checked: Checked, vs: dict[s
             note = f"Reference to {status} ValueSet {value_set_canonical(source)}"
             if not any(i["details"]["text"] == note for i in findings.issues):
                 findings.add("information", "business-rule", note, None, "status-check")
-    found = _best([m for m in evaluated.members
-                   if m[0].info.uri == system and m[1].code == code], value.display)
+    found = _best([m for m in evaluated.members if m[0].info.uri == system
+                   and (m[1].code == code or _same_code(m[0], m[1].code, code))],
+                  value.display)
     if found is not None:
         release, concept = found
         for mark in evaluated.marks.get((system, code), []):
@@ -368,7 +371,36 @@ def _in_value_set(context: Context, params: Params, checked: Checked, vs: dict[s
             return checked
     if release is None:  # the value set's version of the system is not here
         return checked
-    return _look_up(params, checked, release, release.concepts.get(code), False, findings)
+    concept = find_concept(release, code)
+    if concept is None and _fragment(release) and _whole_system_included(vs, system):
+        return _look_up(params, checked, release, None, True, findings)
+    return _look_up(params, checked, release, concept, False, findings)
+
+
+def find_concept(release: Release, code: str) -> Concept | None:
+    """The code in the release; in a case-insensitive code system, in any case."""
+    concept = release.concepts.get(code)
+    if concept is None and release.info.extra.get("caseSensitive", "").lower() == "false":
+        folded = code.casefold()
+        concept = next((c for c in release.concepts.values()
+                        if c.code.casefold() == folded), None)
+    return concept
+
+
+def _same_code(release: Release, have: str, given: str) -> bool:
+    return release.info.extra.get("caseSensitive", "").lower() == "false" and \
+        have.casefold() == given.casefold()
+
+
+def _fragment(release: Release) -> bool:
+    return release.info.extra.get("content") == "fragment"
+
+
+def _whole_system_included(vs: dict[str, Any], system: str) -> bool:
+    """Does the value set include all of `system` (no codes listed, no filters)?"""
+    return any(i.get("system") == system and not i.get("concept") and not i.get("filter")
+               and not i.get("valueSet")
+               for i in (vs.get("compose") or {}).get("include") or [])
 
 
 def _best(found: list[Member], wanted_display: str | None) -> Member | None:
@@ -389,6 +421,14 @@ def _look_up(params: Params, checked: Checked, release: Release, concept: Concep
     value = checked.value
     checked.release, checked.concept, checked.member = release, concept, member
     code, system = str(value.code), release.info.uri
+    if concept is None and member and _fragment(release):
+        # a fragment does not list every code: an unknown one may be valid elsewhere
+        findings.add("warning", "code-invalid",
+                     f"Unknown Code '{code}' in the CodeSystem '{system}' version "
+                     f"'{release.version}' - note that the code system is labeled as a "
+                     "fragment, so the code may be valid in some other fragment",
+                     value.path("code"), "invalid-code", location=not value.in_concept)
+        return checked
     if concept is None:
         checked.member = False
         findings.add("error", "code-invalid",
@@ -396,6 +436,13 @@ def _look_up(params: Params, checked: Checked, release: Release, concept: Concep
                      f"'{release.version}'", value.path("code"), "invalid-code",
                      location=not value.in_concept)
         return checked
+    if concept.code != code:
+        checked.normalized = concept.code
+        findings.add("information", "business-rule",
+                     f"The code '{code}' differs from the correct code '{concept.code}' by "
+                     f"case. Although the code system '{release_canonical(release)}' is case "
+                     "insensitive, implementers are strongly encouraged to use the correct "
+                     "case anyway", value.path("code"), "code-rule")
     checked.shown = display(concept, release, params.text("displayLanguage"))
     if not member:
         return checked
@@ -459,6 +506,8 @@ def _answer(checked: Checked, codings: list[dict[str, Any]], findings: Findings,
         out.append({"name": "display", "valueString": checked.shown})
     if checked.inactive:
         out.append({"name": "inactive", "valueBoolean": True})
+    if names_code and checked.normalized:
+        out.append({"name": "normalized-code", "valueCode": checked.normalized})
     if findings.messages:
         out.append({"name": "message", "valueString": "; ".join(findings.messages)})
     if codings:
