@@ -78,7 +78,10 @@ def test_an_approved_draft_is_published_as_the_next_release_with_danish_notes(
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["status"] == "published" and body["version"] == NEXT
-    assert body["release"] == f"/api/v1/schemes/catalogue/versions/{NEXT}"
+    reloaded(drafts, settings)
+    changes = drafts.client.get(body["changes"])
+    assert changes.status_code == 200
+    assert [c["code"] for c in changes.json()["changed"]] == ["1.1"]
     notes = body["release_notes"]
     assert "## Ændrede begreber (1)" in notes and "1.1 Rengøring i hjemmet: betegnelse" in notes
     assert f"fra kladde {draft}" in notes and "Grundlag: 2026.1" in notes

@@ -45,7 +45,8 @@ class PublishIn(BaseModel):
 
 
 class PublishedOut(DraftOut):
-    release: str = Field(description="The new release in the API.")
+    changes: str = Field(description="What the new release changes, in the API: its diff "
+                         "against the draft's base (the scheme, for a new scheme).")
     release_notes: str = Field(description="In Danish, as Markdown, from the release's "
                                "diff against the draft's base.")
 

@@ -93,8 +93,10 @@ def publish(db: AuthoringDB, settings: Settings, store: Store, actor: Actor, dra
         change.detail = {"draft": draft_id, "version": earlier, "base": draft.base_version,
                          "revision": revision(edits), "release_notes": notes}
         body = draft_body(row, list(row.edits))
-    return {**body, "version": earlier, "release_notes": notes,
-            "release": f"/api/v1/schemes/{draft.scheme}/versions/{earlier}"}
+    base = draft.base_version
+    changes = (f"/api/v1/schemes/{draft.scheme}/diff?from={base}&to={earlier}" if base
+               else f"/api/v1/schemes/{draft.scheme}")
+    return {**body, "version": earlier, "release_notes": notes, "changes": changes}
 
 
 def published_version(settings: Settings, scheme: str, draft_id: int) -> str | None:
