@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from .report_schemas import OperationOutcomeOut, ValidationReportOut
 from .responses import JSON
 from .schemas import ErrorOut
 
@@ -86,12 +88,26 @@ _VALIDATE_ERRORS: dict[int | str, dict] = {
     503: {"model": ErrorOut, "description": "KL's code systems are not imported, or every "
           "validation worker is busy (`overloaded`, with Retry-After)"},
 }
-_OUTCOME = {200: {"description": "The report as a FHIR OperationOutcome",
-                  "content": {"application/fhir+json": {"schema": {"type": "object"}}}}}
+_OUTCOME = {200: {"description": "The report as a FHIR OperationOutcome"}}
+_FHIR_ERRORS: dict[int | str, dict] = {
+    status: {"description": answer["description"], "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+    for status, answer in _VALIDATE_ERRORS.items()}
+"""The same refusals, named as the errors they are (JSON) beside the FHIR route's own
+media type; ErrorOut is in the contract through /api/v1/validate."""
+
+
+class _FhirJSON(JSONResponse):
+    """FHIR's JSON media type, so that the contract names it for the OperationOutcome (the
+    route sends the encoded bytes itself)."""
+
+    media_type = "application/fhir+json"
 
 
 @router.post("/validate", summary="Validate a FHIR document (JSON or XML) against KL's standard",
-             responses=_VALIDATE_ERRORS, openapi_extra=_DOCUMENT_BODY)
+             response_model=ValidationReportOut,
+             responses={**_VALIDATE_ERRORS, 200: {"description": "The validation report"}},
+             openapi_extra=_DOCUMENT_BODY)
 async def validate(
     request: Request,
     profile: str | None = Query(None, description="Document type id, overriding meta.profile"),
@@ -116,8 +132,8 @@ def validate_job(services: Services, body: bytes, content_type: str,
 
 
 @fhir_router.post("/fhir/$validate", summary="FHIR $validate: the report as an OperationOutcome",
-                  response_class=Response, responses={**_VALIDATE_ERRORS, **_OUTCOME},
-                  openapi_extra=_DOCUMENT_BODY)
+                  response_class=_FhirJSON, response_model=OperationOutcomeOut,
+                  responses={**_FHIR_ERRORS, **_OUTCOME}, openapi_extra=_DOCUMENT_BODY)
 async def fhir_validate(request: Request, profile: str | None = Query(None)) -> Response:
     # The same validation; a Parameters body is unwrapped (`resource`, `profile`).
     body, content_type = await _body(request)
