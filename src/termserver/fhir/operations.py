@@ -37,9 +37,10 @@ from .valuesets import (
 )
 from .versions import VersionRules
 
-_NOT_ECHOED = ("tx-resource", "valueSet", "url", "valueSetVersion", "codeSystem", "context")
-_VERSION_PARAMETERS = ("system-version", "check-system-version", "force-system-version",
-                       "default-valueset-version")
+_ECHOED = ("filter", "includeDesignations", "excludeNested", "activeOnly", "offset", "count",
+           "displayLanguage", "designation")
+"""Request parameters an expansion repeats, as the ecosystem's servers do: those that shape
+what was listed (the version parameters follow when they decided a version)."""
 
 _DEFINITION_ONLY = ("expansion", "text", "compose", "extension", "description", "purpose",
                     "contact", "copyright", "publisher")
@@ -197,7 +198,7 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
     language = params.text("displayLanguage")
     designations_wanted = params.flag("includeDesignations")
     # version parameters are echoed when they decided a version, as the ecosystem does
-    parameters = params.echo(skip=(*_NOT_ECHOED, *_VERSION_PARAMETERS))
+    parameters = params.echo(only=_ECHOED)
     parameters += [{"name": name, "valueUri": canonical} for name, canonical in rules.used]
     if evaluated.versions_match:
         parameters.append({"name": VERSIONS_MATCH, "valueBoolean": True})

@@ -86,12 +86,11 @@ class Params:
             raise FhirError(f"Parameter {name!r} must not be negative.")
         return number
 
-    def echo(self, skip: tuple[str, ...] = ("tx-resource", "valueSet", "url", "codeSystem",
-                                             "context")) -> list[dict[str, Any]]:
-        """The simple parameters as sent, for `ValueSet.expansion.parameter`."""
+    def echo(self, only: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The parameters named in `only` as sent, for `ValueSet.expansion.parameter`."""
         out = []
         for name, values in self.values.items():
-            if name in skip:
+            if name not in only:
                 continue
             for value in values:
                 value = _typed(name, value)
