@@ -30,6 +30,7 @@ from .validation import validate_code
 from .valuesets import (
     VERSIONS_MATCH,
     Evaluated,
+    compose_parameters,
     evaluate,
     resolve_value_set,
     value_set_canonical,
@@ -175,6 +176,8 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
         if not url:
             raise FhirError("$expand needs `url` (a value set's canonical URL) or `valueSet`.")
         vs = resolve_value_set(context, url, params.text("valueSetVersion"))
+    for name, kind, value in compose_parameters(vs):
+        params.default(name, kind, value)
     if params.get("displayLanguage") is None and vs.get("language"):
         # the value set's own language is the display language unless one is asked for
         params.values["displayLanguage"] = [vs["language"]]

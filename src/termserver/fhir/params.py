@@ -48,6 +48,12 @@ class Params:
                 params.values.setdefault(entry["name"], []).append(value)
         return params
 
+    def default(self, name: str, kind: str, value: Any) -> None:
+        """Set `name` unless the request gave it (a value set's own expansion parameters)."""
+        if name not in self.values:
+            self.values[name] = [value]
+            self.kinds[name] = kind
+
     def get(self, name: str) -> Any:
         found = self.values.get(name)
         return found[0] if found else None

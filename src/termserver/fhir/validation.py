@@ -34,6 +34,7 @@ from .params import Params
 from .valuesets import (
     Member,
     ValueSetNotFound,
+    compose_parameters,
     evaluate,
     expansion_resolver,
     resolve_value_set,
@@ -269,6 +270,8 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
         if not url:
             raise FhirError("$validate-code on a ValueSet needs `url` or `valueSet`.")
         vs = resolve_value_set(context, url, params.text("valueSetVersion"))
+    for name, kind, setting in compose_parameters(vs):
+        params.default(name, kind, setting)
     for value in values:
         if not value.system and params.flag("inferSystem"):
             value.system = _inferred_system(context, vs, rules, str(value.code))

@@ -356,3 +356,20 @@ def value_set_status(value_set: dict[str, Any]) -> str | None:
 def value_set_canonical(value_set: dict[str, Any]) -> str:
     url = str(value_set.get("url") or "")
     return f"{url}|{value_set['version']}" if value_set.get("version") else url
+
+
+def compose_parameters(value_set: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """(name, value key, value) of the expansion parameters the value set sets itself
+    (`valueset-expansion-parameter` on its compose); the request's own win over them."""
+    out = []
+    for extension in (value_set.get("compose") or {}).get("extension") or []:
+        if not str(extension.get("url", "")).endswith("/valueset-expansion-parameter"):
+            continue
+        parts = {e.get("url"): e for e in extension.get("extension") or []}
+        name = parts.get("name", {})
+        name = name.get("valueCode") or name.get("valueString")
+        value = next(((k, v) for k, v in parts.get("value", {}).items()
+                      if k.startswith("value")), None)
+        if name and value:
+            out.append((str(name), value[0], value[1]))
+    return out
