@@ -33,10 +33,6 @@ EXAMPLES = SHARED_DATA / "kl-fhir-examples"
 CURRENT_GUIDES = ("kl-ffb-reporting", "kl-ffb-messaging", "kl-gateway", "kl-gateway-prevention",
                   "kl-gateway-rehab", "kl-ltt", "kl-children")
 NOT_DECLARED = {
-    ("klgateway-care-general-encounter", "class", "EncounterClassCodes"):
-        "v3-ActEncounterCode is not a KL code system in the store",
-    ("klgateway-119-encounter", "class", "EncounterClassCodes"): "same",
-    ("klgateway-140-encounter", "class", "EncounterClassCodes"): "same",
     ("kl-messaging-ffb-servicePerformer", "participant.role",
      "KLMessagingFFBParticipantRoleValues"): "the messaging guide's own role codes: not in the "
                                              "store",

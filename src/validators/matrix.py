@@ -42,7 +42,9 @@ names the line (`(linje 3, kolonne 7)`). Values the document carries are echoed 
 3. Bundle integrity and references (reporting Bundles: every reference resolves inside);
 4. terminology against the store: unknown, retired (with the version it left), wrong
    system, unknown version, legacy canonical URLs (warning), displays (warning, compared
-   with every historical display, ignoring case and whitespace), and value-set bindings;
+   with every historical display, ignoring case and whitespace), and value-set bindings
+   (codes from systems outside the store, such as HL7's v3 encounter classes or UCUM
+   units, are judged against the codes the value set lists);
 5. business rules of each standard, by their KL invariant id where KL has one, written
    from the rule's meaning: KL's rank invariants compare a string and look for the wrong
    extension URL (note §7.1), the citizen-observation invariant only knows the letter
@@ -110,9 +112,8 @@ of KL's code systems cannot validate: HTTP 503 `terminology_missing`, CLI exit 2
   as the document writes them: XML keeps `3.50`, but a JSON number reaches the validator
   as the float 3.5 (one decimal). The measurement profiles' LOINC slices are not checked
   (their cardinality is dk-core's); the SNOMED CT codes the report rules look for are.
-* Bindings on `Encounter.class` (v3-ActCode), the messaging guide's own role and
-  guardianship codes are not checked; a few messaging profiles are not declared
-  (tests/test_validate_standard.py lists each with the reason).
+* The messaging guide's own role and guardianship codes are not checked; a few messaging
+  profiles are not declared (tests/test_validate_standard.py lists each with the reason).
 """
 
 

@@ -17,15 +17,12 @@ FHIRPath says something else; each correction is named in the rule's clause.
 from __future__ import annotations
 
 from ..model import Binding, DocumentType, Include, Profile, Rule, ValueSet
-from .kl_term import CS, SNOMED, V3_ACT_CODE
+from .kl_term import SNOMED
 
 CLAUSE = "kl-children 2.1.0"
 FBOE = "http://fhir.kl.dk/term/CodeSystem/FBOE"
 UCUM = "http://unitsofmeasure.org"
 V3_ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
-V3_ACT_ENCOUNTER_CODES = ("AMB", "EMER", "FLD", "HH", "IMP", "ACUTE", "NONAC", "OBSENC",
-                          "PRENC", "SS", "VR")
-"""HL7's v3-ActEncounterCode as FHIR R4 expands it (codes of v3-ActCode)."""
 FACE_TO_FACE = frozenset({"HH", "AMB"})
 """Encounter classes of a visit delivered face to face (home visit, at the clinic)."""
 
@@ -275,11 +272,6 @@ VALUE_SETS = (
     _codes("CommunicationCodes", FBOE, (
         "042d522d-0abe-46eb-a958-6e235b5d5408", "851ad2f2-a805-4d81-a1d8-15c3b09f5949",
         "d9f00ad4-4305-4bd0-aedf-2e51bef602e2"), "Kommunikation"),
-    ValueSet("EncounterClassCodes", (
-        Include(V3_ACT_CODE, codes=V3_ACT_ENCOUNTER_CODES),
-        Include(CS, codes=("1b55a4b0-1156-4f58-b2df-b5c6014d9048",
-                           "124be95d-6924-4609-9d2a-e7c73ae3ab3d"))),
-        title="Kontaktklasse (v3-ActEncounterCode, telefonisk, skærmbesøg)"),
     _codes("EncounterTypes", FBOE, (*ENCOUNTER_NAMES, "4b039ba1-4005-42e6-b672-09b81ad7578a",
                                     "b30f139c-fac5-416e-b84a-a3429f0222c2",
                                     "606c6585-444b-4ecd-885c-2ee59dc33f32",

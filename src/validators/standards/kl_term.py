@@ -16,6 +16,9 @@ CS = "http://fhir.kl.dk/term/CodeSystem/CareSocialCodes"
 LTT = "http://fhir.kl.dk/term/CodeSystem/LTT"
 SNOMED = "http://snomed.info/sct"
 V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+V3_ACT_ENCOUNTER_CODES = ("AMB", "EMER", "FLD", "HH", "IMP", "ACUTE", "NONAC", "OBSENC",
+                          "PRENC", "SS", "VR")
+"""HL7's v3-ActEncounterCode as FHIR R4 expands it (codes of v3-ActCode)."""
 FOLLOW_UP_ENCOUNTER = "9f03dfbb-7a97-45a5-94db-d4c3501714a9"
 """CareSocialCodes »opfølgning«: the type of every follow-up Encounter."""
 CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
@@ -147,6 +150,11 @@ _DECLARED = (
     # -- CareSocialCodes -----------------------------------------------------------------------
     _vs("KLEncounterTypes", Include(CS, descendent_of=("25303acd-dcaf-4a8e-a8a3-3961a43858aa",)),
         title="Kontakttyper"),
+    ValueSet("EncounterClassCodes", (
+        Include(V3_ACT_CODE, codes=V3_ACT_ENCOUNTER_CODES),
+        Include(CS, codes=("1b55a4b0-1156-4f58-b2df-b5c6014d9048",
+                           "124be95d-6924-4609-9d2a-e7c73ae3ab3d"))),
+        title="Kontaktklasse (v3-ActEncounterCode, telefonisk, skærmbesøg)"),
     _vs("KLGoalTypeCodes", Include(CS, descendent_of=("253bbdc0-c4ca-4e77-9d3e-3a9e51281636",)),
         title="Måltyper (kategori)"),
     ValueSet("KLTargetMeasureCodes", (Include(CS, codes=(
