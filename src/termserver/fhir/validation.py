@@ -471,7 +471,9 @@ def _look_up(params: Params, checked: Checked, release: Release, concept: Concep
             findings.add("information", "business-rule", text, None, "status-check")
     if is_inactive(concept):
         checked.inactive = True
-        status = (concept.properties.get("status") or ["inactive"])[0]
+        # a retired code is also inactive, and the message says both
+        status = ("retired and inactive" if "retired" in concept.properties.get("status", [])
+                  else "inactive")
         text = (f"The concept '{code}' has a status of {status} and its use should be "
                 "reviewed")
         findings.add("warning", "business-rule", text, value.where or "code", "code-comment")

@@ -126,14 +126,16 @@ def evaluate(context: Context, value_set: dict[str, Any], resolve: Resolve | Non
     included: dict[tuple[str, ...], Member] = {}
     for index, include in enumerate(compose.get("include") or []):
         where = f"ValueSet.compose.include[{index}]"
-        for member in _include(context, include, resolve, rules, out, chain, where):
+        for member in _include(context, value_set, include, resolve, rules, out, chain,
+                               where):
             found = included.get(key(member))
             # matched across versions, the newest version of the code stands for it
             if found is None or version_key(member[0].version) > version_key(found[0].version):
                 included[key(member)] = member
     for index, exclude in enumerate(compose.get("exclude") or []):
         where = f"ValueSet.compose.exclude[{index}]"
-        for member in _include(context, exclude, resolve, rules, out, chain, where):
+        for member in _include(context, value_set, exclude, resolve, rules, out, chain,
+                               where):
             included.pop(key(member), None)
     inactive_allowed = compose.get("inactive", True)
     out.members = [m for m in included.values() if inactive_allowed or not is_inactive(m[1])]
@@ -177,15 +179,16 @@ def _versions_match(compose: dict[str, Any]) -> bool:
     return not any(e["version"] in included for e in excludes)
 
 
-def _include(context: Context, include: dict[str, Any], resolve: Resolve,
+def _include(context: Context, value_set: dict[str, Any], include: dict[str, Any],
+             resolve: Resolve,
              rules: VersionRules, out: Evaluated, chain: tuple[str, ...],
              where: str) -> Iterator[Member]:
     nested = []
     for url in include.get("valueSet") or []:
-        value_set, canonical = _value_set_named(context, url, rules)
+        imported, canonical = _value_set_named(context, value_set, url, rules)
         if canonical and canonical not in out.used_value_sets:
             out.used_value_sets.append(canonical)
-        evaluated = evaluate(context, value_set, resolve, rules, chain)
+        evaluated = evaluate(context, imported, resolve, rules, chain)
         out.used_value_sets.extend(u for u in evaluated.used_value_sets
                                    if u not in out.used_value_sets)
         out.sources.extend(v for v in evaluated.sources if v not in out.sources)
@@ -219,10 +222,16 @@ def _intersection(evaluated: list[Evaluated]) -> Iterator[Member]:
             yield release, concept
 
 
-def _value_set_named(context: Context, url: str, rules: VersionRules
-                     ) -> tuple[dict[str, Any], str]:
-    """An imported value set and its `url|version`; `default-valueset-version` decides
-    the version of an import that names none."""
+def _value_set_named(context: Context, importer: dict[str, Any], url: str,
+                     rules: VersionRules) -> tuple[dict[str, Any], str]:
+    """An imported value set and its `url|version`; `#id` is one the importing value set
+    contains; `default-valueset-version` decides the version of an import naming none."""
+    if url.startswith("#"):
+        for contained in importer.get("contained") or []:
+            if isinstance(contained, dict) and contained.get("resourceType") == "ValueSet" \
+                    and contained.get("id") == url[1:]:
+                return contained, ""
+        raise ValueSetNotFound(url)
     base, pinned = split_canonical(url)
     version = rules.value_set_version(base, pinned)
     found = context.value_set(base, version)
