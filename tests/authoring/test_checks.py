@@ -14,9 +14,10 @@ from fastapi.testclient import TestClient
 
 from termserver.api import create_app
 from termserver.authoring import checks, integrity, shacl
+from termserver.authoring.concepts import state_of
 from termserver.authoring.db import AuthoringDB
 from termserver.authoring.drafts import DraftContent
-from termserver.model import Note
+from termserver.model import Note, Release
 from termserver.namespaces import concept_iri
 from termserver.services import Services
 from termserver.settings import Settings
@@ -52,12 +53,25 @@ def test_a_good_change_passes_with_no_findings(drafts: Drafts) -> None:
     assert result["current"] is True and result["checked_by"] == "anna"
 
 
-def test_pref_label_unique(drafts: Drafts) -> None:
+def test_pref_label_unique_among_siblings(drafts: Drafts) -> None:
     draft = drafts.new()
-    drafts.create(draft, "3", {"labels": {"da": "rengøring "}})
-    finding = _only(drafts.findings(draft), "pref-label-unique")
-    assert (finding["severity"], finding["code"], finding["related"]) == ("error", "3", ["1.1"])
-    assert "«rengøring»" in finding["message"] and "som «1.1»" in finding["message"]
+    drafts.create(draft, "1.3", {"labels": {"da": "rengøring "}, "broader": ["1"]})
+    found = drafts.findings(draft)
+    finding = _only(found, "pref-label-unique")
+    assert (finding["severity"], finding["code"], finding["related"]) == \
+        ("error", "1.3", ["1.1"])
+    assert "«rengøring»" in finding["message"] and "samme overbegreb" in finding["message"]
+    assert "pref-label-ambiguous" not in found
+
+
+def test_pref_label_ambiguous_elsewhere_in_the_scheme(drafts: Drafts) -> None:
+    draft = drafts.new()
+    drafts.create(draft, "3", {"labels": {"da": "Rengøring"}})
+    found = drafts.findings(draft)
+    finding = _only(found, "pref-label-ambiguous")
+    assert (finding["severity"], finding["code"], finding["related"]) == \
+        ("warning", "3", ["1.1"])
+    assert "pref-label-unique" not in found
 
 
 def test_broader_cycle(drafts: Drafts) -> None:
@@ -168,21 +182,38 @@ def test_pref_label_missing() -> None:
     found = integrity.check(base, make_store(), {"B"})
     assert [(f.rule, f.code, f.severity) for f in found] == [
         ("pref-label-missing", "B", "error")]
-    result = checks.evaluate(make_store(), DraftContent(1, base))
-    (finding,) = result["findings"]
-    assert (finding["rule"], finding["severity"], finding["inherited"]) == \
-        ("pref-label-missing", "warning", True)
+    result = checks.evaluate(make_store(), _touching(base, "B"))
+    assert [(f["rule"], f["severity"], f["inherited"]) for f in result["findings"]
+            if f["source"] == "integrity"] == [("pref-label-missing", "warning", True)]
     assert result["passed"] is True
+
+
+def _touching(base: Release, *codes: str) -> DraftContent:
+    """A draft of `base` that rewrote `codes` unchanged (it touched them)."""
+    now = DraftContent(1, base)
+    for code in codes:
+        now.changed[code] = state_of(base.concepts[code], [])
+    return now
 
 
 def test_problems_of_the_base_are_warnings_not_blockers() -> None:
-    base = release("local", "1", {"A": ("Samme", ["B"]), "B": ("Samme", ["A"]), "C": ("C", [])})
-    result = checks.evaluate(make_store(), DraftContent(1, base))
+    base = release("local", "1", {"A": ("Samme", ["B"]), "B": ("Samme", ["A"]), "C": ("C", []),
+                                  "D": ("D", ["E"]), "E": ("E", ["D"])})
+    result = checks.evaluate(make_store(), _touching(base, "A", "C"))
     rules = {f["rule"]: f for f in result["findings"]}
-    assert set(rules) == {"broader-cycle", "pref-label-unique"}
+    assert set(rules) == {"broader-cycle", "pref-label-ambiguous"}
     assert all(f["inherited"] and f["severity"] == "warning" for f in rules.values())
     assert "findes allerede i grundudgaven" in rules["broader-cycle"]["message"]
+    assert result["inherited_elsewhere"] == 1  # the D-E cycle: not touched, only counted
     assert result["passed"] is True
+
+    worse = _touching(base, "C")
+    worse.changed["C"] = {**worse.changed["C"], "broader": ["C2"]}
+    worse.changed["C2"] = {**state_of(base.concepts["C"], []), "code": "C2",
+                           "uri": "https://example.org/C2", "broader": ["C"]}
+    cycle = [f for f in checks.evaluate(make_store(), worse)["findings"]
+             if f["rule"] == "broader-cycle" and "C" in (f["code"], *f["related"])]
+    assert [(f["severity"], f["inherited"]) for f in cycle] == [("error", False)]
 
 
 def test_cycles_of_any_length_are_found_once() -> None:

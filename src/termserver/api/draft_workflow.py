@@ -89,6 +89,8 @@ class CheckOut(_Open):
     errors: int
     warnings: int
     findings: list[FindingOut] = Field(description="Errors first, then by concept.")
+    inherited_elsewhere: int = Field(description="Problems the base release has in "
+                                     "concepts the draft did not touch: counted, not listed.")
     impact: ImpactOut
 
 

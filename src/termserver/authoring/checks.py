@@ -28,19 +28,29 @@ from .writes import authorize, write
 
 
 def evaluate(store: Store, now: DraftContent, documents: Path | None = None) -> dict[str, Any]:
-    """Findings and impact report of a draft's content (nothing stored)."""
+    """Findings and impact report of a draft's content (nothing stored).
+
+    The rules run on the base release too: what the base already has is the publisher's
+    problem, reported as an inherited warning, not the draft's (see findings.attribute).
+    Inherited problems of concepts the draft did not touch are only counted
+    (`inherited_elsewhere`): a one-concept draft of an official scheme would otherwise list
+    every old problem of the whole scheme."""
     release = now.release()
     changed = set(now.changed)
     findings = integrity.check(release, store, changed)
     findings += shacl.check(release, changed)
-    attribute(findings, changed)
+    known = [*integrity.check(now.base, store, changed), *shacl.check(now.base, changed)]
+    attribute(findings, changed, {f.key() for f in known})
+    elsewhere = [f for f in findings if f.inherited and not f.involves() & changed]
+    findings = [f for f in findings if not (f.inherited and not f.involves() & changed)]
     findings.sort(key=lambda f: (f.severity != ERROR, f.code or "", f.rule, f.message))
     errors = sum(f.severity == ERROR for f in findings)
     report = impact.report(store, now.base, release)
     if documents is not None:
         report["documents"] = impact.documents(store, release, documents)
     return {"passed": errors == 0, "errors": errors, "warnings": len(findings) - errors,
-            "findings": [f.body() for f in findings], "impact": report}
+            "findings": [f.body() for f in findings], "inherited_elsewhere": len(elsewhere),
+            "impact": report}
 
 
 def run(db: AuthoringDB, store: Store, actor: Actor, draft_id: int, *,
@@ -56,6 +66,7 @@ def run(db: AuthoringDB, store: Store, actor: Actor, draft_id: int, *,
                             at=utcnow(), passed=result["passed"], errors=result["errors"],
                             warnings=result["warnings"],
                             result={"findings": result["findings"],
+                                    "inherited_elsewhere": result["inherited_elsewhere"],
                                     "impact": result["impact"]})
         change.session.add(stored)
         change.session.flush()
@@ -93,4 +104,5 @@ def check_body(stored: DraftCheck, *, current: bool) -> dict[str, Any]:
             "current": current, "checked_by": stored.checked_by, "at": audit.iso(stored.at),
             "passed": stored.passed, "errors": stored.errors, "warnings": stored.warnings,
             "findings": stored.result.get("findings", []),
+            "inherited_elsewhere": stored.result.get("inherited_elsewhere", 0),
             "impact": stored.result.get("impact", {})}

@@ -32,12 +32,18 @@ class Finding:
     """Other concepts of the draft the finding is about (the other end of a cycle, a
     duplicate, a parent)."""
     inherited: bool = False
-    """The draft changed none of the concepts involved: the problem is in its base release
-    already, so it is reported as a warning and does not block the draft."""
+    """The base release has the same problem already (or the draft changed none of the
+    concepts involved), so it is reported as a warning and does not block the draft."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def involves(self) -> set[str]:
         return {c for c in (self.code, *self.related) if c is not None}
+
+    def key(self) -> tuple[object, ...]:
+        """What makes two findings the same problem, whatever the labels in the message
+        say: the rule, the concepts and the value at fault."""
+        return (self.rule, self.code, tuple(sorted(self.related)), self.extra.get("target"),
+                self.extra.get("value"))
 
     def body(self) -> dict[str, Any]:
         return {"rule": self.rule, "severity": self.severity, "code": self.code,
@@ -53,14 +59,16 @@ def named(code: str, concept: Concept | None) -> str:
     return f"«{code}» ({label})" if label and label != code else f"«{code}»"
 
 
-def attribute(findings: list[Finding], changed: set[str]) -> list[Finding]:
-    """Mark findings that involve no concept the draft changed as inherited warnings.
+def attribute(findings: list[Finding], changed: set[str],
+              known: set[tuple[object, ...]]) -> list[Finding]:
+    """Mark as inherited warnings the findings its base release has too (`known`: their
+    keys) and those that involve no concept the draft changed.
 
-    A draft answers for what it touches: a problem its base release already had (an old
-    cycle in an official scheme, a mapping whose target another publisher withdrew) is
-    shown, but does not stop the draft."""
+    A draft answers for what it introduces: a problem its base release already had (an old
+    cycle in an official scheme, two entries that share a label, a mapping whose target
+    another publisher withdrew) is shown, but does not stop the draft."""
     for finding in findings:
-        if finding.involves() and not finding.involves() & changed:
+        if finding.key() in known or (finding.involves() and not finding.involves() & changed):
             finding.inherited = True
             if finding.severity == ERROR:
                 finding.severity = WARNING

@@ -22,8 +22,10 @@ from .findings import ERROR, WARNING, Finding, named
 
 RULES: dict[str, tuple[str, str]] = {
     "pref-label-missing": (ERROR, "Et begreb har ingen foretrukken betegnelse."),
-    "pref-label-unique": (ERROR, "To aktive begreber har samme foretrukne betegnelse på "
-                          "samme sprog."),
+    "pref-label-unique": (ERROR, "To aktive begreber under samme overbegreb har samme "
+                          "foretrukne betegnelse på samme sprog."),
+    "pref-label-ambiguous": (WARNING, "To aktive begreber andre steder i begrebssystemet har "
+                             "samme foretrukne betegnelse på samme sprog."),
     "broader-cycle": (ERROR, "Overbegreberne går i ring."),
     "broader-target-missing": (ERROR, "Et overbegreb findes ikke i kladden."),
     "replaced-by-missing": (ERROR, "Et afløsende begreb findes ikke i kladden."),
@@ -110,13 +112,26 @@ class _Rules:
         for (lang, _), codes in groups.items():
             if len(codes) < 2:
                 continue
-            code, others = self._subject(codes)
-            label = self.concepts[code].labels[lang]
-            yield self._finding(
-                "pref-label-unique", code,
-                f"{self._name(code)} har samme foretrukne betegnelse «{label}» "
-                f"({lang or 'uden sprog'}) som {_listed(others)}. Giv begreberne hver sin "
-                "betegnelse, så de kan skelnes, eller lad det ene udgå.", others)
+            by_parent: dict[str, list[str]] = {}
+            for code in codes:
+                for parent in self.concepts[code].broader or [""]:
+                    by_parent.setdefault(parent, []).append(code)
+            siblings = [group for group in by_parent.values() if len(group) > 1]
+            for group in siblings or [codes]:
+                code, others = self._subject(group)
+                label = self.concepts[code].labels[lang]
+                same = f"{self._name(code)} har samme foretrukne betegnelse «{label}» " \
+                       f"({lang or 'uden sprog'}) som {_listed(others)}"
+                if siblings:
+                    yield self._finding(
+                        "pref-label-unique", code,
+                        f"{same}, under samme overbegreb. Giv begreberne hver sin betegnelse, "
+                        "så de kan skelnes, eller lad det ene udgå.", others)
+                else:
+                    yield self._finding(
+                        "pref-label-ambiguous", code,
+                        f"{same} et andet sted i begrebssystemet. Overvej en betegnelse, der "
+                        "skelner dem, fx med området i parentes.", others)
 
     # -- hierarchy ---------------------------------------------------------------------------
     def hierarchy(self) -> Iterator[Finding]:

@@ -73,7 +73,8 @@ def check(release: Release, changed: set[str]) -> list[Finding]:
         severity = ERROR if report.value(result, SH.resultSeverity) == SH.Violation else WARNING
         subject = named(code, concepts.get(code)) if code else str(focus)
         findings.append(Finding(rule_id(shape), severity, code, f"{subject}: {message}{shown}",
-                                source="shacl"))
+                                source="shacl",
+                                extra={"value": str(value)} if shown else {}))
     findings.sort(key=lambda f: (f.code or "", f.rule, f.message))
     return findings
 

@@ -50,6 +50,9 @@ def _print_check(result: dict[str, Any]) -> None:
     verdict = "bestået" if result["passed"] else "IKKE bestået"
     click.echo(f"kladde {result['draft']}, revision {result['revision']}: {verdict} "
                f"({result['errors']} fejl, {result['warnings']} advarsler)")
+    if result["inherited_elsewhere"]:
+        click.echo(f"  (grundudgaven har {result['inherited_elsewhere']} fund i begreber, "
+                   "kladden ikke ændrer; de vises ikke)")
     for f in result["findings"]:
         where = f["code"] or "-"
         click.echo(f"  {f['severity']:<8} {f['rule']:<28} {where}\n           {f['message']}")
