@@ -279,7 +279,7 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
     checks = [_check(context, params, value, vs, rules, findings) for value in values]
     if not codings:
         checked = checks[0]
-        if not checked.member and checked.release is not None:
+        if not checked.member and (checked.release is not None or checked.unknown_outside):
             findings.add("error", "code-invalid",
                          f"The provided code '{checked.value.shown()}' was not found in the "
                          f"value set '{vs_name}'", checked.value.path("code"), "not-in-vs")
@@ -367,9 +367,10 @@ def _in_value_set(context: Context, params: Params, checked: Checked, vs: dict[s
         wanted = rules.system_version(system, value.version)
         release = context.code_system(system, wanted)
         if release is None:
-            findings.add("error", "not-found",
-                         unknown_system_text(context, system, wanted, _CANNOT_VALIDATE),
-                         value.path("system"), "not-found")
+            text = unknown_system_text(context, system, wanted, _CANNOT_VALIDATE)
+            if not wanted:  # the ecosystem's wording for a system no value set names
+                text = text.replace(f"'{system}'", system)
+            findings.add("error", "not-found", text, value.path("system"), "not-found")
             checked.unknown_outside = True
             return checked
     if release is None:  # the value set's version of the system is not here
