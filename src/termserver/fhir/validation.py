@@ -231,6 +231,8 @@ class Checked:
     """Its system is one we do not have, and the value set does not use it either."""
     normalized: str | None = None
     """The code as the code system writes it, when the value wrote it in another case."""
+    no_system: bool = False
+    """The value names no system, so it means nothing and is in no value set."""
 
 
 def _values(params: Params) -> tuple[list[Value], list[dict[str, Any]]]:
@@ -279,7 +281,8 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
     checks = [_check(context, params, value, vs, rules, findings) for value in values]
     if not codings:
         checked = checks[0]
-        if not checked.member and (checked.release is not None or checked.unknown_outside):
+        if not checked.member and (checked.release is not None or checked.unknown_outside
+                                   or checked.no_system):
             findings.add("error", "code-invalid",
                          f"The provided code '{checked.value.shown()}' was not found in the "
                          f"value set '{vs_name}'", checked.value.path("code"), "not-in-vs")
@@ -306,8 +309,11 @@ def _check(context: Context, params: Params, value: Value, vs: dict[str, Any] | 
     """Look one value up (in the value set, when there is one) and note what is wrong."""
     checked = Checked(value)
     if not value.system:
-        findings.add("error", "not-found", "No system given for the code",
-                     value.path("system"), "not-found")
+        text = ("Coding has no system. A code with no system has no defined meaning, and it "
+                "cannot be validated. A system should be provided")
+        findings.add("warning", "invalid", text, value.where or "code", "invalid-data")
+        findings.messages.append(text)
+        checked.no_system = True
         return checked
     base, pinned = split_canonical(value.system)
     value.system, value.version = base, value.version or pinned
@@ -378,7 +384,12 @@ def _in_value_set(context: Context, params: Params, checked: Checked, vs: dict[s
     concept = find_concept(release, code)
     if concept is None and _fragment(release) and _whole_system_included(vs, system):
         return _look_up(params, checked, release, None, True, findings)
-    return _look_up(params, checked, release, concept, False, findings)
+    left_out = concept is not None and (system, concept.code) in evaluated.inactive_left_out
+    if left_out:  # the value set takes active codes only
+        findings.add("error", "business-rule",
+                     f"The concept '{code}' is valid but is not active", value.path("code"),
+                     "code-rule")
+    return _look_up(params, checked, release, concept, False, findings, note_inactive=left_out)
 
 
 def find_concept(release: Release, code: str) -> Concept | None:
@@ -420,7 +431,7 @@ def _best(found: list[Member], wanted_display: str | None) -> Member | None:
 
 
 def _look_up(params: Params, checked: Checked, release: Release, concept: Concept | None,
-             member: bool, findings: Findings) -> Checked:
+             member: bool, findings: Findings, *, note_inactive: bool = False) -> Checked:
     """The code in its release: unknown, wrong display, status of the system and code."""
     value = checked.value
     checked.release, checked.concept, checked.member = release, concept, member
@@ -449,6 +460,8 @@ def _look_up(params: Params, checked: Checked, release: Release, concept: Concep
                      "case anyway", value.path("code"), "code-rule")
     checked.shown = display(concept, release, params.text("displayLanguage"))
     if not member:
+        if note_inactive:
+            _inactive(checked, concept, findings)
         return checked
     if not params.flag("abstract", True) and is_abstract(concept, release):
         # `abstract=false`: the context (a resource's element) cannot take a grouping code
@@ -471,15 +484,21 @@ def _look_up(params: Params, checked: Checked, release: Release, concept: Concep
         if not any(i["details"]["text"] == text for i in findings.issues):
             findings.add("information", "business-rule", text, None, "status-check")
     if is_inactive(concept):
-        checked.inactive = True
-        # a retired code is also inactive, and the message says both
-        status = ("retired and inactive" if "retired" in concept.properties.get("status", [])
-                  else "inactive")
-        text = (f"The concept '{code}' has a status of {status} and its use should be "
-                "reviewed")
-        findings.add("warning", "business-rule", text, value.where or "code", "code-comment")
-        findings.messages.append(text)
+        _inactive(checked, concept, findings)
     return checked
+
+
+def _inactive(checked: Checked, concept: Concept, findings: Findings) -> None:
+    """An inactive code: said in the answer, and a warning that its use is to be reviewed."""
+    checked.inactive = True
+    # a retired code is also inactive, and the message says both
+    status = ("retired and inactive" if "retired" in concept.properties.get("status", [])
+              else "inactive")
+    text = (f"The concept '{checked.value.code}' has a status of {status} and its use "
+            "should be reviewed")
+    findings.add("warning", "business-rule", text, checked.value.where or "code",
+                 "code-comment")
+    findings.messages.append(text)
 
 
 def _inferred_system(context: Context, vs: dict[str, Any], rules: VersionRules,

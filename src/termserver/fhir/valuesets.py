@@ -57,6 +57,8 @@ class Evaluated:
     """(system, code) → the value set's own status extensions on the code (deprecated)."""
     sources: list[dict[str, Any]] = field(default_factory=list)
     """The value set and every value set it imported, for their status warnings."""
+    inactive_left_out: set[tuple[str, str]] = field(default_factory=set)
+    """(system, code) the value set would hold but leaves out as inactive."""
 
 
 def implicit_value_set(context: Context, url: str) -> Release | None:
@@ -139,6 +141,8 @@ def evaluate(context: Context, value_set: dict[str, Any], resolve: Resolve | Non
             included.pop(key(member), None)
     inactive_allowed = compose.get("inactive", True)
     out.members = [m for m in included.values() if inactive_allowed or not is_inactive(m[1])]
+    out.inactive_left_out = {(r.info.uri, c.code) for r, c in included.values()
+                             if not inactive_allowed and is_inactive(c)}
     return out
 
 
