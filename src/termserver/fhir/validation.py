@@ -235,26 +235,26 @@ class Checked:
     """The value names no system, so it means nothing and is in no value set."""
 
 
-def _values(params: Params) -> tuple[list[Value], list[dict[str, Any]]]:
-    """The values a request asks about, and the codings of a codeable concept (echoed)."""
+def _values(params: Params) -> tuple[list[Value], dict[str, Any] | None]:
+    """The values a request asks about, and the codeable concept they came in (echoed)."""
     concept = params.get("codeableConcept")
     codings = (concept.get("coding") or []) if isinstance(concept, dict) else []
     if codings:
         return [Value(c.get("system"), c.get("code"), c.get("version"), c.get("display"),
                       f"CodeableConcept.coding[{i}]", in_concept=True)
-                for i, c in enumerate(codings) if isinstance(c, dict)], codings
+                for i, c in enumerate(codings) if isinstance(c, dict)], concept
     coding = params.get("coding")
     if isinstance(coding, dict):
         return [Value(coding.get("system"), coding.get("code"), coding.get("version"),
-                      coding.get("display"), "Coding")], []
+                      coding.get("display"), "Coding")], None
     return [Value(params.text("system"), params.text("code"),
                   params.text("systemVersion") or params.text("version"),
-                  params.text("display"), "")], []
+                  params.text("display"), "")], None
 
 
 def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[str, Any]:
     """`$validate-code` on a code system (`value_set=False`) or a value set."""
-    values, codings = _values(params)
+    values, concept = _values(params)
     if not values or not all(v.code for v in values):
         raise FhirError("No code given: send `code`, a `coding` or a `codeableConcept`, "
                         "each coding with a code.")
@@ -265,7 +265,7 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
         value = values[0]
         value.system = value.system or params.text("url")  # the code system's own `url`
         checked = _check(context, params, value, None, rules, findings)
-        return _answer(checked, codings, findings)
+        return _answer(checked, concept, findings)
     vs = params.get("valueSet")
     if not isinstance(vs, dict):
         url = params.text("url")
@@ -274,19 +274,28 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
         vs = resolve_value_set(context, url, params.text("valueSetVersion"))
     for name, kind, setting in compose_parameters(vs):
         params.default(name, kind, setting)
-    for value in values:
-        if not value.system and params.flag("inferSystem"):
-            value.system = _inferred_system(context, vs, rules, str(value.code))
     vs_name = value_set_canonical(vs)
-    checks = [_check(context, params, value, vs, rules, findings) for value in values]
-    if not codings:
+    uninferred = set()
+    for index, value in enumerate(values):
+        if not value.system and params.flag("inferSystem"):
+            value.system, problem = _inferred_system(context, vs, rules, str(value.code))
+            if problem:
+                findings.add("error", "not-found",
+                             f"The System URI could not be determined for the code "
+                             f"'{value.code}' in the ValueSet '{vs_name}': {problem}",
+                             value.path("code"), "cannot-infer")
+                uninferred.add(index)
+    checks = [Checked(value, no_system=True) if index in uninferred
+              else _check(context, params, value, vs, rules, findings)
+              for index, value in enumerate(values)]
+    if concept is None:
         checked = checks[0]
         if not checked.member and (checked.release is not None or checked.unknown_outside
                                    or checked.no_system):
             findings.add("error", "code-invalid",
                          f"The provided code '{checked.value.shown()}' was not found in the "
                          f"value set '{vs_name}'", checked.value.path("code"), "not-in-vs")
-        return _answer(checked, codings, findings)
+        return _answer(checked, concept, findings)
     for checked in checks:
         if not checked.member and (checked.release is not None or checked.unknown_outside):
             findings.add("information", "code-invalid",
@@ -299,9 +308,9 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
                      f"No valid coding was found for the value set '{vs_name}'", None,
                      "not-in-vs")
     if named is None:
-        return _answer(Checked(checks[0].value), codings, findings, names_code=False,
+        return _answer(Checked(checks[0].value), concept, findings, names_code=False,
                        unknown_outside=any(c.unknown_outside for c in checks))
-    return _answer(named, codings, findings)
+    return _answer(named, concept, findings)
 
 
 def _check(context: Context, params: Params, value: Value, vs: dict[str, Any] | None,
@@ -502,14 +511,19 @@ def _inactive(checked: Checked, concept: Concept, findings: Findings) -> None:
 
 
 def _inferred_system(context: Context, vs: dict[str, Any], rules: VersionRules,
-                     code: str) -> str | None:
-    """`inferSystem`: the one system of the value set that has the code, if only one has."""
-    members = evaluate(context, vs, None, rules).members
-    systems = {r.info.uri for r, c in members if c.code == code}
-    return systems.pop() if len(systems) == 1 else None
+                     code: str) -> tuple[str | None, str | None]:
+    """`inferSystem`: the one system of the value set that has the code, else why not."""
+    evaluated = evaluate(context, vs, None, rules)
+    systems = sorted({r.info.uri for r, c in evaluated.members if c.code == code})
+    if len(systems) == 1:
+        return systems[0], None
+    if systems:
+        return None, f"value set expansion has multiple matches: [{', '.join(systems)}]"
+    used = sorted({r.info.uri for r in evaluated.used})
+    return None, f"none of its code systems has the code: [{', '.join(used)}]"
 
 
-def _answer(checked: Checked, codings: list[dict[str, Any]], findings: Findings, *,
+def _answer(checked: Checked, concept: dict[str, Any] | None, findings: Findings, *,
             names_code: bool = True, unknown_outside: bool = False) -> dict[str, Any]:
     """The Parameters answer: the value as found, the message made of the errors, the
     issues; a codeable concept none of whose codings is valid names no code."""
@@ -517,7 +531,7 @@ def _answer(checked: Checked, codings: list[dict[str, Any]], findings: Findings,
     unknown_outside = unknown_outside or checked.unknown_outside
     result = checked.member and not findings.failed
     out: list[dict[str, Any]] = [{"name": "result", "valueBoolean": result}]
-    if codings and release is None:
+    if concept is not None and release is None:
         names_code = False
     if names_code and value.code:
         out.append({"name": "code", "valueCode": value.code})
@@ -525,7 +539,7 @@ def _answer(checked: Checked, codings: list[dict[str, Any]], findings: Findings,
         out.append({"name": "system", "valueUri": release.info.uri if release
                     else value.system})
     if names_code and release is not None and release.version and (
-            checked.member or not codings):
+            checked.member or concept is None):
         out.append({"name": "version", "valueString": release.version})
     if names_code and checked.shown:
         out.append({"name": "display", "valueString": checked.shown})
@@ -535,9 +549,8 @@ def _answer(checked: Checked, codings: list[dict[str, Any]], findings: Findings,
         out.append({"name": "normalized-code", "valueCode": checked.normalized})
     if findings.messages:
         out.append({"name": "message", "valueString": "; ".join(findings.messages)})
-    if codings:
-        out.append({"name": "codeableConcept",
-                    "valueCodeableConcept": {"coding": codings}})
+    if concept is not None:  # the codeable concept as sent
+        out.append({"name": "codeableConcept", "valueCodeableConcept": concept})
     if findings.issues:
         out.append({"name": "issues", "resource": {"resourceType": "OperationOutcome",
                                                     "issue": findings.issues}})
