@@ -33,9 +33,8 @@ EXAMPLES = SHARED_DATA / "kl-fhir-examples"
 CURRENT_GUIDES = ("kl-ffb-reporting", "kl-ffb-messaging", "kl-gateway", "kl-gateway-prevention",
                   "kl-gateway-rehab", "kl-ltt", "kl-children")
 NOT_DECLARED = {
-    ("kl-messaging-ffb-servicePerformer", "participant.role",
-     "KLMessagingFFBParticipantRoleValues"): "the messaging guide's own role codes: not in the "
-                                             "store",
+    ("kl-messaging-ffb-orderCarePlan", "extension.value[x]", "dk-core-MunicipalityCodes"):
+        "the acting municipality: dk-core's municipality codes, not KL's and not in the store",
     ("kl-reporting-ffb-interventionGoal", "target.detail[x]", "KLSeveritiesFFB"):
         "sliced by target.measure: checked by the rule ffb-goal-targets",
     ("kl-reporting-ffb-interventionGoal", "target.detail[x]", "KLChangeValueCodesFFB"):
@@ -53,12 +52,20 @@ def validator(history_settings: Settings) -> Validator:
 def kl_value_sets() -> dict[str, dict]:
     out: dict[str, dict] = {}
     for path in sorted(EXAMPLES.glob("*/conformance/ValueSet-*.json")):
-        if path.parts[-3] == "KL-dk":  # KL-dk 1.2.0 only re-exports kl-term 1.0.0
-            continue
+        if path.parts[-3] in ("KL-dk", "KL-dk-tools"):
+            continue  # KL-dk 1.2.0 only re-exports kl-term 1.0.0; FFinst's are not declared
         vs = json.loads(path.read_text(encoding="utf-8"))
         out.setdefault(vs["name"], vs)
         out.setdefault(vs["url"], vs)
     return out
+
+
+@cache
+def kl_code_systems() -> dict[str, list[dict]]:
+    """The guides' own small code systems (not in the store), by URL: their concepts."""
+    return {cs["url"]: cs.get("concept", [])
+            for path in sorted(EXAMPLES.glob("*/conformance/CodeSystem-*.json"))
+            for cs in [json.loads(path.read_text(encoding="utf-8"))]}
 
 
 def kl_expand(validator: Validator, value_set: dict) -> dict[str, set[str]]:
@@ -75,7 +82,8 @@ def kl_expand(validator: Validator, value_set: dict) -> dict[str, set[str]]:
                 out.setdefault(system, set()).update(codes)
         system = include.get("system")
         if system and system not in term.systems and "filter" not in include:
-            out.setdefault(system, set()).update(c["code"] for c in include.get("concept", []))
+            listed = include.get("concept") or kl_code_systems().get(system, [])
+            out.setdefault(system, set()).update(c["code"] for c in listed)
             continue
         if not system or system not in term.systems:
             continue
@@ -126,6 +134,14 @@ def structure_definition(name: str) -> dict:
     raise AssertionError(f"no StructureDefinition for {name}")
 
 
+def extension_elements(name: str) -> list[dict]:
+    for guide in CURRENT_GUIDES:
+        path = EXAMPLES / guide / "conformance" / f"StructureDefinition-{name}.json"
+        if path.exists():
+            return json.loads(path.read_text(encoding="utf-8"))["differential"]["element"]
+    return []
+
+
 def normalise(element_id: str) -> str:
     """`CarePlan.activity.detail.extension:deliveryType.value[x]`
     → `activity.detail.extension.value[x]` (slice names dropped)."""
@@ -164,6 +180,14 @@ def test_profile_constraints_are_kl_s(name: str) -> None:
                                                                 "/", 1)[-1]),
                     e["binding"]["strength"]) for e in elements(name)
                    if e.get("binding", {}).get("valueSet")}
+    for e in elements(name):  # a binding in the extension's own definition, on the slice
+        for url in [p for t in e.get("type", []) if t["code"] == "Extension"
+                    for p in t.get("profile", [])]:
+            for x in extension_elements(url.rsplit("/", 1)[-1]):
+                if x["id"] == "Extension.value[x]" and x.get("binding", {}).get("valueSet"):
+                    bound = x["binding"]["valueSet"]
+                    kl_bindings.add((normalise(e["id"]) + ".value[x]", value_set_names.get(
+                        bound, bound.rsplit("/", 1)[-1]), x["binding"]["strength"]))
     ours = {(normalise("X." + b.path), b.value_set, b.strength) for b in profile.bindings}
     assert ours <= kl_bindings
     undeclared = {(name, path, vs) for path, vs, strength in kl_bindings - ours
@@ -193,8 +217,6 @@ UNDECLARED_PROFILES = {
                                          "reporting rule (ffb-goal-targets)",
     "kl-messaging-ffb-interventionPurpose": "no constraints of its own",
     "kl-messaging-ffb-informationGathering": "no constraints of its own",
-    "kl-messaging-ffb-guardian": "guardianship-form extension and RelatedPerson role: the "
-                                 "messaging guide's own codes, not in the store",
     "kl-messaging-ffb-matterOfInterest": "not used by the example, so not exercisable",
     "KLGatewayChildrenQuestionnaire": "profiles the Questionnaires KL publishes, which are "
                                       "not reported",

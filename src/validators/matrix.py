@@ -112,7 +112,10 @@ of KL's code systems cannot validate: HTTP 503 `terminology_missing`, CLI exit 2
   as the document writes them: XML keeps `3.50`, but a JSON number reaches the validator
   as the float 3.5 (one decimal). The measurement profiles' LOINC slices are not checked
   (their cardinality is dk-core's); the SNOMED CT codes the report rules look for are.
-* The messaging guide's own role and guardianship codes are not checked; a few messaging
+* The messaging guide's own participant roles and guardianship forms are checked (its
+  code systems are listed in the standard's data); its consent policy binding is not (it
+  names the guardianship code system, a defect, note §7.3), nor the extensible
+  relationship binding or the acting municipality (dk-core's codes). A few messaging
   profiles are not declared (tests/test_validate_standard.py lists each with the reason).
 """
 

@@ -38,6 +38,7 @@ DOCUMENT_TYPES: tuple[DocumentType, ...] = (
 PROFILES: dict[str, Profile] = {p.name: p for m in _MODULES for p in m.PROFILES}
 STANDARD_RULES: tuple[Rule, ...] = tuple(r for m in _MODULES for r in m.RULES)
 VALUE_SETS: dict[str, ValueSet] = {
-    **_KL_TERM_VALUE_SETS, **{vs.name: vs for vs in children.VALUE_SETS}}
+    **_KL_TERM_VALUE_SETS,
+    **{vs.name: vs for m in (children, ffb_messaging) for vs in m.VALUE_SETS}}
 
 __all__ = ["DOCUMENT_TYPES", "PROFILES", "STANDARD_RULES", "VALUE_SETS"]

@@ -17,7 +17,7 @@ FHIRPath says something else; each correction is named in the rule's clause.
 from __future__ import annotations
 
 from ..model import Binding, DocumentType, Include, Profile, Rule, ValueSet
-from .kl_term import SNOMED
+from .kl_term import CS, SNOMED
 
 CLAUSE = "kl-children 2.1.0"
 FBOE = "http://fhir.kl.dk/term/CodeSystem/FBOE"
@@ -218,7 +218,8 @@ PROFILES = (
             required=("questionnaire", "subject", "authored", "item.answer",
                       "item.answer.value[x]"),
             forbidden=("identifier", "basedOn", "partOf", "encounter", "author", "source",
-                       "item.definition", "item.text", "item.answer.item", "item.item")),
+                       "item.definition", "item.text", "item.answer.item", "item.item"),
+            bindings=(Binding("extension:FindingInformer.value[x]", "FindingInformerCodes"),)),
     Profile(INDICATOR, "Observation",
             required=("code.coding", "effective[x]", "value[x].coding"),
             forbidden=("category", *_OBSERVATION_FORBIDDEN),
@@ -283,6 +284,11 @@ VALUE_SETS = (
         "77a008dd-21cc-452f-a1ee-ac8d025b7817", "0a993974-e314-4f76-8c80-c3770fdefe37",
         "3edc905c-2830-442a-98cc-463cc3701dd1", "dfab6d07-b1b6-4210-ac8a-b8a0d095c8ab",
         "5101d1ac-b96f-4dd9-a42e-e3f765f747e1"), "Småbørns mad"),
+    _codes("FindingInformerCodes", CS, (
+        "25b4e705-2e9a-47a2-b11a-c829316b9d3a", "b66dc78a-a673-43fc-8ac0-1e859ba626e0",
+        "12428e48-7df8-441f-9a89-d92bb7874066", "166d2437-4e47-4a52-bd94-cdbe91086ca6",
+        "8fe80acb-2c2a-4f10-b2b8-ddb77d2f69dc", "329774f9-7700-47cf-9c00-63765d9e8078"),
+        "Kilde til oplysningen"),
     _codes("HearingCodes", FBOE, (
         "9628db65-7460-4ecc-bbb1-48c0ac4b3f02", "c4c79311-ba80-4890-9008-c2f62ab00eda",
         "4d4b20b6-0159-4014-ac1c-46a7a860b204"), "Hørelse"),

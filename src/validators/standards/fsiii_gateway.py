@@ -70,7 +70,9 @@ PROFILES = (
     Profile("klgateway-care-matter-of-interest-observation", "Observation",
             required=("code.coding", "effective[x]"),
             bindings=(Binding("code.coding", "FSIIICareMatterOfInterests"),
-                      Binding("value[x]", "KLGatewayCareMatterOfInterestValues"))),
+                      Binding("value[x]", "KLGatewayCareMatterOfInterestValues"),
+                      Binding("extension:klgateway-care-finding-context-at-risk-extension"
+                              ".value[x]", "FSIIICareConditions"))),
     Profile("klgateway-care-citizens-own-observation", "Observation",
             required=("focus", "effective[x]", "value[x]"),
             bindings=(Binding("code", "KLCitizenObservationCodesFSIII"),
