@@ -43,6 +43,11 @@ NOT_DECLARED = {
 """Required bindings KL declares that we deliberately do not check, with the reason."""
 
 
+PREDECESSOR_CANONICALS = {"http://gateway.kl.dk/1.0/CodeSystem/LocallyDefinedInterventions"}
+"""Systems a closed slicing allows beyond the current guide's: the predecessors' canonical
+of the same code system, which the FSIII profiles also serve."""
+
+
 @pytest.fixture(scope="module")
 def validator(history_settings: Settings) -> Validator:
     return Validator(Store.open(history_settings.data_dir))
@@ -134,6 +139,33 @@ def structure_definition(name: str) -> dict:
     raise AssertionError(f"no StructureDefinition for {name}")
 
 
+def closed_slicing(name: str, path: str) -> tuple[str, set[str]]:
+    """KL's closed slicing at path: its discriminator and what its slices allow (an
+    extension URL's last segment with its slash, a coding's system); slices with max 0
+    allow nothing."""
+    head = next(e for e in elements(name) if normalise(e["id"]) == path
+                and e.get("slicing", {}).get("rules") == "closed")
+    key = head["slicing"]["discriminator"][0]["path"]
+    allowed, excluded = set(), set()
+    for e in elements(name):
+        rest = e["id"].removeprefix(head["id"] + ":")
+        if rest == e["id"]:
+            continue
+        slice_name, _, sub = rest.partition(".")
+        if e.get("max") == "0" and not sub:
+            excluded.add(slice_name)
+        if slice_name in excluded:
+            continue
+        if key == "url" and not sub:
+            allowed |= {"/" + p.rsplit("/", 1)[-1] for t in e.get("type", [])
+                        for p in t.get("profile", [])}
+        elif key == "system" and sub in ("", "system"):
+            system = e.get("patternCoding", {}).get("system") or e.get("patternUri")
+            if system:
+                allowed.add(LEGACY_CANONICALS.get(system, system))
+    return key, allowed
+
+
 def extension_elements(name: str) -> list[dict]:
     for guide in CURRENT_GUIDES:
         path = EXAMPLES / guide / "conformance" / f"StructureDefinition-{name}.json"
@@ -174,6 +206,10 @@ def test_profile_constraints_are_kl_s(name: str) -> None:
                               LEGACY_CANONICALS.get(coding["system"], coding["system"]),
                               coding["code"]))
     assert set(profile.codings) <= patterns
+    for path, key, allowed in profile.closed:  # (predecessors' canonicals may be added)
+        theirs = closed_slicing(name, path)
+        assert theirs[0] == key and theirs[1] <= set(allowed), (path, theirs)
+        assert {a for a in allowed if a not in theirs[1]} <= set(PREDECESSOR_CANONICALS)
     value_set_names = {url: vs["name"] for url, vs in kl_value_sets().items() if "/" in url}
     kl_bindings = {(normalise(e["id"]), value_set_names.get(e["binding"]["valueSet"],
                                                             e["binding"]["valueSet"].rsplit(
@@ -355,6 +391,26 @@ def test_binding_is_enforced(validator: Validator, profile: str, path: str) -> N
     located = [where] if planted and not head else [
         loc for loc, _ in resolve(resource, where, head if planted else binding.judged)]
     assert any(i.path.startswith(located[0]) for i in got), got
+
+
+@pytest.mark.parametrize(("profile", "path"),
+                         [(p.name, path) for p in _exercisable(list(PROFILES.values()))
+                          for path, _, _ in p.closed])
+def test_closed_slicing_is_enforced(validator: Validator, profile: str, path: str) -> None:
+    require_shared(EXAMPLES)
+    source, where, resource = sample(profile, path)
+    key = next(k for p, k, _ in PROFILES[profile].closed if p == path)
+    parent, _, last = path.rpartition(".")
+
+    def add(r: dict) -> None:
+        holder = values(r, parent)[0] if parent else r
+        holder[last].append({"url": "http://example.org/fhir/StructureDefinition/local",
+                             "valueString": "x"} if key == "url" else
+                            {"system": "http://example.org/local-codes", "code": "x"})
+
+    document = mutated(source, resource, add)
+    got = [i for i in validator.validate(document).issues if i.rule == "struct-closed-slicing"]
+    assert [i for i in got if i.path.startswith(where) and "example.org" in i.message], got
 
 
 COVERED_BY = {

@@ -15,7 +15,7 @@ from termserver.errors import TermserverError
 from termserver.store import Store
 
 from . import rules_children, rules_dates, rules_ffb, rules_gateway
-from .context import Context, Entry, find, lst, profile_names, profile_urls
+from .context import Context, Entry, find, lst, obj, profile_names, profile_urls
 from .dates import after
 from .model import Profile
 from .parsing import DocumentError, parse_document
@@ -463,12 +463,30 @@ class Validator:
                 if not self._carries(value, system, code):
                     ctx.add("struct-fixed", where,
                             f"Elementet skal indeholde koden {code} fra {system} ({name}).")
+        for path, key, allowed in profile.closed:
+            if not all(self._sliced(v, key, allowed) for v in values(resource, path)):
+                for where, value in resolve(resource, entry.path, path):
+                    if not self._sliced(value, key, allowed):
+                        found = obj(value).get(key)
+                        ctx.add("struct-closed-slicing", where,
+                                f"{'Udvidelsen' if key == 'url' else 'Kodningen'} "
+                                f"»{shown(found)}« er ikke en af profilens ({name}): "
+                                f"{', '.join(a.lstrip('/') for a in allowed)}; fjern den.")
         for binding in profile.bindings:
             path = binding.judged
             found = values(resource, path)
             if found and not all(self._bound(v, binding.value_set) for v in found):
                 for where, value in resolve(resource, entry.path, path):
                     self._binding(ctx, where, value, binding.value_set, binding.strength)
+
+    def _sliced(self, value: object, key: str, allowed: tuple[str, ...]) -> bool:
+        """Whether an item of a closed slicing is one of its slices."""
+        found = obj(value).get(key)
+        if type(found) is not str:
+            return type(value) is not dict  # junk is the structure layer's to report
+        if key == "url":
+            return found.endswith(allowed)
+        return self.terminology.canonical(found)[0] in allowed
 
     def _carries(self, value: object, system: str, code: str) -> bool:
         if type(value) is not dict:

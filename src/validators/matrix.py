@@ -38,7 +38,9 @@ names the line (`(linje 3, kolonne 7)`). Values the document carries are echoed 
    refused), size and depth; parser errors are told in Danish with line and column;
 2. structure: FHIR resource types, base cardinalities, date/dateTime/instant formats (a
    real date; a time without a zone is let through), and the KL profiles' cardinalities,
-   forbidden elements and fixed values (table *Profiles*);
+   forbidden elements, fixed values and closed slicings (only the profile's own
+   extensions or code systems; table *Profiles*); a profile derived from another
+   (kl-children's indicators) is held to both;
 3. Bundle integrity and references (reporting Bundles: every reference resolves inside);
 4. terminology against the store: unknown, retired (with the version it left), wrong
    system, unknown version, legacy canonical URLs (warning), displays (warning, compared
@@ -142,14 +144,17 @@ def markdown() -> str:
               for d in DOCUMENT_TYPES]
     lines += ["", "## Profiles", "",
               "| profile | resource | required (min ≥ 1) | forbidden (max 0) | "
-              "fixed, pattern codings | bindings |",
+              "fixed, pattern codings, closed slicings | bindings |",
               "|---|---|---|---|---|---|"]
     for p in PROFILES.values():
         bindings = "; ".join(f"{b.path} → {b.value_set}"
                              + (" (extensible)" if b.strength != "required" else "")
                              for b in p.bindings)
         fixed = ", ".join([f"{k} = {v}" for k, v in p.fixed]
-                          + [f"{k} ∋ {c}" for k, _, c in p.codings])
+                          + [f"{k} ∋ {c}" for k, _, c in p.codings]
+                          + [f"{k} closed ({', '.join(a.lstrip('/') for a in allowed)})"
+                             for k, _, allowed in p.closed]
+                          + ([f"derived from {p.base}"] if p.base else []))
         lines.append(f"| `{p.name}` | {p.resource_type} | {', '.join(p.required)} | "
                      f"{', '.join(p.forbidden)} | {fixed} | {bindings} |")
     lines += ["", "## Value sets", "",

@@ -89,6 +89,10 @@ class Profile:
     codings: tuple[tuple[str, str, str], ...] = ()
     """(path, system, code): the CodeableConcept or Coding at path must carry this coding
     (KL's patternCoding/patternCodeableConcept "type markers", note §8)."""
+    closed: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    """(path, discriminator, allowed): a closed slicing. The items at path (`extension`,
+    `code.coding`) may only be the profile's slices: an extension whose `url` ends in one
+    of `allowed`, a coding whose `system` is one of `allowed`."""
     base: str = ""
     """A declared profile this one is derived from (KL's indicator observations derive from
     one common profile): a resource declaring this profile is held to the base's

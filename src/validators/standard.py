@@ -35,6 +35,9 @@ _COMMON = (
          "Elementer, profilen udelukker (fx fritekst), må ikke forekomme."),
     Rule("struct-fixed", "error", "KL-profilernes faste værdier (fixed/pattern)",
          "Elementer med en fast værdi i profilen skal have den værdi."),
+    Rule("struct-closed-slicing", "error", "KL-profilernes lukkede slicing (rules = closed)",
+         "Hvor profilen lukker en liste (udvidelser, kodninger), må kun profilens egne "
+         "udvidelser og kodesystemer forekomme."),
     Rule("doc-type-unknown", "error", "note §9.1",
          "Dokumenttypen skal kunne bestemmes ud fra meta.profile eller angives med --profile "
          "eller ?profile=; ellers kan dokumentet ikke valideres mod standarden."),

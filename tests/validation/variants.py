@@ -517,3 +517,11 @@ def goal_before_its_plan(doc: dict) -> None:
 @variant
 def intervention_created_after_the_report(doc: dict) -> None:
     resources(doc, "CarePlan", "ffb-intervention")[0]["created"] = "2030-01-01T10:00:00Z"
+
+
+@variant
+def local_extension_on_condition(doc: dict) -> None:
+    """A municipality's own extension where the FFB condition profile closes the list."""
+    resources(doc, "Condition", "ffb-condition")[0].setdefault("extension", []).append(
+        {"url": "http://kommune.example.dk/fhir/StructureDefinition/sagsbehandler",
+         "valueString": "Jens"})

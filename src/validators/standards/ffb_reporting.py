@@ -35,6 +35,7 @@ PROFILES = (
     Profile("kl-reporting-ffb-condition", "Condition",
             required=("clinicalStatus", "code", "recordedDate"),
             forbidden=("note", "code.text", "severity.text", "onset[x]", "abatement[x]"),
+            closed=(("extension", "url", ("/ConditionLastAssertedDate",)),),
             bindings=(Binding("code", "KLConditionCodesFFB"),
                       Binding("severity", "KLSeveritiesFFB"))),
     Profile("kl-reporting-ffb-targetGroup", "Condition",
@@ -74,13 +75,15 @@ PROFILES = (
             bindings=(Binding("type", "KLEncounterTypes"),)),
     Profile("kl-reporting-ffb-informationGathering", "ClinicalImpression",
             required=("extension", "effective[x]"),
-            forbidden=("code", "description", "summary")),
+            forbidden=("code", "description", "summary"),
+            closed=(("extension", "url", ("/BasedOnServiceRequest",)),)),
     Profile("kl-reporting-ffb-servicePerformer", "CareTeam",
             required=("category", "subject"), forbidden=("name", "note"),
             bindings=(Binding("category", "KLServiceCodesFFB"),)),
     Profile("kl-reporting-ffb-serviceRequest", "ServiceRequest",
             forbidden=("code", "orderDetail", "note", "patientInstruction"),
-            fixed=(("intent", "proposal"),)),
+            fixed=(("intent", "proposal"),),
+            closed=(("extension", "url", ("/kl-reporting-ffb-municipalityCaseNumber",)),)),
 )
 
 RULES = (

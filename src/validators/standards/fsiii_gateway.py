@@ -10,6 +10,10 @@ from ..model import Binding, DocumentType, Profile, Rule
 from .kl_term import CS, FOLLOW_UP_ENCOUNTER, FSIII, SNOMED, V3_ACT_CODE
 
 CLAUSE = "kl-gateway 1.2.0"
+_LOCAL_INTERVENTIONS = ("http://fhir.kl.dk/gateway/CodeSystem/LocallyDefinedInterventions",
+                        "http://gateway.kl.dk/1.0/CodeSystem/LocallyDefinedInterventions")
+"""The municipality's own level-3 interventions (kl-gateway's canonical and its
+predecessors'): the only coding allowed beside the FSIII one."""
 REPORT_PROFILES = tuple(f"klgateway-care-{name}" for name in (
     "delivery-report", "incremental-delivery", "citizen", "condition", "goal",
     "planned-intervention", "completed-intervention", "encounter", "general-encounter",
@@ -81,11 +85,13 @@ PROFILES = (
             required=("period", "period.start", "activity", "activity.detail",
                       "activity.detail.code", "activity.detail.code.coding"),
             fixed=(("intent", "plan"),),
+            closed=(("activity.detail.code.coding", "system", (FSIII, *_LOCAL_INTERVENTIONS)),),
             bindings=(Binding("activity.detail.code.coding", "FSIIICareInterventions"),
                       Binding("activity.detail.extension:DeliveryType.value[x].coding",
                               "DeliveryTypes"))),
     Profile("klgateway-care-completed-intervention", "Procedure",
             required=("code", "code.coding", "performed[x]"),
+            closed=(("code.coding", "system", (FSIII, *_LOCAL_INTERVENTIONS)),),
             bindings=(Binding("code.coding", "FSIIICareInterventions"),)),
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import Binding, DocumentType, Profile, Rule
+from .kl_term import FSIII
 
 CLAUSE = "kl-gateway-prevention 2.1.0"
 
@@ -18,6 +19,9 @@ STANDALONE_INTERVENTIONS = (
     "03a3ebdb-9e2d-4be1-b32b-42f0bd2a3362", "ee5606ac-1bed-487e-aa3c-72dcc30ec037",
     "6eddbaf7-2a73-49d4-91e7-6138d419f58c")
 """klgateway-119-intervention-2: conversations/clarification (no basedOn)."""
+
+LOCAL_INTERVENTIONS = "http://gateway.kl.dk/1.0/CodeSystem/LocallyDefinedInterventions"
+"""The municipality's own level-3 interventions: the only coding allowed beside FSIII's."""
 
 DOCUMENT_TYPE = DocumentType(
     "prevention-119", "Forebyggelse efter sundhedslovens § 119", "http://fhir.kl.dk/prevention/",
@@ -49,6 +53,7 @@ PROFILES = (
             required=("period", "period.start", "activity", "activity.detail",
                       "activity.detail.code", "activity.detail.performer"),
             fixed=(("intent", "plan"),),
+            closed=(("activity.detail.code.coding", "system", (FSIII, LOCAL_INTERVENTIONS)),),
             bindings=(Binding("activity.detail.code.coding", "KLInterventionCodes119"),
                       Binding("activity.detail.extension:DeliveryType.value[x].coding",
                               "DeliveryTypes119"))),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import Binding, DocumentType, Profile, Rule
+from .kl_term import FSIII
 
 CLAUSE = "kl-gateway-rehab 2.2.0"
 
@@ -19,6 +20,9 @@ PLAN_TYPES_REQUIRED = (
     "ffd81f78-352e-4589-a195-5350dd1df2a4", "0c8e2bfc-1350-45d1-90da-c07e2645d073",
     "83c89857-8fb8-4163-97b1-eb1a56345c29")
 """gateway-140-service-request-1: almen, specialiseret or rehabilitering."""
+
+LOCAL_INTERVENTIONS = "http://gateway.kl.dk/1.0/CodeSystem/LocallyDefinedInterventions"
+"""The municipality's own level-3 interventions: the only coding allowed beside FSIII's."""
 
 DOCUMENT_TYPE = DocumentType(
     "rehab-140", "Genoptræning efter sundhedslovens § 140", "http://fhir.kl.dk/rehab/",
@@ -51,6 +55,7 @@ PROFILES = (
             required=("period", "period.start", "activity", "activity.detail",
                       "activity.detail.code"),
             fixed=(("intent", "plan"),),
+            closed=(("activity.detail.code.coding", "system", (FSIII, LOCAL_INTERVENTIONS)),),
             bindings=(Binding("activity.detail.code.coding", "KLTrainingInterventionsFSIII"),
                       Binding("activity.detail.extension:DeliveryType.value[x].coding",
                               "DeliveryTypes140"))),
