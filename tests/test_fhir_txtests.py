@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from termserver.fhir.txtests import MODES, compare, run, scrub, string_matches, summary
+from termserver.fhir.txtests import (
+    MODES,
+    as_r5,
+    compare,
+    run,
+    scrub,
+    string_matches,
+    summary,
+)
 
 from .conftest import SHARED_DATA, require_shared
 from .servers import serving
@@ -87,6 +95,21 @@ def test_pattern_mode_and_scrubbing() -> None:
         "extension": [{"url": "http://example.org/ours", "valueString": "x"}]})
     assert answer == {"resourceType": "Parameters", "parameter": [
         {"name": "message", "valueString": "a went wrong; b went wrong"}]}
+
+
+def test_r4_expansion_properties_are_read_as_r5() -> None:
+    """An R4 server carries R5's expansion properties as extensions; the runner reads them
+    as R5 `property` elements, as HL7's runner converts an R4 server's answers."""
+    r5 = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion."
+    answer = {"resourceType": "ValueSet", "expansion": {
+        "extension": [{"url": r5 + "property", "extension": [
+            {"url": "code", "valueCode": "farve"}, {"url": "uri", "valueUri": "http://x#f"}]}],
+        "contains": [{"code": "a", "extension": [{"url": r5 + "contains.property",
+                                                  "extension": [
+            {"url": "code", "valueCode": "farve"}, {"url": "value", "valueCode": "rød"}]}]}]}}
+    assert as_r5(answer)["expansion"] == {
+        "property": [{"code": "farve", "uri": "http://x#f"}],
+        "contains": [{"code": "a", "property": [{"code": "farve", "valueCode": "rød"}]}]}
 
 
 def test_general_suites_pass_at_least_the_pinned_figure(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from ..model import Release
 from ..store import Store
 from ..versions import version_key
 from .concepts import CONCEPT_PROPERTIES
+from .details import Details
 from .outcome import FhirError
 from .versions import version_matches
 
@@ -45,6 +46,8 @@ class Context:
     code_systems: list[Release] = field(default_factory=list)
     value_sets: list[dict[str, Any]] = field(default_factory=list)
     resources: list[dict[str, Any]] = field(default_factory=list)
+    details: dict[int, Details] = field(default_factory=dict)
+    """id(release) → the FHIR detail of a code system sent with the request."""
     max_expansion: int = 10_000
     """Larger expansions without `count` are refused as too costly; a client may ask for a
     lower limit (`X-TOO-COSTLY-THRESHOLD`, as the ecosystem's tests do), never a higher."""
@@ -57,11 +60,17 @@ class Context:
                 raise FhirError(f"tx-resource[{index}] is not a resource.")
             kind = resource.get("resourceType")
             if kind == "CodeSystem":
-                context.code_systems.append(release_from_resource(resource, index))
+                release = release_from_resource(resource, index)
+                context.code_systems.append(release)
+                context.details[id(release)] = Details.of(resource)
                 context.resources.append(resource)
             elif kind == "ValueSet":
                 context.value_sets.append(resource)
         return context
+
+    def details_of(self, release: Release) -> Details | None:
+        """What the code system's resource said beyond the release, when it was sent."""
+        return self.details.get(id(release))
 
     def versions_of(self, url: str) -> list[Release]:
         """Every release known by `url`, oldest first (request resources after the store's)."""

@@ -24,6 +24,7 @@ from .concepts import (
     status_code,
 )
 from .context import Context, split_canonical
+from .details import Details, property_uri, property_values
 from .outcome import FhirError
 from .params import Params
 from .validation import validate_code
@@ -37,6 +38,12 @@ from .valuesets import (
     value_set_status,
 )
 from .versions import VersionRules
+
+EXT_EXPANSION_PROPERTY = ("http://hl7.org/fhir/5.0/StructureDefinition/"
+                          "extension-ValueSet.expansion.property")
+EXT_CONTAINS_PROPERTY = ("http://hl7.org/fhir/5.0/StructureDefinition/"
+                         "extension-ValueSet.expansion.contains.property")
+"""R5's expansion properties in an R4 answer: the extensions FHIR defines for them."""
 
 _ECHOED = ("filter", "includeDesignations", "excludeNested", "activeOnly", "offset", "count",
            "displayLanguage", "designation")
@@ -116,8 +123,11 @@ def lookup(context: Context, params: Params) -> dict[str, Any]:
     definition = concept.definition()
     if definition:
         out.append({"name": "definition", "valueString": definition})
-    for item in designations(concept, release):
+    details = context.details_of(release)
+    for item in _designations(details, concept, release):
         part = [{"name": "value", "valueString": item["value"]}]
+        if "use" in item:
+            part.insert(0, {"name": "use", "valueCoding": item["use"]})
         if "language" in item:
             part.insert(0, {"name": "language", "valueCode": item["language"]})
         out.append({"name": "designation", "part": part})
@@ -127,11 +137,10 @@ def lookup(context: Context, params: Params) -> dict[str, Any]:
         properties.append(("status", {"valueCode": status}))
     properties += [("parent", {"valueCode": p}) for p in concept.broader]
     properties += [("child", {"valueCode": c}) for c in release.narrower.get(code, ())]
-    for name, values in concept.properties.items():
+    for name in concept.properties:
         if name not in ("status", "inactive", "notSelectable"):
-            # a code is a token without spaces; text with spaces is a string
-            properties += [(name, {"valueString" if " " in v else "valueCode": v})
-                           for v in values]
+            properties += [(name, value) for value in
+                           property_values(details, release, concept, name)]
     wanted = {str(p) for p in params.all("property")}
     for name, value in properties:
         if not wanted or "*" in wanted or name in wanted:
@@ -200,6 +209,7 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
     page = members[offset:offset + count if count is not None else None]
     language = params.text("displayLanguage")
     designations_wanted = params.flag("includeDesignations")
+    wanted_properties = [str(p) for p in params.all("property")]
     # version parameters are echoed when they decided a version, as the ecosystem does
     parameters = params.echo(only=_ECHOED)
     parameters += [{"name": name, "valueUri": canonical} for name, canonical in rules.used]
@@ -223,11 +233,14 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
         "timestamp": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "total": total,
         "parameter": parameters,
-        "contains": [_contains(r, c, language, designations_wanted, evaluated)
-                     for r, c in page],
+        "contains": [_contains(context, r, c, language, designations_wanted, evaluated,
+                               wanted_properties) for r, c in page],
     }
     if not expansion["contains"]:
         del expansion["contains"]
+    definitions = _property_definitions(context, evaluated, wanted_properties)
+    if definitions:  # R5's expansion.property, as the R4 extension that carries it
+        expansion["extension"] = definitions
     if params.get("offset") is not None:
         expansion["offset"] = offset
     # the definition is not repeated: the expansion is what was asked for
@@ -247,12 +260,18 @@ def _matches(concept: Concept, text: str) -> bool:
         concept.code.lower().startswith(text))
 
 
-def _contains(release: Release, concept: Concept, language: str | None,
-              with_designations: bool, evaluated: Evaluated) -> dict[str, Any]:
+def _contains(context: Context, release: Release, concept: Concept, language: str | None,
+              with_designations: bool, evaluated: Evaluated,
+              wanted_properties: list[str]) -> dict[str, Any]:
     item: dict[str, Any] = {}
-    marks = evaluated.marks.get((release.info.uri, concept.code))
-    if marks:  # the value set's own word on the code (deprecated)
-        item["extension"] = marks
+    extensions = list(evaluated.marks.get((release.info.uri, concept.code), []))
+    details = context.details_of(release)
+    for name in wanted_properties:  # R5's contains.property, as R4's extension
+        for value in property_values(details, release, concept, name):
+            extensions.append({"url": EXT_CONTAINS_PROPERTY, "extension": [
+                {"url": "code", "valueCode": name}, {"url": "value", **value}]})
+    if extensions:  # the value set's own word on the code (deprecated), properties
+        item["extension"] = extensions
     item["system"] = release.info.uri
     # the version is in used-codesystem, unless the value set uses several of one system
     if evaluated.versioned and release.version:
@@ -266,10 +285,31 @@ def _contains(release: Release, concept: Concept, language: str | None,
     if shown:
         item["display"] = shown
     if with_designations:
-        found = designations(concept, release)
+        found = _designations(details, concept, release)
         if found:
             item["designation"] = found
     return item
+
+
+def _designations(details: Details | None, concept: Concept, release: Release
+                  ) -> list[dict[str, Any]]:
+    """The code's designations: as its code system's resource gave them, when it was sent
+    with the request, else the labels the release holds in other languages."""
+    found = details.designations(concept.code) if details is not None else None
+    return found if found is not None else designations(concept, release)
+
+
+def _property_definitions(context: Context, evaluated: Evaluated, wanted: list[str]
+                          ) -> list[dict[str, Any]]:
+    """`expansion.property` (R5) for each property asked for that has a meaning (URI)."""
+    out = []
+    for name in wanted:
+        uri = next((u for u in (property_uri(context.details_of(r), name)
+                                for r in evaluated.used) if u), None)
+        if uri:
+            out.append({"url": EXT_EXPANSION_PROPERTY, "extension": [
+                {"url": "code", "valueCode": name}, {"url": "uri", "valueUri": uri}]})
+    return out
 
 
 __all__ = ["CONCEPT_PROPERTIES", "codesystem_resource", "expand", "lookup", "resource_id",
