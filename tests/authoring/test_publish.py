@@ -236,6 +236,16 @@ def test_a_rebase_with_colliding_changes_lists_them_and_takes_a_resolution_for_e
     assert undo.json()["code"] == "1.1"
 
 
+def test_a_draft_holds_the_concept_as_published_not_the_overlay_labels(
+        drafts: Drafts) -> None:
+    shown = drafts.client.get("/api/v1/schemes/fsiii/concepts/T1").json()
+    assert "støvsuge" in shown["hidden_labels"]["da"]  # the search-word overlay's label
+    draft = drafts.new("fie", "fsiii")
+    edited = drafts.change(draft, "T1", who="fie", definitions={"da": "Rengøring af bolig."})
+    assert edited["hidden_labels"] == {}
+    assert drafts.call("fie", "GET", f"/{draft}/concepts/T1").json()["hidden_labels"] == {}
+
+
 def test_nothing_to_rebase_onto_is_a_clear_refusal(drafts: Drafts) -> None:
     draft = drafts.new()
     refused = drafts.call("anna", "POST", f"/{draft}/rebase")

@@ -165,9 +165,11 @@ def draft_version(draft_id: int) -> str:
 
 
 def base_release(store: Store, draft: Draft) -> Release:
-    """The release the draft starts from; an empty one for a new scheme."""
+    """The release the draft starts from, as published (without the labels overlays such
+    as the search words add to the loaded view: they are another release's content and
+    must not be copied into this one); an empty release for a new scheme."""
     if draft.base_version is not None:
-        return store.release(draft.scheme, draft.base_version)
+        return store.published(store.release(draft.scheme, draft.base_version))
     info = ReleaseInfo(scheme=draft.scheme, version="", title=draft.title,
                        uri=scheme_iri(draft.scheme), status="draft")
     return Release(info=info, concepts={})

@@ -83,7 +83,7 @@ def rebase(db: AuthoringDB, settings: Settings, store: Store, actor: Actor, draf
                          retry_after=max(1, round(settings.reload_interval)),
                          details={"version": newest})
     old_base = base_release(store, draft)
-    new_base = store.release(draft.scheme, newest)
+    new_base = store.published(store.release(draft.scheme, newest))
     ours = content(store, draft, edits).changed
     merged, conflicts = merge(ours, _states(old_base), _states(new_base))
     unresolved = [c for c in conflicts if (c.code, c.field) not in chosen]
