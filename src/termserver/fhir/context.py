@@ -48,6 +48,8 @@ class Context:
     resources: list[dict[str, Any]] = field(default_factory=list)
     details: dict[int, Details] = field(default_factory=dict)
     """id(release) → the FHIR detail of a code system sent with the request."""
+    replacements: dict[int, Release] = field(default_factory=dict)
+    """id(release) → the same release with the supplements the request uses."""
     max_expansion: int = 10_000
     """Larger expansions without `count` are refused as too costly; a client may ask for a
     lower limit (`X-TOO-COSTLY-THRESHOLD`, as the ecosystem's tests do), never a higher."""
@@ -73,16 +75,17 @@ class Context:
         return self.details.get(id(release))
 
     def versions_of(self, url: str) -> list[Release]:
-        """Every release known by `url`, oldest first (request resources after the store's)."""
+        """Every release known by `url`, oldest first (request resources after the store's),
+        each with the supplements the request uses."""
         found = [r for r in self.code_systems if url in canonical_urls(r)]
         found.sort(key=lambda r: version_key(r.version))
-        if found:
-            return found
-        for scheme in self.store.schemes():
-            releases = self.store.versions(scheme)
-            if releases and url in canonical_urls(releases[-1]):
-                return list(releases)
-        return []
+        if not found:
+            for scheme in self.store.schemes():
+                releases = self.store.versions(scheme)
+                if releases and url in canonical_urls(releases[-1]):
+                    found = list(releases)
+                    break
+        return [self.replacements.get(id(r), r) for r in found]
 
     def code_system(self, url: str, version: str | None = None) -> Release | None:
         """The release for a system URL and version (latest without one), or None."""
@@ -94,6 +97,7 @@ class Context:
         if version is None:
             for scheme in self.store.schemes():
                 latest = self.store.latest(scheme)
+                latest = self.replacements.get(id(latest), latest)
                 if latest in releases:
                     return latest
             return releases[-1]

@@ -38,12 +38,16 @@ class Details:
             details.concepts.setdefault(str(concept.get("code")), concept)
         return details
 
-    def designations(self, code: str) -> list[dict[str, Any]] | None:
-        """The code's designations as sent (language, use, value), or None if unknown."""
+    def designations(self, code: str, *, source: bool = False
+                     ) -> list[dict[str, Any]] | None:
+        """The code's designations as sent (language, use, value, and with `source` the
+        supplement that added one), or None if the code is unknown."""
         concept = self.concepts.get(code)
         if concept is None:
             return None
-        return [{k: v for k, v in d.items() if k in ("language", "use", "value")}
+        keys = ("language", "use", "value", "source") if source else ("language", "use",
+                                                                       "value")
+        return [{k: v for k, v in d.items() if k in keys}
                 for d in concept.get("designation") or [] if isinstance(d, dict)]
 
     def property_values(self, code: str, name: str) -> list[dict[str, Any]]:

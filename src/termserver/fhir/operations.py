@@ -13,6 +13,7 @@ from typing import Any
 
 from ..exporters.fhir import codesystem_dict
 from ..model import Concept, Release
+from . import supplements
 from .concepts import (
     CONCEPT_PROPERTIES,
     designations,
@@ -24,7 +25,8 @@ from .concepts import (
     status_code,
 )
 from .context import Context, split_canonical
-from .details import Details, property_uri, property_values
+from .details import PREFERRED_FOR_LANGUAGE, Details, property_uri, property_values
+from .displays import code_system_language
 from .outcome import FhirError
 from .params import Params
 from .validation import validate_code
@@ -107,6 +109,7 @@ def lookup(context: Context, params: Params) -> dict[str, Any]:
     system, code, version, _ = _coding_input(params)
     if not code:
         raise FhirError("No code given: send `code` and `system`, or a `coding`.")
+    used = supplements.apply(context, supplements.required(params))
     release = _release_for(context, system, version)
     concept = release.concepts.get(code)
     if concept is None:
@@ -124,8 +127,18 @@ def lookup(context: Context, params: Params) -> dict[str, Any]:
     if definition:
         out.append({"name": "definition", "valueString": definition})
     details = context.details_of(release)
-    for item in _designations(details, concept, release):
+    shown = display(concept, release)
+    declared = code_system_language(release)
+    if shown and declared:  # the display is the preferred designation in its language
+        out.append({"name": "designation", "part": [
+            {"name": "language", "valueCode": declared},
+            {"name": "use", "valueCoding": {**PREFERRED_FOR_LANGUAGE,
+                                            "display": "Preferred For Language"}},
+            {"name": "value", "valueString": shown}]})
+    for item in _designations(details, concept, release, source=True):
         part = [{"name": "value", "valueString": item["value"]}]
+        if "source" in item:  # added by a supplement
+            part.insert(0, {"name": "source", "valueCanonical": item["source"]})
         if "use" in item:
             part.insert(0, {"name": "use", "valueCoding": item["use"]})
         if "language" in item:
@@ -147,6 +160,7 @@ def lookup(context: Context, params: Params) -> dict[str, Any]:
             out.append({"name": "property",
                         "part": [{"name": "code", "valueCode": name},
                                  {"name": "value", **value}]})
+    out += [{"name": "used-supplement", "valueCanonical": c} for c in used]
     return {"resourceType": "Parameters", "parameter": out}
 
 
@@ -187,6 +201,7 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
         vs = resolve_value_set(context, url, params.text("valueSetVersion"))
     for name, kind, value in compose_parameters(vs):
         params.default(name, kind, value)
+    used_supplements = supplements.apply(context, supplements.required(params, vs))
     if params.get("displayLanguage") is None and vs.get("language"):
         # the value set's own language is the display language unless one is asked for
         params.values["displayLanguage"] = [vs["language"]]
@@ -217,6 +232,8 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
         parameters.append({"name": VERSIONS_MATCH, "valueBoolean": True})
     parameters += [{"name": "used-valueset", "valueUri": canonical}
                    for canonical in evaluated.used_value_sets]
+    parameters += [{"name": "used-supplement", "valueUri": canonical}
+                   for canonical in used_supplements]
     for release in evaluated.used:
         parameters.append({"name": "used-codesystem", "valueUri": release_canonical(release)})
         parameters += [{"name": f"warning-{note}", "valueUri": release_canonical(release)}
@@ -291,11 +308,12 @@ def _contains(context: Context, release: Release, concept: Concept, language: st
     return item
 
 
-def _designations(details: Details | None, concept: Concept, release: Release
-                  ) -> list[dict[str, Any]]:
+def _designations(details: Details | None, concept: Concept, release: Release, *,
+                  source: bool = False) -> list[dict[str, Any]]:
     """The code's designations: as its code system's resource gave them, when it was sent
     with the request, else the labels the release holds in other languages."""
-    found = details.designations(concept.code) if details is not None else None
+    found = details.designations(concept.code, source=source) if details is not None \
+        else None
     return found if found is not None else designations(concept, release)
 
 

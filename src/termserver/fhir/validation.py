@@ -19,6 +19,7 @@ from typing import Any
 
 from ..model import Concept, Release
 from ..versions import version_key
+from . import supplements
 from .concepts import (
     display,
     displays,
@@ -262,6 +263,7 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
     Languages.parse(params.text("displayLanguage"))  # a malformed list is refused up front
     findings = Findings()
     if not value_set:
+        supplements.apply(context, supplements.required(params))
         value = values[0]
         value.system = value.system or params.text("url")  # the code system's own `url`
         checked = _check(context, params, value, None, rules, findings)
@@ -274,6 +276,7 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
         vs = resolve_value_set(context, url, params.text("valueSetVersion"))
     for name, kind, setting in compose_parameters(vs):
         params.default(name, kind, setting)
+    supplements.apply(context, supplements.required(params, vs))
     vs_name = value_set_canonical(vs)
     uninferred = set()
     for index, value in enumerate(values):
