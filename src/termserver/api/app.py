@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         draft_workflow,
         drafts,
         export,
+        history,
         interventions,
         linked_data,
         schemes,
@@ -64,8 +65,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         validate,
     )
 
-    for module in (schemes, concepts, search, diff, export, interventions, validate, auth,
-                   drafts, draft_workflow, draft_publish):
+    for module in (schemes, history, concepts, search, diff, export, interventions, validate,
+                   auth, drafts, draft_workflow, draft_publish):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(validate.fhir_router)
     app.include_router(fhir_terminology_router)

@@ -36,6 +36,7 @@ def _register() -> None:
         draft_publish,
         draft_workflow,
         drafts,
+        history,
         imports,
         interventions,
         reads,
@@ -44,7 +45,7 @@ def _register() -> None:
         validate,
     )
 
-    for module in (serve, imports, reads, interventions, validate, check, users, drafts,
+    for module in (serve, imports, reads, history, interventions, validate, check, users, drafts,
                    draft_workflow, draft_publish):
         for command in module.COMMANDS:
             main.add_command(command)
