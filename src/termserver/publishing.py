@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import data_dir_lock
@@ -26,6 +26,16 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
+class Refused:
+    """A file whose new release failed its checks and was not published: the errors."""
+
+    source: str
+    scheme: str
+    version: str
+    errors: list[str]
+
+
+@dataclass(slots=True)
 class Published:
     """What an import did: each release's outcome, and what became of the search index.
 
@@ -38,6 +48,8 @@ class Published:
     releases: list[PublishResult]
     index: str
     problem: str | None = None
+    refused: list[Refused] = field(default_factory=list)
+    """Files left out because their release failed its checks (vocab/ only)."""
 
     @property
     def created(self) -> list[PublishResult]:
@@ -97,9 +109,31 @@ def reindex(settings: Settings) -> None:
 
 
 def publish_vocab(settings: Settings) -> Published | None:
-    """Publish our own SKOS sources from vocab/ (a no-op when nothing changed)."""
+    """Publish our own SKOS sources from vocab/ (a no-op when nothing changed).
+
+    A release not published yet is published only when it passes the checks a draft gets
+    (`authoring.release_checks`); the files that fail are left out and listed in
+    `Published.refused`, and the rest are published.
+    """
+    from .authoring.release_checks import check_release, errors
+
     vocab = Path(settings.vocab_dir)
     sources = sorted(p for p in vocab.glob("*.ttl")) if vocab.is_dir() else []
     if not sources:
         return None
-    return import_paths(settings, sources, ImportOptions(format="skos"))
+    releases = load_files(sources, ImportOptions(format="skos"))
+    repository = ReleaseRepository(settings.data_dir)
+    new = [r for r in releases if repository.info(r.scheme, r.version) is None]
+    refused: list[Refused] = []
+    if new:
+        store = Store([*Store.open(settings.data_dir).releases(), *new])
+        for release in new:
+            found = errors(check_release(release, store))
+            if found:
+                refused.append(Refused(release.info.source, release.scheme,
+                                       release.version, [f.message for f in found]))
+    left_out = {(r.scheme, r.version) for r in refused}
+    kept = [r for r in releases if (r.scheme, r.version) not in left_out]
+    published = publish_releases(settings, kept) if kept else Published([], "unchanged")
+    published.refused = refused
+    return published

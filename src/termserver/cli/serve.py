@@ -46,6 +46,15 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None,
         for result in published.created if published else ():
             click.echo(f"published {result.info.scheme} {result.info.version} from vocab/",
                        err=True)
+        for refused in published.refused if published else ():
+            click.echo(f"NOT published: vocab/{refused.source} ({refused.scheme} "
+                       f"{refused.version}) fails {len(refused.errors)} check(s); fix the "
+                       "file and restart (the releases published before stay in service):",
+                       err=True)
+            for message in refused.errors[:10]:
+                click.echo(f"  - {message}", err=True)
+            if len(refused.errors) > 10:
+                click.echo(f"  … and {len(refused.errors) - 10} more", err=True)
         loaded = fingerprint(settings)
         services = open_services(settings)
     except TermserverError as exc:
