@@ -63,9 +63,25 @@ def display(concept: Concept, release: Release, language: str | None = None) -> 
                                                        None)
                 if text:
                     return text
+            # a regional designation (de-CH) serves a request for the language (de)
+            text = next((values[0] for key, values in concept.alt_labels.items()
+                         if values and key.split("-")[0] == wanted), None)
+            if text:
+                return text
+        if _refuses_others(language):  # `de, *; q=0`: no display rather than another
+            return None
     own = release_language(release)
     return concept.labels.get(own) or concept.labels.get("") or (
         concept.label() if concept.labels else None)
+
+
+def _refuses_others(header: str) -> bool:
+    """Does the language list refuse every language it does not name (`*; q=0`)?"""
+    for part in header.split(","):
+        tag, _, quality = part.strip().partition(";")
+        if tag.strip() == "*" and quality.replace(" ", "") in ("q=0", "q=0.0"):
+            return True
+    return False
 
 
 def _languages(header: str) -> list[str]:

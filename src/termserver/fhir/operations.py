@@ -41,6 +41,8 @@ from .valuesets import (
 )
 from .versions import VersionRules
 
+LANGUAGE_SYSTEM = "urn:ietf:bcp:47"
+
 EXT_EXPANSION_PROPERTY = ("http://hl7.org/fhir/5.0/StructureDefinition/"
                           "extension-ValueSet.expansion.property")
 EXT_CONTAINS_PROPERTY = ("http://hl7.org/fhir/5.0/StructureDefinition/"
@@ -251,7 +253,8 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
         "total": total,
         "parameter": parameters,
         "contains": [_contains(context, r, c, language, designations_wanted, evaluated,
-                               wanted_properties) for r, c in page],
+                               wanted_properties, [str(d) for d in params.all("designation")])
+                     for r, c in page],
     }
     if not expansion["contains"]:
         del expansion["contains"]
@@ -279,7 +282,8 @@ def _matches(concept: Concept, text: str) -> bool:
 
 def _contains(context: Context, release: Release, concept: Concept, language: str | None,
               with_designations: bool, evaluated: Evaluated,
-              wanted_properties: list[str]) -> dict[str, Any]:
+              wanted_properties: list[str], wanted_designations: list[str]
+              ) -> dict[str, Any]:
     item: dict[str, Any] = {}
     extensions = list(evaluated.marks.get((release.info.uri, concept.code), []))
     details = context.details_of(release)
@@ -302,10 +306,40 @@ def _contains(context: Context, release: Release, concept: Concept, language: st
     if shown:
         item["display"] = shown
     if with_designations:
-        found = _designations(details, concept, release)
+        found = _expansion_designations(details, concept, release, shown, wanted_designations)
         if found:
             item["designation"] = found
     return item
+
+
+def _expansion_designations(details: Details | None, concept: Concept, release: Release,
+                            shown: str | None, wanted: list[str]) -> list[dict[str, Any]]:
+    """A code's designations in an expansion: when the display was taken from another
+    language, the code system's own display joins them (preferred for its language) and
+    the one shown leaves them; `designation` parameters (`urn:ietf:bcp:47|es`,
+    `system|code` of a use) keep only those asked for."""
+    found = _designations(details, concept, release)
+    own = display(concept, release)
+    declared = code_system_language(release)
+    if own and shown != own:  # shown in another language, or (`*; q=0`) not at all
+        found = [d for d in found if d.get("value") != shown]
+        if declared:
+            found.insert(0, {"language": declared, "use": {
+                **PREFERRED_FOR_LANGUAGE, "display": "Preferred For Language"}, "value": own})
+    if wanted:
+        found = [d for d in found if _designation_wanted(d, wanted)]
+    return found
+
+
+def _designation_wanted(designation: dict[str, Any], wanted: list[str]) -> bool:
+    use = designation.get("use") or {}
+    for token in wanted:
+        system, _, code = token.partition("|")
+        if system == LANGUAGE_SYSTEM and designation.get("language") == code:
+            return True
+        if system and use.get("system") == system and use.get("code") == code:
+            return True
+    return False
 
 
 def _designations(details: Details | None, concept: Concept, release: Release, *,
