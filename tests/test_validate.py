@@ -507,3 +507,24 @@ def test_a_follow_up_date_before_the_assessment_is_named(validator: Validator) -
            if i.rule == "date-follow-up-before-assessment"]
     assert len(got) == 2  # both indsatser of the report point to that follow-up
     assert all(".extension[" in i.path and "2021-05-01" in i.message for i in got)
+
+
+def test_contained_resources_are_held_to_their_profiles_and_codes(validator: Validator) -> None:
+    """A tilstand contained in the information gathering: its profile's bindings, its codes
+    and its references are checked where it stands."""
+    document = load(UDREDNING)
+    condition = copy.deepcopy(variants.ad_condition(document))
+    condition["id"] = "contained-condition"
+    variants.support_need_as_severity({"entry": [{"resource": condition}]})
+    gathering = variants.resources(document, "ClinicalImpression")[0]
+    gathering["contained"] = [condition]
+    where = next(f"Bundle.entry[{i}].resource" for i, e in enumerate(document["entry"])
+                 if e["resource"] is gathering) + ".contained[0]"
+    got = {(i.rule, i.path) for i in validator.validate(document).issues}
+    assert ("term-valueset", f"{where}.severity.coding[0].code") in got
+    assert {rule for rule, _ in got} == {"term-valueset"}  # no report or business rule
+    condition["code"]["coding"][0]["code"] = "not-an-ffb-code"
+    condition["subject"]["reference"] = "Patient/not-in-this-bundle"
+    got = {(i.rule, i.path) for i in validator.validate(document).issues}
+    assert ("term-unknown-code", f"{where}.code.coding[0].code") in got
+    assert ("ref-resolves", f"{where}.subject.reference") in got

@@ -189,7 +189,8 @@ class Scan:
 
     Locations are kept as cheap (parent, key-or-index) pairs and rendered only for
     findings: formatting a path for every node was most of the time of a clean document.
-    Lists of primitives are not entered (nothing in them is a coding or a reference).
+    Lists of primitives are not entered (nothing in them is a coding or a reference);
+    contained resources are, like every other part of the document.
     """
 
     __slots__ = ("codings", "dates", "depth", "periods", "references")
@@ -232,7 +233,7 @@ class Scan:
                                 if type(child.get(end)) is str:
                                     dates.append(((loc, end), child[end]))
                         push((child, loc, level))
-                    elif kind is list and child and key != "contained":
+                    elif kind is list and child:
                         first = type(child[0])
                         if first is dict or first is list:
                             push((child, (where, key), level))
@@ -295,6 +296,7 @@ class Validator:
             report.issues.extend(self._references(scan, ctx.by_key))
         report.issues.extend(self._terminology(scan))
         self._profiles(ctx)
+        self._contained(ctx)
         for where, value in scan.dates:
             if not _is_date(value):
                 ctx.add("struct-date-format", render(where),
@@ -420,6 +422,26 @@ class Validator:
                 if profile is None or profile.resource_type != entry.kind:
                     continue
                 self._profile(ctx, entry, profile)
+
+    def _contained(self, ctx: Context) -> None:
+        """Resources contained in another are held to the profiles they declare too (their
+        codes and references are checked with the rest of the document); they are no
+        entries of a report, so the report's profile list and the business rules, which
+        count a report's resources, leave them out."""
+        for entry in ctx.entries:
+            contained = entry.resource.get("contained")
+            if type(contained) is not list:
+                continue
+            for index, resource in enumerate(contained):
+                if type(resource) is not dict:
+                    continue
+                kind = resource.get("resourceType")
+                inner = Entry(f"{entry.path}.contained[{index}]", resource,
+                              kind if type(kind) is str else shown(kind), profile_names(resource))
+                for name in inner.profiles:
+                    profile = PROFILES.get(name)
+                    if profile is not None and profile.resource_type == inner.kind:
+                        self._profile(ctx, inner, profile)
 
     def _profile(self, ctx: Context, entry: Entry, profile: Profile) -> None:
         resource, name = entry.resource, profile.name

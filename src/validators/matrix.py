@@ -42,6 +42,8 @@ names the line (`(linje 3, kolonne 7)`). Values the document carries are echoed 
    extensions or code systems; table *Profiles*); a profile derived from another
    (kl-children's indicators) is held to both;
 3. Bundle integrity and references (reporting Bundles: every reference resolves inside);
+   resources contained in another are checked like the rest (codes, references, dates,
+   the profiles they declare), but are no entries of a report;
 4. terminology against the store: unknown, retired (with the version it left), wrong
    system, unknown version, legacy canonical URLs (warning), displays (warning, compared
    with every historical display, ignoring case and whitespace), and value-set bindings

@@ -59,16 +59,16 @@ class Binding:
     path: str
     value_set: str
     strength: str = "required"
+    judged: str = field(init=False, compare=False)
+    """Where the code is judged. KL binds some slices on `….coding`: judged on the
+    CodeableConcept, where other slices (local codes, SNOMED CT) may sit beside the KL
+    coding; a binding on a Quantity's unit (`value[x].code`) is judged on the Quantity,
+    whose `system` belongs with the code."""
 
-    @property
-    def judged(self) -> str:
-        """Where the code is judged. KL binds some slices on `….coding`: judged on the
-        CodeableConcept, where other slices (local codes, SNOMED CT) may sit beside the KL
-        coding; a binding on a Quantity's unit (`value[x].code`) is judged on the Quantity,
-        whose `system` belongs with the code."""
-        if self.path.endswith("[x].code"):
-            return self.path.removesuffix(".code")
-        return self.path.removesuffix(".coding")
+    def __post_init__(self) -> None:
+        judged = (self.path.removesuffix(".code") if self.path.endswith("[x].code")
+                  else self.path.removesuffix(".coding"))
+        object.__setattr__(self, "judged", judged)
 
 
 @dataclass(frozen=True, slots=True)

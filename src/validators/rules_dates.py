@@ -31,6 +31,7 @@ _HAPPENED: dict[str, tuple[str, ...]] = {
     "Consent": ("dateTime",),
 }
 """Per resource type, the elements dating something that has happened (not planned)."""
+_DATED = frozenset({*_HAPPENED, "Encounter"})
 
 
 def _text(value: object) -> str:
@@ -91,28 +92,32 @@ def _assessed(resource: dict | None) -> list[str]:
 
 def check(ctx: Context) -> None:
     for entry in ctx.of("Condition"):
-        recorded = entry.resource.get("recordedDate")
-        if type(recorded) is not str:
-            continue
-        for where, asserted in _last_asserted(entry.resource):
-            if after(recorded, asserted):
-                ctx.add("date-condition-last-asserted", f"{entry.path}.{where}",
-                        f"Tilstanden er sidst vurderet {asserted}, før den blev registreret "
-                        f"({recorded}); den seneste vurdering kan ikke ligge før "
-                        "registreringen.")
+        if "extension" in entry.resource:  # the last assessment and the follow-up date
+            _last_assessment(ctx, entry)
+            _planned_follow_up(ctx, entry)
     for entry in ctx.of("Observation"):
         if any(c["code"] == FOLLOW_UP for c in all_codings(entry.resource.get("code"))):
             _follow_up(ctx, entry)
-    for kind in ("Condition", "CarePlan"):
-        for entry in ctx.of(kind):
-            _planned_follow_up(ctx, entry)
     for entry in ctx.of("CarePlan"):
+        if "extension" in entry.resource:
+            _planned_follow_up(ctx, entry)
         _goals_in_period(ctx, entry)
     bundles = {e.path: e.resource for e in ctx.of("Bundle")}
     for bundle_path, members in by_bundle(ctx.entries).items():
         stamp = bundles[bundle_path].get("timestamp") if bundle_path in bundles else None
         if type(stamp) is str:
             _not_after_report(ctx, members, stamp)
+
+
+def _last_assessment(ctx: Context, entry: Entry) -> None:
+    recorded = entry.resource.get("recordedDate")
+    if type(recorded) is not str:
+        return
+    for where, asserted in _last_asserted(entry.resource):
+        if after(recorded, asserted):
+            ctx.add("date-condition-last-asserted", f"{entry.path}.{where}",
+                    f"Tilstanden er sidst vurderet {asserted}, før den blev registreret "
+                    f"({recorded}); den seneste vurdering kan ikke ligge før registreringen.")
 
 
 def _follow_up(ctx: Context, entry: Entry) -> None:
@@ -158,6 +163,8 @@ def _planned_follow_up(ctx: Context, entry: Entry) -> None:
 
 
 def _goals_in_period(ctx: Context, entry: Entry) -> None:
+    if "goal" not in entry.resource and "activity" not in entry.resource:
+        return
     period = obj(entry.resource.get("period"))
     start, end = period.get("start"), period.get("end")
     if type(start) is not str and type(end) is not str:
@@ -190,8 +197,12 @@ def _not_after_report(ctx: Context, members: list[Entry], stamp: str) -> None:
     day), so a timestamp written at midnight still holds what happened later that day."""
     day = stamp[:10]
     for entry in members:
+        if entry.kind not in _DATED:
+            continue
         for where, value in happened(entry):
-            if after(value, day):
+            # ISO dates order as text: only a value whose date reads later needs the
+            # full comparison (which also refuses what is no date at all)
+            if value[:10] > day and after(value, day):
                 ctx.add("date-after-report", f"{entry.path}.{where}",
                         f"Datoen {value} ligger efter rapportens egen dato ({stamp}); en "
                         "rapport kan kun indeholde det, der er sket til og med dens dato.")
