@@ -95,3 +95,20 @@ def test_real_vocab_files_load(tmp_path: Path) -> None:
             assert release.info.kind in {"vocabulary", "mappings", "overlay"}
             assert release.concepts or release.mappings, path.name
             assert all("/" not in code for code in release.concepts), path.name
+
+
+def test_a_broader_link_to_a_concept_the_scheme_lacks_is_refused_not_dropped(
+        tmp_path: Path) -> None:
+    source = tmp_path / "dangling.ttl"
+    source.write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix ex: <https://data.termserver.dk/id/dangling/> .\n"
+        "<https://data.termserver.dk/id/dangling> a skos:ConceptScheme ;"
+        " owl:versionInfo \"1\" .\n"
+        "ex:A a skos:Concept ; skos:inScheme <https://data.termserver.dk/id/dangling> ;"
+        " skos:notation \"A\" ; skos:prefLabel \"A\"@da ; skos:broader ex:MISSING .\n",
+        encoding="utf-8")
+    with pytest.raises(ImportRefused, match=r"skos:broader .*MISSING.*not a concept") as refused:
+        load_files([source], ImportOptions(format="skos"))
+    assert refused.value.details["broader"].endswith("/dangling/MISSING")

@@ -339,6 +339,11 @@ def _concepts(
             parent_code = _member_code(parent, code_of, owner, scheme)
             if parent_code is not None:
                 concept.broader.append(parent_code)
+            elif _names_own_concept(parent, scheme):
+                raise ImportRefused(
+                    f"{path.name}: {node} has skos:broader {parent}, which is not a concept "
+                    "of this file. Correct the broader concept's IRI, or add that concept.",
+                    details={"file": path.name, "concept": str(node), "broader": str(parent)})
         status = graph.value(node, TS_STATUS)
         if status is not None:
             concept.status = str(status)  # type: ignore[assignment]
@@ -358,6 +363,13 @@ def _concepts(
     for concept in concepts.values():
         concept.broader.sort()
     return concepts
+
+
+def _names_own_concept(node: Any, scheme: str) -> bool:
+    """Whether an IRI is termserver's IRI of a concept of `scheme` (`…/id/<scheme>/<code>`):
+    a broader link there that leads nowhere is a mistake, not a link to another scheme."""
+    parsed = parse_concept_iri(str(node))
+    return parsed is not None and parsed[0] == scheme
 
 
 def _member_code(node: Any, code_of: dict[URIRef, str], owner: dict[str, URIRef],
