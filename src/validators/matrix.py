@@ -15,8 +15,10 @@ ValueSets and every declared profile constraint against KL's StructureDefinition
 
 `{valid, document_type, standard, terminology_versions, issues: [{severity, rule, path,
 message}]}`; `valid` is false exactly when an issue has severity `error`. Messages are in
-Danish. The same report is available as a FHIR OperationOutcome (`POST /fhir/$validate`):
-each issue carries the rule id as `details.coding[0].code` (system
+Danish. The shape is in the contract (docs/openapi.json: `ValidationReportOut`,
+`OperationOutcomeOut`), so domain systems can generate their clients from it. The same
+report is available as a FHIR OperationOutcome (`POST /fhir/$validate`): each issue
+carries the rule id as `details.coding[0].code` (system
 `https://data.termserver.dk/def/rules`) and the path in `expression` (FHIRPath paths
 only; an unreadable document's line and column go into FHIR's
 `operationoutcome-issue-line`/`-col` extensions).
