@@ -120,8 +120,10 @@ def lookup(context: Context, params: Params) -> dict[str, Any]:
                         issue_code="not-found")
     language = params.text("displayLanguage")
     out: list[dict[str, Any]] = [
+        {"name": "code", "valueCode": concept.code},
+        {"name": "system", "valueUri": release.info.uri},
         {"name": "name", "valueString": release.info.extra.get("name", release.scheme)},
-        {"name": "version", "valueString": release.version},
+        *([{"name": "version", "valueString": release.version}] if release.version else []),
         {"name": "display", "valueString": display(concept, release, language) or code},
         {"name": "abstract", "valueBoolean": is_abstract(concept, release)},
     ]
@@ -153,7 +155,7 @@ def lookup(context: Context, params: Params) -> dict[str, Any]:
     properties += [("parent", {"valueCode": p}) for p in concept.broader]
     properties += [("child", {"valueCode": c}) for c in release.narrower.get(code, ())]
     for name in concept.properties:
-        if name not in ("status", "inactive", "notSelectable"):
+        if name not in ("status", "inactive"):
             properties += [(name, value) for value in
                            property_values(details, release, concept, name)]
     wanted = {str(p) for p in params.all("property")}
