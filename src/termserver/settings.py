@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_VOCAB_DIR = Path(__file__).resolve().parents[2] / "vocab"
+OIDC_GRANT = re.compile(r"(editor|reviewer|publisher|admin):(\*|[A-Za-z0-9][A-Za-z0-9._-]{0,99})")
+"""A grant in `oidc_role_map`: `role:scheme`. The roles are the authoring side's
+grantable ones (termserver.authoring.models.GRANTABLE_ROLES; a test keeps them equal),
+spelled out here because the settings never import the authoring side."""
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class Settings(BaseSettings):
@@ -118,3 +125,81 @@ class Settings(BaseSettings):
         description="Open connections (or running requests) beyond which new requests are "
         "answered 503 at once.",
     )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="OpenID Connect: the identity provider's issuer (the `iss` its tokens "
+        "carry). Set, with oidc_audience and oidc_jwks_url, to accept its bearer JWTs "
+        "beside termserver tokens; unset (the default), only termserver tokens count.",
+    )
+    oidc_audience: str | None = Field(
+        default=None,
+        description="OpenID Connect: the audience (`aud`) a token must name: termserver's "
+        "client id at the provider.",
+    )
+    oidc_jwks_url: str | None = Field(
+        default=None,
+        description="OpenID Connect: the URL of the provider's signing keys (JWKS), the "
+        "only place keys are fetched from (https, or http on the loopback address).",
+    )
+    oidc_roles_claim: str = Field(
+        default="roles",
+        description="OpenID Connect: the claim holding the caller's roles (a list, or "
+        "values separated by spaces); a dotted path reaches into objects "
+        "(`realm_access.roles`). Values `termserver:<role>:<scheme>` are grants.",
+    )
+    oidc_role_map: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="OpenID Connect: other claim values (the provider's group names) and "
+        "the grants each gives, as JSON: "
+        '`{"Metodeteam": ["editor:catalogue", "reviewer:catalogue"]}`.',
+    )
+    oidc_username_claim: str = Field(
+        default="preferred_username",
+        description="OpenID Connect: the claim naming the acting user (`sub` when the "
+        "token lacks it).",
+    )
+    oidc_leeway: float = Field(
+        default=60.0, ge=0, le=600,
+        description="OpenID Connect: seconds of clock difference allowed when checking a "
+        "token's exp and nbf.",
+    )
+    oidc_jwks_cache_seconds: float = Field(
+        default=3600.0, ge=0,
+        description="OpenID Connect: seconds the provider's key set is used before it is "
+        "fetched again.",
+    )
+    oidc_jwks_refetch_seconds: float = Field(
+        default=60.0, ge=0,
+        description="OpenID Connect: the key set is fetched at most once in this many "
+        "seconds, however many tokens name a key it lacks (the provider rotated its keys).",
+    )
+    oidc_jwks_timeout: float = Field(
+        default=5.0, gt=0, le=60,
+        description="OpenID Connect: seconds fetching the key set may take.",
+    )
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        """OpenID Connect needs issuer, audience and key set together, a key set URL an
+        attacker in the network path cannot answer, and a role map of known roles."""
+        trio = {"oidc_issuer": self.oidc_issuer, "oidc_audience": self.oidc_audience,
+                "oidc_jwks_url": self.oidc_jwks_url}
+        given = [name for name, value in trio.items() if value]
+        if given and len(given) < len(trio):
+            missing = [f"TERMSERVER_{n.upper()}" for n in trio if n not in given]
+            raise ValueError(f"OpenID Connect needs TERMSERVER_OIDC_ISSUER, _AUDIENCE and "
+                             f"_JWKS_URL together; missing: {', '.join(missing)}")
+        if self.oidc_jwks_url:
+            url = urlsplit(self.oidc_jwks_url)
+            if not (url.scheme == "https" or (url.scheme == "http"
+                                              and url.hostname in _LOOPBACK)):
+                raise ValueError("TERMSERVER_OIDC_JWKS_URL must be an https:// URL (plain "
+                                 "http only on the loopback address)")
+        for value, grants in self.oidc_role_map.items():
+            for grant in grants:
+                if not OIDC_GRANT.fullmatch(grant):
+                    raise ValueError(
+                        f"TERMSERVER_OIDC_ROLE_MAP: {value!r} maps to {grant!r}, which is "
+                        "not role:scheme with a role of editor, reviewer, publisher or "
+                        'admin (e.g. "editor:catalogue", "admin:*")')
+        return self

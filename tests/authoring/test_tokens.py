@@ -71,11 +71,12 @@ def test_me(api: TestClient, db: AuthoringDB, admin_token: str) -> None:
     added = users.add_user(db, tokens.authenticate(db, admin_token), "anna",
                            ["editor", "reviewer"], "catalogue")
     body = api.get("/api/v1/me", headers=bearer(added.token)).json()
-    assert body == {"name": "anna", "anonymous": False, "token": added.token[:12], "roles": [
+    assert body == {"name": "anna", "anonymous": False, "token": added.token[:12],
+                    "issuer": None, "roles": [
         {"role": "reader", "scheme": "*"}, {"role": "editor", "scheme": "catalogue"},
         {"role": "reviewer", "scheme": "catalogue"}]}
     anonymous = api.get("/api/v1/me").json()
-    assert anonymous == {"name": None, "anonymous": True, "token": None,
+    assert anonymous == {"name": None, "anonymous": True, "token": None, "issuer": None,
                          "roles": [{"role": "reader", "scheme": "*"}]}
     assert api.get("/api/v1/me", headers=bearer("tsk_" + "B" * 43)).status_code == 401
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from ..authoring import audit, tokens, users
 from ..authoring.db import AuthoringDB
+from ..authoring.oidc import Verifier
 from ..authoring.permissions import Actor
 from ..authoring.writes import authorize, authorize_token
 from .responses import json_response
@@ -41,8 +42,20 @@ def authoring_db(request: Request) -> AuthoringDB:
 Database = Annotated[AuthoringDB, Depends(authoring_db)]
 
 
+def oidc_verifier(request: Request) -> Verifier | None:
+    """The app's OpenID Connect verifier (None when the settings leave it off), made on
+    first use; it keeps the provider's key set cached for every request."""
+    state = request.app.state
+    if not hasattr(state, "oidc_verifier"):
+        with _opening:
+            if not hasattr(state, "oidc_verifier"):
+                state.oidc_verifier = Verifier.from_settings(state.services.settings)
+    return state.oidc_verifier
+
+
 def current_actor(request: Request, db: Database) -> Actor:
-    return tokens.actor_for_header(db, request.headers.get("authorization"))
+    return tokens.actor_for_header(db, request.headers.get("authorization"),
+                                   oidc_verifier(request))
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -64,7 +77,8 @@ def acting(action: str) -> Callable[..., Actor]:
     return signed_in
 
 _REFUSALS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "No valid token (missing, unknown, revoked)"},
+    401: {"model": ErrorOut, "description": "No valid token (missing, unknown, revoked; "
+          "an OpenID Connect JWT that fails a check)"},
     403: {"model": ErrorOut, "description": "The token's user lacks the role; the message "
           "names it"},
     503: {"model": ErrorOut, "description": "The authoring database cannot be reached"},
@@ -81,7 +95,9 @@ class MeOut(BaseModel):
     name: str | None = Field(description="The token's user; null when anonymous.")
     anonymous: bool
     roles: list[RoleOut] = Field(description="Always reader on *; then the granted roles.")
-    token: str | None = Field(description="The prefix of the token used.")
+    token: str | None = Field(description="The prefix of the termserver token used.")
+    issuer: str | None = Field(description="The OpenID Connect issuer of the JWT used; "
+                               "null for a termserver token.")
 
 
 class AuditEntryOut(BaseModel):

@@ -85,6 +85,9 @@ class Actor:
     grants: frozenset[Grant] = field(default_factory=frozenset)
     token_prefix: str | None = None
     problem: str | None = None
+    issuer: str | None = None
+    """The OpenID Connect issuer whose token named this caller (None: a termserver
+    token); such a caller's name and roles come from the token, not the database."""
 
     @property
     def anonymous(self) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..errors import BadRequest, NotFound
 from .db import AuthoringDB
 from .models import Token, User, utcnow
+from .oidc import Verifier, looks_like_jwt
 from .permissions import ANONYMOUS, Actor, Grant
 from .writes import write
 
@@ -38,22 +39,31 @@ def issue(session: Session, user: User) -> str:
     return token
 
 
-def actor_for_header(db: AuthoringDB, authorization: str | None) -> Actor:
+def actor_for_header(db: AuthoringDB, authorization: str | None,
+                     oidc: Verifier | None = None) -> Actor:
     """Who an `Authorization` header names: anonymous without one; with a bad one an
-    anonymous actor whose `problem` says what is wrong (refused by `require`)."""
+    anonymous actor whose `problem` says what is wrong (refused by `require`).
+
+    With `oidc` (OpenID Connect configured), a bearer JWT is checked by it; termserver
+    tokens are checked against the database either way."""
     if not authorization:
         return ANONYMOUS
     scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         return Actor(problem="The Authorization header must be `Bearer <token>`")
-    return authenticate(db, token.strip())
+    if oidc is not None and looks_like_jwt(token):
+        return oidc.actor(token)
+    return authenticate(db, token)
 
 
 def authenticate(db: AuthoringDB, token: str) -> Actor:
     """The actor a token belongs to, or an anonymous actor saying why it is refused."""
     if not _TOKEN.fullmatch(token):
+        note = (" OpenID Connect tokens are not accepted: this server has no "
+               "TERMSERVER_OIDC_ISSUER set)" if looks_like_jwt(token) else ")")
         return Actor(problem="The token is not a termserver token (they start with tsk_ "
-                             "and are 47 characters long)")
+                             "and are 47 characters long;" + note)
     with db.read() as session:
         found = session.execute(select(Token).where(Token.hash == token_hash(token))
                                 ).scalar_one_or_none()

@@ -83,12 +83,13 @@ def list_users(db: AuthoringDB, actor: Actor) -> dict[str, Any]:
 
 
 def describe(actor: Actor) -> dict[str, Any]:
-    """Who the caller is (GET /api/v1/me): name, roles, which token."""
+    """Who the caller is (GET /api/v1/me): name, roles, which token (a termserver
+    token's prefix, or the OpenID Connect issuer of a JWT)."""
     roles = [{"role": READER, "scheme": ALL}]
     roles += [{"role": g.role, "scheme": g.scheme}
               for g in sorted(actor.grants, key=lambda g: (g.scheme, g.role))]
     return {"name": actor.name, "anonymous": actor.anonymous, "roles": roles,
-            "token": actor.token_prefix}
+            "token": actor.token_prefix, "issuer": actor.issuer}
 
 
 def wanted_grants(name: str, roles: list[str], scheme: str | None) -> list[Grant]:
