@@ -20,7 +20,8 @@ from termserver.settings import Settings
 from .conftest import run
 
 TABLES = {"users", "tokens", "role_grants", "audit_entries", "audit_head", "drafts",
-          "draft_edits", "draft_checks", "draft_reviews", "alembic_version"}
+          "draft_edits", "draft_checks", "draft_reviews", "web_sessions", "login_failures",
+          "alembic_version"}
 
 
 def test_upgrade_takes_an_empty_database_to_head(db: AuthoringDB) -> None:

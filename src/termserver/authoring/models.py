@@ -47,13 +47,17 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A person (or a system) that authenticates with tokens and holds role grants."""
+    """A person (or a system) that authenticates with tokens and holds role grants.
+
+    `password_hash` (argon2id, `authoring.passwords`) lets a person log in to the web
+    pages under /redaktion; None: tokens only."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
 
     tokens: Mapped[list[Token]] = relationship(back_populates="user", order_by="Token.id")
     grants: Mapped[list[RoleGrant]] = relationship(back_populates="user",
@@ -236,3 +240,38 @@ class DraftReview(Base):
     decision: Mapped[str] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(Text, default="")
     code: Mapped[str | None] = mapped_column(String(200))
+
+
+class WebSession(Base):
+    """A browser's login to the web pages: the cookie's SHA-256 (never the cookie), the
+    CSRF token its forms carry, and when it ends (idle or absolute expiry, or logout).
+
+    The cookie is 32 random bytes, so a plain hash is enough, as for tokens: a copy of the
+    database lets nobody in."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """One failed login, by the user name tried and the client's address: what the limit
+    on failed logins counts (per user and per address, within a window)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    client: Mapped[str] = mapped_column(String(100), index=True)
