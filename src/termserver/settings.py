@@ -177,6 +177,29 @@ class Settings(BaseSettings):
         default=5.0, gt=0, le=60,
         description="OpenID Connect: seconds fetching the key set may take.",
     )
+    session_idle_minutes: float = Field(
+        default=120.0, gt=0,
+        description="Minutes a login to the web pages under /redaktion lasts without use; "
+        "then the browser is sent to the login page again.",
+    )
+    session_max_hours: float = Field(
+        default=12.0, gt=0,
+        description="Hours a login to the web pages lasts at most, however much it is used.",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1,
+        description="Failed logins to the web pages one user name may have within "
+        "login_failure_window_minutes; more are refused without checking the password.",
+    )
+    login_max_failures_per_address: int = Field(
+        default=20, ge=1,
+        description="Failed logins from one client address (any user names) within "
+        "login_failure_window_minutes; more are refused likewise.",
+    )
+    login_failure_window_minutes: float = Field(
+        default=15.0, gt=0,
+        description="The window the failed-login limits count in.",
+    )
 
     @model_validator(mode="after")
     def _oidc_complete(self) -> Settings:
