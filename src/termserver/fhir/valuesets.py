@@ -331,7 +331,30 @@ _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]
 exponential time on such a pattern, so it is refused rather than run."""
 
 
+_ATOM = r"(?:\\.|\[(?:\\.|[^\]\\])*\]|[^()\[\]\\|+*?{}])"
+"""One character, escape or character class."""
+_REPEATED_REPEAT = re.compile(r"\((?:\?:)?(" + _ATOM + r")([+*])\)([+*])")
+"""`(S+)+`, `(S*)+`…: a single repeated atom, repeated again."""
+_WRAPPED = re.compile(r"\((?:\?:)?(\(\?:" + _ATOM + r"[+*]\))\)")
+"""`((?:S+))`: a group around nothing but another group."""
+
+
+def _unnest(pattern: str) -> str:
+    """Rewrite a repeated repetition of one atom to the single repetition it equals:
+    `(S+)+` is `S+`, and with a `*` on either side it is `S*`, so `((a+)+)+` becomes
+    `(?:a+)`. The patterns match the same texts, without the exponential backtracking."""
+    while True:
+        rewritten = _REPEATED_REPEAT.sub(
+            lambda m: f"(?:{m.group(1)}{'+' if m.group(2) == m.group(3) == '+' else '*'})",
+            pattern)
+        rewritten = _WRAPPED.sub(r"\1", rewritten)
+        if rewritten == pattern:
+            return pattern
+        pattern = rewritten
+
+
 def _regex(pattern: str, text: str) -> bool:
+    pattern = _unnest(pattern)
     if _NESTED_QUANTIFIER.search(pattern):
         raise FhirError(f"The regular expression {pattern!r} repeats a group that itself "
                         "repeats, which can take unbounded time; simplify it.",
