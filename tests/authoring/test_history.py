@@ -149,6 +149,14 @@ def test_a_published_draft_shows_in_the_release_history_with_its_draft(
                                   "new": {"da": "Rengøring i hjemmet"}}]
     assert [e["draft_status"] for e in body["drafts"]["edits"]] == ["published"]
     assert body["label"] == "Rengøring i hjemmet"
+    # the change feed names the draft and carries its release notes
+    feed = drafts.client.get("/api/v1/changes")
+    assert feed.status_code == 200, feed.text
+    (entry,) = [e for e in feed.json()["releases"] if e["scheme"] == "catalogue"
+                and e["version"] == version]
+    assert (entry["version"], entry["draft"], entry["previous"]) == (version, draft, "2026.1")
+    assert f"fra kladde {draft}" in entry["release_notes"]
+    assert entry["links"]["diff"] == f"/api/v1/schemes/catalogue/diff?from=2026.1&to={version}"
 
 
 def test_the_cli_shows_draft_edits_with_a_token(drafts: Drafts, settings: Settings) -> None:

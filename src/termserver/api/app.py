@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                    methods=["GET"], include_in_schema=False))
     from . import (
         auth,
+        changes,
         concepts,
         diff,
         draft_publish,
@@ -65,9 +66,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         validate,
     )
 
-    for module in (schemes, history, concepts, search, diff, export, interventions, validate,
-                   auth, drafts, draft_workflow, draft_publish):
+    for module in (schemes, history, concepts, search, diff, export, changes, interventions,
+                   validate, auth, drafts, draft_workflow, draft_publish):
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(changes.feed_router)
     app.include_router(validate.fhir_router)
     app.include_router(fhir_terminology_router)
     app.include_router(sparql.router)
