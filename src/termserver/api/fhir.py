@@ -117,6 +117,7 @@ _OPERATIONS: dict[str, Callable[[Context, Params], dict[str, Any]]] = {
     "CodeSystem/$validate-code": lambda c, p: operations.validate_code(c, p, value_set=False),
     "CodeSystem/$subsumes": operations.subsumes,
     "ValueSet/$validate-code": lambda c, p: operations.validate_code(c, p, value_set=True),
+    "ValueSet/$batch-validate-code": operations.batch_validate_code,
     "ValueSet/$expand": operations.expand,
 }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import Concept, Release
 from .outcome import FhirError
@@ -80,8 +81,28 @@ class DisplayFinding:
     text: str
 
 
+_DISPLAY_USES = {"display", "preferredForLanguage", "900000000000003001",
+                 "900000000000013009"}
+"""Designation uses that are displays (HL7's, SNOMED's fully specified name and synonym);
+a designation with another use (an abbreviation, an old form) is not a display."""
+
+
+def display_designations(concept: Concept, sent: list[dict[str, Any]] | None
+                         ) -> list[tuple[str, str]]:
+    """(language key, text) of the code's other designations that may serve as a display:
+    as the code system's resource gave them when it was sent (uses known), else the
+    release's alternative labels."""
+    if sent is None:
+        return [(key, value) for key, values in concept.alt_labels.items()
+                for value in values]
+    return [(str(d.get("language") or ""), str(d["value"])) for d in sent
+            if d.get("value") and (not d.get("use")
+                                   or d["use"].get("code") in _DISPLAY_USES)]
+
+
 def check_display(release: Release, concept: Concept, given: str, languages: Languages,
-                  *, lenient: bool = False) -> DisplayFinding | None:
+                  *, lenient: bool = False, sent: list[dict[str, Any]] | None = None
+                  ) -> DisplayFinding | None:
     """None when `given` is a right display for the code, else what is wrong with it."""
     system, code = release.info.uri, concept.code
     declared = code_system_language(release)
@@ -99,17 +120,16 @@ def check_display(release: Release, concept: Concept, given: str, languages: Lan
             whitespace = whitespace or _normal(given) == _normal(label)
         elif wanted == label.lower():
             default_language = True
-    for key, values in concept.alt_labels.items():
+    for key, value in display_designations(concept, sent):
         language = key or declared
-        for value in values:
-            if not languages.accepts(language):
-                if (not language or language == declared) and wanted == value.lower():
-                    default_language = True
-                continue
-            choices.append(f"'{value}'" + (f" ({language})" if language else ""))
-            if wanted == value.lower():
-                return None
-            whitespace = whitespace or _normal(given) == _normal(value)
+        if not languages.accepts(language):
+            if (not language or language == declared) and wanted == value.lower():
+                default_language = True
+            continue
+        choices.append(f"'{value}'" + (f" ({language})" if language else ""))
+        if wanted == value.lower():
+            return None
+        whitespace = whitespace or _normal(given) == _normal(value)
     failure = "warning" if lenient else "error"
     asked = languages.summary
     if choices:

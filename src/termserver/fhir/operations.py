@@ -29,7 +29,7 @@ from .details import PREFERRED_FOR_LANGUAGE, Details, property_uri, property_val
 from .displays import code_system_language
 from .outcome import FhirError
 from .params import Params
-from .validation import validate_code
+from .validation import batch_validate_code, validate_code
 from .valuesets import (
     VERSIONS_MATCH,
     Evaluated,
@@ -366,5 +366,5 @@ def _property_definitions(context: Context, evaluated: Evaluated, wanted: list[s
     return out
 
 
-__all__ = ["CONCEPT_PROPERTIES", "codesystem_resource", "expand", "lookup", "resource_id",
-           "subsumes", "validate_code"]
+__all__ = ["CONCEPT_PROPERTIES", "batch_validate_code", "codesystem_resource", "expand",
+           "lookup", "resource_id", "subsumes", "validate_code"]

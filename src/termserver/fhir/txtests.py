@@ -69,6 +69,7 @@ _OPERATIONS = {
     "expand": "ValueSet/$expand",
     "validate-code": "ValueSet/$validate-code",
     "cs-validate-code": "CodeSystem/$validate-code",
+    "batch-validate": "ValueSet/$batch-validate-code",
     "lookup": "CodeSystem/$lookup",
     "translate": "ConceptMap/$translate",
 }

@@ -30,7 +30,7 @@ from .concepts import (
 )
 from .context import Context, split_canonical
 from .displays import Languages, check_display
-from .outcome import TX_ISSUE_TYPE, FhirError
+from .outcome import TX_ISSUE_TYPE, FhirError, outcome_for_error
 from .params import Params
 from .valuesets import (
     Member,
@@ -257,8 +257,9 @@ def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[
     """`$validate-code` on a code system (`value_set=False`) or a value set."""
     values, concept = _values(params)
     if not values or not all(v.code for v in values):
-        raise FhirError("No code given: send `code`, a `coding` or a `codeableConcept`, "
-                        "each coding with a code.")
+        raise FhirError("Unable to find code to validate (looked for coding | "
+                        "codeableConcept | code+system | code+inferSystem in parameters",
+                        tx_code="")
     rules = VersionRules.from_params(params)
     Languages.parse(params.text("displayLanguage"))  # a malformed list is refused up front
     findings = Findings()
@@ -341,7 +342,7 @@ def _check(context: Context, params: Params, value: Value, vs: dict[str, Any] | 
         for pattern in rules.check_failures(base, release.version):
             findings.add("error", "exception", check_message(base, release.version, pattern),
                          value.path("version"), "version-error")
-        return _look_up(params, checked, release, find_concept(release, str(value.code)),
+        return _look_up(context, params, checked, release, find_concept(release, str(value.code)),
                         True, findings)
     return _in_value_set(context, params, checked, vs, rules, findings)
 
@@ -378,7 +379,7 @@ def _in_value_set(context: Context, params: Params, checked: Checked, vs: dict[s
                          f"The presence of the concept '{code}' in the system '{system}' in "
                          f"the value set {vs_name} is marked with a status of {status} and "
                          "its use should be reviewed", value.path("code"), "code-comment")
-        return _look_up(params, checked, release, concept, True, findings)
+        return _look_up(context, params, checked, release, concept, True, findings)
     release = check.reported()
     if release is None and not check.referenced:
         # the value set does not draw on the system: the code is simply not in it
@@ -395,13 +396,14 @@ def _in_value_set(context: Context, params: Params, checked: Checked, vs: dict[s
         return checked
     concept = find_concept(release, code)
     if concept is None and _fragment(release) and _whole_system_included(vs, system):
-        return _look_up(params, checked, release, None, True, findings)
+        return _look_up(context, params, checked, release, None, True, findings)
     left_out = concept is not None and (system, concept.code) in evaluated.inactive_left_out
     if left_out:  # the value set takes active codes only
         findings.add("error", "business-rule",
                      f"The concept '{code}' is valid but is not active", value.path("code"),
                      "code-rule")
-    return _look_up(params, checked, release, concept, False, findings, note_inactive=left_out)
+    return _look_up(context, params, checked, release, concept, False, findings,
+                    note_inactive=left_out)
 
 
 def find_concept(release: Release, code: str) -> Concept | None:
@@ -442,8 +444,9 @@ def _best(found: list[Member], wanted_display: str | None) -> Member | None:
     return max(found, key=lambda m: version_key(m[0].version))
 
 
-def _look_up(params: Params, checked: Checked, release: Release, concept: Concept | None,
-             member: bool, findings: Findings, *, note_inactive: bool = False) -> Checked:
+def _look_up(context: Context, params: Params, checked: Checked, release: Release,
+             concept: Concept | None, member: bool, findings: Findings, *,
+             note_inactive: bool = False) -> Checked:
     """The code in its release: unknown, wrong display, status of the system and code."""
     value = checked.value
     checked.release, checked.concept, checked.member = release, concept, member
@@ -471,6 +474,18 @@ def _look_up(params: Params, checked: Checked, release: Release, concept: Concep
                      "insensitive, implementers are strongly encouraged to use the correct "
                      "case anyway", value.path("code"), "code-rule")
     checked.shown = display(concept, release, params.text("displayLanguage"))
+    # the display is checked against the code system, whether or not the value set has it
+    if value.display:
+        details = context.details_of(release)
+        finding = check_display(release, concept, value.display,
+                                Languages.parse(params.text("displayLanguage")),
+                                lenient=params.flag("lenient-display-validation"),
+                                sent=details.designations(concept.code) if details else None)
+        if finding is not None:
+            findings.add(finding.severity, "invalid", finding.text, value.path("display"),
+                         "invalid-display")
+            if finding.severity != "error":  # the answer still says what was found
+                findings.messages.append(finding.text)
     if not member:
         if note_inactive:
             _inactive(checked, concept, findings)
@@ -482,15 +497,6 @@ def _look_up(params: Params, checked: Checked, release: Release, concept: Concep
                      value.path("code"), "code-rule")
         checked.member = False
         return checked
-    if value.display:
-        finding = check_display(release, concept, value.display,
-                                Languages.parse(params.text("displayLanguage")),
-                                lenient=params.flag("lenient-display-validation"))
-        if finding is not None:
-            findings.add(finding.severity, "invalid", finding.text, value.path("display"),
-                         "invalid-display")
-            if finding.severity != "error":  # the answer still says what was found
-                findings.messages.append(finding.text)
     for note in release_status_notes(release):
         text = f"Reference to {note} CodeSystem {release_canonical(release)}"
         if not any(i["details"]["text"] == text for i in findings.issues):
@@ -548,6 +554,9 @@ def _answer(checked: Checked, concept: dict[str, Any] | None, findings: Findings
         out.append({"name": "display", "valueString": checked.shown})
     if checked.inactive:
         out.append({"name": "inactive", "valueBoolean": True})
+    stated = checked.concept.properties.get("status", []) if checked.concept else []
+    if names_code and stated and stated[0] in ("experimental", "deprecated", "retired"):
+        out.append({"name": "status", "valueCode": stated[0]})  # FHIR's concept status
     if names_code and checked.normalized:
         out.append({"name": "normalized-code", "valueCode": checked.normalized})
     if findings.messages:
@@ -563,4 +572,23 @@ def _answer(checked: Checked, concept: dict[str, Any] | None, findings: Findings
         # which system was missing, so a client can fetch it and ask again
         out.append({"name": "x-caused-by-unknown-system",
                     "valueCanonical": findings.caused_by[0]})
+    return {"resourceType": "Parameters", "parameter": out}
+
+
+def batch_validate_code(context: Context, params: Params) -> dict[str, Any]:
+    """`ValueSet/$batch-validate-code`: each `validation` (a Parameters) is validated with
+    the request's other parameters, its own winning; each answer, or the error that
+    stopped it, is one `validation` of the answer."""
+    shared = {k: v for k, v in params.values.items() if k != "validation"}
+    out = []
+    for index, item in enumerate(params.all("validation")):
+        if not isinstance(item, dict):
+            raise FhirError(f"validation[{index}] must be a Parameters resource.")
+        own = Params.from_resource(item)
+        merged = Params({**shared, **own.values}, {**params.kinds, **own.kinds})
+        try:
+            answer = validate_code(context, merged, value_set=True)
+        except FhirError as exc:
+            answer = outcome_for_error(exc)
+        out.append({"name": "validation", "resource": answer})
     return {"resourceType": "Parameters", "parameter": out}
