@@ -51,6 +51,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("role.grant", ADMIN, "granting a role"),
     Action("token.create", ADMIN, "creating a token"),
     Action("token.revoke", ADMIN, "revoking a token"),
+    Action("user.password", ADMIN, "setting a password"),
     Action("draft.read", "editor", "reading drafts", also=("reviewer", "publisher")),
     Action("draft.create", "editor", "creating a draft", content=True),
     Action("draft.edit", "editor", "editing a draft", content=True),

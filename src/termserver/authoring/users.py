@@ -18,6 +18,7 @@ from ..errors import BadRequest
 from . import audit
 from .db import AuthoringDB
 from .models import GRANTABLE_ROLES, RoleGrant, User
+from .passwords import hash_password
 from .permissions import ADMIN, ALL, READER, Actor, Grant
 from .tokens import PREFIX_LENGTH, TOKEN_START, issue
 from .writes import authorize, write
@@ -41,21 +42,31 @@ class Added:
 
 
 def add_user(db: AuthoringDB, actor: Actor, name: str, roles: list[str],
-             scheme: str | None) -> Added:
-    """Add `name` with `roles` on `scheme` and a first token.
+             scheme: str | None, password: str | None = None) -> Added:
+    """Add `name` with `roles` on `scheme` and a first token (and a password for the web
+    pages, when given; only its hash is kept).
 
     On an empty database the new user is made admin on `*` whoever asks; afterwards
     adding a user takes an admin (on `scheme`, or on `*`).
     """
     grants = wanted_grants(name, roles, scheme)
-    added = _bootstrap(db, name, grants)
+    hashed = hash_password(password) if password is not None else None
+    added = _bootstrap(db, name, grants, hashed)
     if added is not None:
         return added
     with write(db, actor, "user.add", scheme or ALL, target=name) as change:
-        token = _create(change.session, name, grants)
-        change.detail = {"after": {"roles": [str(g) for g in grants],
-                                   "token": token[:PREFIX_LENGTH]}}
+        token = _create(change.session, name, grants, hashed)
+        change.detail = {"after": _added(grants, token, hashed)}
     return Added(name, grants, token, bootstrapped=False)
+
+
+def _added(grants: list[Grant], token: str, hashed: str | None) -> dict[str, Any]:
+    """What the audit entry of a new user says: roles, the token's prefix, and whether a
+    password was set (never the password, nor its hash)."""
+    after: dict[str, Any] = {"roles": [str(g) for g in grants], "token": token[:PREFIX_LENGTH]}
+    if hashed is not None:
+        after["password"] = "set"
+    return after
 
 
 def grant(db: AuthoringDB, actor: Actor, name: str, roles: list[str], scheme: str) -> list[Grant]:
@@ -112,7 +123,8 @@ def wanted_grants(name: str, roles: list[str], scheme: str | None) -> list[Grant
     return [Grant(role, scheme) for role in dict.fromkeys(roles) if scheme is not None]
 
 
-def _bootstrap(db: AuthoringDB, name: str, grants: list[Grant]) -> Added | None:
+def _bootstrap(db: AuthoringDB, name: str, grants: list[Grant],
+               hashed: str | None = None) -> Added | None:
     """Make the first user admin on `*`, if there are no users yet (checked under the
     write lock, so two first users cannot both be made)."""
     with db.write() as session:
@@ -120,19 +132,18 @@ def _bootstrap(db: AuthoringDB, name: str, grants: list[Grant]) -> Added | None:
         if session.scalar(select(func.count()).select_from(User)):
             return None
         grants = [Grant(ADMIN, ALL), *(g for g in grants if g != Grant(ADMIN, ALL))]
-        token = _create(session, name, grants)
+        token = _create(session, name, grants, hashed)
         audit.append(session, actor=BOOTSTRAP_ACTOR, action="user.add", scheme=ALL, target=name,
-                     reason=BOOTSTRAP_REASON,
-                     detail={"after": {"roles": [str(g) for g in grants],
-                                       "token": token[:PREFIX_LENGTH]}})
+                     reason=BOOTSTRAP_REASON, detail={"after": _added(grants, token, hashed)})
     return Added(name, grants, token, bootstrapped=True)
 
 
-def _create(session: Session, name: str, grants: list[Grant]) -> str:
+def _create(session: Session, name: str, grants: list[Grant],
+            hashed: str | None = None) -> str:
     if session.scalar(select(func.count()).select_from(User).where(User.name == name)):
         raise BadRequest(f"User {name!r} exists: give more roles with `termserver users "
                          f"grant {name}` and a new token with `termserver users token {name}`.")
-    user = User(name=name)
+    user = User(name=name, password_hash=hashed)
     session.add(user)
     for g in grants:
         session.add(RoleGrant(user=user, role=g.role, scheme=g.scheme))
@@ -142,6 +153,7 @@ def _create(session: Session, name: str, grants: list[Grant]) -> str:
 def _user_body(user: User) -> dict[str, Any]:
     return {"name": user.name, "created_at": audit.iso(user.created_at),
             "roles": [{"role": g.role, "scheme": g.scheme} for g in user.grants],
+            "password": user.password_hash is not None,
             "tokens": [{"prefix": t.prefix, "created_at": audit.iso(t.created_at),
                         "revoked_at": audit.iso(t.revoked_at) if t.revoked_at else None}
                        for t in user.tokens]}

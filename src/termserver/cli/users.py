@@ -11,7 +11,7 @@ import sys
 import click
 
 from ..authoring import audit as audit_log
-from ..authoring import tokens, users
+from ..authoring import passwords, tokens, users
 from ..authoring.db import AuthoringDB, head_revision
 from ..authoring.permissions import ANONYMOUS, Actor, Grant
 from ..authoring.writes import authorize
@@ -32,6 +32,23 @@ def _actor(db: AuthoringDB, token: str | None) -> Actor:
     return tokens.authenticate(db, token.strip()) if token and token.strip() else ANONYMOUS
 
 
+_PROMPT = "\0prompt"
+password_option = click.option(
+    "--password", default=None, is_flag=False, flag_value=_PROMPT,
+    help=f"A password for the web pages under /redaktion ({passwords.MIN_LENGTH} characters "
+    "or more); --password alone asks for it without showing it.")
+
+
+def _password(given: str | None) -> str | None:
+    """The password given, or typed at a prompt (twice, hidden) for --password alone."""
+    if given != _PROMPT:
+        return given
+    typed = click.prompt("Password", hide_input=True, confirmation_prompt=True,
+                         err=True)
+    passwords.check_strength(typed)
+    return typed
+
+
 # -- users ---------------------------------------------------------------------------------
 @click.group("users")
 def users_group() -> None:
@@ -45,20 +62,23 @@ def users_group() -> None:
 @click.option("--scheme", default=None,
               help="The scheme the roles are for (e.g. catalogue), or '*' for every scheme "
               "(official KL/WHO schemes need a grant by name).")
+@password_option
 @token_option
 @json_option
 @click.pass_context
 @handle_errors
 def users_add(ctx: click.Context, name: str, roles: tuple[str, ...], scheme: str | None,
-              token: str | None, as_json: bool) -> None:
+              password: str | None, token: str | None, as_json: bool) -> None:
     """Add a user with ROLEs on SCHEME and print their API token, once.
 
     The token goes to standard output (and is never shown again: only its hash is
     kept). The first user of an empty database needs no --token and is made admin on
-    '*'; after that, adding a user takes an admin's token.
+    '*'; after that, adding a user takes an admin's token. --password lets the user log
+    in to the web pages under /redaktion as well.
     """
     db = _open(ctx)
-    added = users.add_user(db, _actor(db, token), name, list(roles), scheme)
+    added = users.add_user(db, _actor(db, token), name, list(roles), scheme,
+                           _password(password))
     if as_json:
         print_json({"name": added.name, "roles": [_grant(g) for g in added.grants],
                     "token": added.token, "bootstrapped": added.bootstrapped})
@@ -101,6 +121,23 @@ def users_token(ctx: click.Context, name: str, token: str | None) -> None:
     click.echo(created)
 
 
+@users_group.command("password")
+@click.argument("name")
+@password_option
+@token_option
+@click.pass_context
+@handle_errors
+def users_password(ctx: click.Context, name: str, password: str | None,
+                   token: str | None) -> None:
+    """Set or change NAME's password for the web pages (an admin's token); NAME's open
+    web sessions end. Without --password it is asked for, hidden."""
+    db = _open(ctx)
+    actor = _actor(db, token)
+    authorize(db, actor, "user.password")
+    passwords.set_password(db, actor, name, _password(password or _PROMPT) or "")
+    click.echo(f"{name}: password set; {name} logs in at /redaktion/login.", err=True)
+
+
 @users_group.command("list")
 @token_option
 @json_option
@@ -115,7 +152,8 @@ def users_list(ctx: click.Context, token: str | None, as_json: bool) -> None:
         return
     for user in body["users"]:
         roles = ", ".join(f"{r['role']} on {r['scheme']}" for r in user["roles"]) or "-"
-        click.echo(f"{user['name']}: {roles}")
+        login = "  (web login)" if user.get("password") else ""
+        click.echo(f"{user['name']}: {roles}{login}")
         for t in user["tokens"]:
             state = f"revoked {t['revoked_at']}" if t["revoked_at"] else "active"
             click.echo(f"  {t['prefix']}…  created {t['created_at']}  {state}")
