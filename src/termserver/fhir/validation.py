@@ -234,6 +234,8 @@ class Checked:
     """The code as the code system writes it, when the value wrote it in another case."""
     no_system: bool = False
     """The value names no system, so it means nothing and is in no value set."""
+    status: str | None = None
+    """FHIR's status of the code when it is not plainly active (retired, deprecated)."""
 
 
 def _values(params: Params) -> tuple[list[Value], dict[str, Any] | None]:
@@ -330,6 +332,15 @@ def _check(context: Context, params: Params, value: Value, vs: dict[str, Any] | 
         return checked
     base, pinned = split_canonical(value.system)
     value.system, value.version = base, value.version or pinned
+    supplement = next((r for r in context.code_systems if r.info.uri == base
+                       and r.info.extra.get("supplements")), None)
+    if supplement is not None:  # it adds to codes; it has no codes of its own
+        findings.add("error", "invalid",
+                     f"CodeSystem {release_canonical(supplement)} is a supplement, so can't "
+                     f"be used as a value in {value.path('system')}", value.path("system"),
+                     "invalid-data")
+        findings.caused_by.append(base)
+        return checked
     if vs is None:
         wanted = rules.system_version(base, value.version)
         release = context.code_system(base, wanted)
@@ -474,6 +485,7 @@ def _look_up(context: Context, params: Params, checked: Checked, release: Releas
                      "insensitive, implementers are strongly encouraged to use the correct "
                      "case anyway", value.path("code"), "code-rule")
     checked.shown = display(concept, release, params.text("displayLanguage"))
+    checked.status = _stated_status(context, release, concept)
     # the display is checked against the code system, whether or not the value set has it
     if value.display:
         details = context.details_of(release)
@@ -503,7 +515,27 @@ def _look_up(context: Context, params: Params, checked: Checked, release: Releas
             findings.add("information", "business-rule", text, None, "status-check")
     if is_inactive(concept):
         _inactive(checked, concept, findings)
+    elif checked.status == "deprecated":
+        text = f"The concept '{code}' is deprecated and its use should be reviewed"
+        findings.add("warning", "business-rule", text, value.where or "code", "code-comment")
+        findings.messages.append(text)
     return checked
+
+
+def _stated_status(context: Context, release: Release, concept: Concept) -> str | None:
+    """FHIR's status of the code (experimental, deprecated, retired): its status property,
+    else the standards-status extension its code system's resource gave it."""
+    for stated in concept.properties.get("status", []):
+        if stated in ("experimental", "deprecated", "retired"):
+            return stated
+    details = context.details_of(release)
+    raw = details.concepts.get(concept.code) if details is not None else None
+    for extension in (raw or {}).get("extension") or []:
+        if isinstance(extension, dict) and str(extension.get("url", "")).endswith(
+                "/structuredefinition-standards-status") and extension.get("valueCode") in (
+                "deprecated", "withdrawn"):
+            return "deprecated"
+    return None
 
 
 def _inactive(checked: Checked, concept: Concept, findings: Findings) -> None:
@@ -554,9 +586,8 @@ def _answer(checked: Checked, concept: dict[str, Any] | None, findings: Findings
         out.append({"name": "display", "valueString": checked.shown})
     if checked.inactive:
         out.append({"name": "inactive", "valueBoolean": True})
-    stated = checked.concept.properties.get("status", []) if checked.concept else []
-    if names_code and stated and stated[0] in ("experimental", "deprecated", "retired"):
-        out.append({"name": "status", "valueCode": stated[0]})  # FHIR's concept status
+    if names_code and checked.status:
+        out.append({"name": "status", "valueCode": checked.status})  # FHIR's concept status
     if names_code and checked.normalized:
         out.append({"name": "normalized-code", "valueCode": checked.normalized})
     if findings.messages:
