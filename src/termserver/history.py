@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .changes import iso, published_at
 from .diff import concept_changes
 from .errors import NotFound
 from .model import Concept, Mapping, Release
@@ -81,7 +82,7 @@ def _entry(seen: _Seen, before: _Seen | None, change: str,
         "fields": fields,
         "status": seen.concept.status if seen.concept is not None else None,
         "issued": info.issued,
-        "published_at": info.imported_at or None,
+        "published_at": iso(published_at(seen.release)),
         "draft": _draft_id(info.extra),
         "unchanged_through": None,
     }
