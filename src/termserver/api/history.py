@@ -3,7 +3,9 @@ touched a concept.
 
 Reading stays public: anonymous callers get the published history, and the answer says
 why draft edits were left out. A token with editor, reviewer or publisher on the scheme
-adds the draft edits; a bad token is refused (401), as everywhere. The authoring
+(a termserver token, or an OpenID Connect JWT where configured: the caller is identified
+as on every other route) adds the draft edits; a bad token is refused (401), as
+everywhere. The authoring
 database is opened only for a caller with a token, and when it cannot be reached the
 published history still answers, saying the draft history is unavailable.
 
@@ -19,9 +21,8 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from ..authoring import history as draft_history
-from ..authoring import tokens
 from ..history import history_body, with_drafts
-from .auth import authoring_db
+from .auth import authoring_db, current_actor
 from .responses import json_response
 from .schemas import ERROR_RESPONSES, ErrorOut, _Open
 
@@ -107,5 +108,5 @@ def get_history(request: Request, scheme: str, code: str) -> Response:
 
 def _drafts(request: Request, scheme: str, code: str) -> dict[str, Any]:
     header = request.headers.get("authorization")
-    identify = (lambda db: tokens.actor_for_header(db, header)) if header else None
+    identify = (lambda db: current_actor(request, db)) if header else None
     return draft_history.drafts_for(lambda: authoring_db(request), identify, scheme, code)
