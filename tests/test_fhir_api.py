@@ -24,7 +24,7 @@ def test_metadata_is_a_terminology_server_capability_statement(client: TestClien
     assert body["resourceType"] == "CapabilityStatement"
     assert body["instantiates"] == ["http://hl7.org/fhir/CapabilityStatement/terminology-server"]
     types = {r["type"] for r in body["rest"][0]["resource"]}
-    assert types == {"CodeSystem", "ValueSet"}
+    assert types == {"CodeSystem", "ValueSet", "ConceptMap"}
 
 
 def test_terminology_capabilities_list_every_code_system(client: TestClient) -> None:
@@ -174,3 +174,86 @@ def test_validate_code_against_a_value_set_pinning_another_version(client: TestC
     assert "version '2'" in found["message"] and "('1')" in found["message"]
     issues = next(p["resource"] for p in answer["parameter"] if p["name"] == "issues")
     assert [i["details"]["coding"][0]["code"] for i in issues["issue"]] == ["vs-invalid"]
+
+
+def _shades() -> dict[str, Any]:
+    return {"resourceType": "CodeSystem", "url": "http://ex/nuancer", "version": "1",
+            "status": "active", "content": "complete", "language": "da", "concept": [
+                {"code": "lys", "display": "Lys"}, {"code": "mørk", "display": "Mørk"}]}
+
+
+def test_translate_with_a_concept_map_sent_along(client: TestClient) -> None:
+    concept_map = {"resourceType": "ConceptMap", "url": "http://ex/cm", "version": "2",
+                   "status": "active", "group": [{
+                       "source": "http://ex/nuancer", "target": "http://ex/shades",
+                       "element": [{"code": "lys", "target": [
+                           {"code": "light", "relationship": "equivalent"}]},
+                                   {"code": "mørk", "target": [
+                           {"code": "dark", "relationship": "source-is-broader-than-target"}]}]}]}
+    resources = [{"name": "tx-resource", "resource": concept_map}]
+
+    def translate(*parameters: dict[str, Any]) -> dict[str, Any]:
+        body = {"resourceType": "Parameters", "parameter": [*parameters, *resources]}
+        return client.post("/fhir/ConceptMap/$translate", json=body).json()
+
+    answer = translate({"name": "sourceSystem", "valueUri": "http://ex/nuancer"},
+                       {"name": "sourceCode", "valueCode": "mørk"})
+    assert _parameters(answer)["result"] is True
+    match = next(p["part"] for p in answer["parameter"] if p["name"] == "match")
+    parts = {p["name"]: next(v for k, v in p.items() if k.startswith("value")) for p in match}
+    assert parts["concept"] == {"system": "http://ex/shades", "code": "dark"}
+    assert parts["equivalence"] == "narrower"  # R4's word for source-is-broader-than-target
+    assert parts["originMap"] == "http://ex/cm|2"
+    back = translate({"name": "targetSystem", "valueUri": "http://ex/shades"},
+                     {"name": "targetCode", "valueCode": "light"})
+    source = next(p for p in back["parameter"][1]["part"] if p["name"] == "source")
+    assert source["valueCoding"] == {"system": "http://ex/nuancer", "code": "lys"}
+    none = translate({"name": "sourceSystem", "valueUri": "http://ex/nuancer"},
+                     {"name": "sourceCode", "valueCode": "grå"})
+    assert _parameters(none)["result"] is False
+
+
+def test_batch_validate_code_answers_each_validation(client: TestClient) -> None:
+    value_set = {"resourceType": "ValueSet", "url": "http://ex/vs-lys", "status": "active",
+                 "compose": {"include": [{"system": "http://ex/nuancer",
+                                          "concept": [{"code": "lys"}]}]}}
+
+    def validation(code: str) -> dict[str, Any]:
+        return {"name": "validation", "resource": {"resourceType": "Parameters", "parameter": [
+            {"name": "coding", "valueCoding": {"system": "http://ex/nuancer", "code": code}}]}}
+
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "url", "valueUri": "http://ex/vs-lys"}, validation("lys"), validation("mørk"),
+        {"name": "validation", "resource": {"resourceType": "Parameters", "parameter": []}},
+        {"name": "tx-resource", "resource": _shades()},
+        {"name": "tx-resource", "resource": value_set}]}
+    answers = [p["resource"] for p in
+               client.post("/fhir/ValueSet/$batch-validate-code", json=body).json()["parameter"]]
+    assert _parameters(answers[0])["result"] is True
+    assert _parameters(answers[1])["result"] is False
+    assert answers[2]["resourceType"] == "OperationOutcome"  # nothing to validate
+
+
+def test_a_supplement_adds_designations_when_asked_for(client: TestClient) -> None:
+    supplement = {"resourceType": "CodeSystem", "url": "http://ex/nuancer-en", "version": "1",
+                  "status": "active", "content": "supplement",
+                  "supplements": "http://ex/nuancer", "concept": [
+                      {"code": "lys", "designation": [{"language": "en", "value": "Light"}]}]}
+    resources = [{"name": "tx-resource", "resource": r} for r in (_shades(), supplement)]
+
+    def lookup(*extra: dict[str, Any]) -> Any:
+        body = {"resourceType": "Parameters", "parameter": [
+            {"name": "system", "valueUri": "http://ex/nuancer"},
+            {"name": "code", "valueCode": "lys"}, *extra, *resources]}
+        return client.post("/fhir/CodeSystem/$lookup", json=body)
+
+    plain = lookup().json()
+    assert "used-supplement" not in _parameters(plain)
+    used = lookup({"name": "useSupplement", "valueCanonical": "http://ex/nuancer-en"}).json()
+    assert _parameters(used)["used-supplement"] == "http://ex/nuancer-en|1"
+    values = [part["valueString"] for p in used["parameter"] if p["name"] == "designation"
+              for part in p["part"] if part["name"] == "value"]
+    assert "Light" in values
+    missing = lookup({"name": "useSupplement", "valueCanonical": "http://ex/none"})
+    assert missing.status_code == 404
+    assert missing.json()["resourceType"] == "OperationOutcome"

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import TermserverError
-from ..fhir import capabilities, operations
+from ..fhir import capabilities, operations, translate
 from ..fhir.context import Context, canonical_urls
 from ..fhir.outcome import FhirError, outcome_for_error, outcome_for_status
 from ..fhir.params import Params
@@ -118,6 +118,7 @@ _OPERATIONS: dict[str, Callable[[Context, Params], dict[str, Any]]] = {
     "CodeSystem/$subsumes": operations.subsumes,
     "ValueSet/$validate-code": lambda c, p: operations.validate_code(c, p, value_set=True),
     "ValueSet/$batch-validate-code": operations.batch_validate_code,
+    "ConceptMap/$translate": translate.translate,
     "ValueSet/$expand": operations.expand,
 }
 

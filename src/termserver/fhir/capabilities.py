@@ -10,10 +10,11 @@ from ..store import Store
 
 _OPERATIONS = "http://hl7.org/fhir/OperationDefinition"
 _RELEASE_DATE = "2026-12-01"
-_EXPANSION_PARAMETERS = ("activeOnly", "check-system-version", "count", "displayLanguage",
+_EXPANSION_PARAMETERS = ("activeOnly", "check-system-version", "count",
+                         "default-valueset-version", "designation", "displayLanguage",
                          "excludeNested", "force-system-version", "includeDefinition",
                          "includeDesignations", "offset", "property", "system-version",
-                         "tx-resource")
+                         "tx-resource", "useSupplement")
 
 
 _FEATURE = "http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature"
@@ -60,7 +61,11 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                                _operation("validate-code", "CodeSystem-validate-code")]},
                 {"type": "ValueSet", "interaction": read_search,
                  "operation": [_operation("expand", "ValueSet-expand"),
-                               _operation("validate-code", "ValueSet-validate-code")]},
+                               _operation("validate-code", "ValueSet-validate-code"),
+                               _operation("batch-validate-code",
+                                          "ValueSet-batch-validate-code")]},
+                {"type": "ConceptMap",
+                 "operation": [_operation("translate", "ConceptMap-translate")]},
             ],
             "operation": [_operation("versions", "CapabilityStatement-versions")],
         }],

@@ -45,6 +45,7 @@ class Context:
     store: Store
     code_systems: list[Release] = field(default_factory=list)
     value_sets: list[dict[str, Any]] = field(default_factory=list)
+    concept_maps: list[dict[str, Any]] = field(default_factory=list)
     resources: list[dict[str, Any]] = field(default_factory=list)
     details: dict[int, Details] = field(default_factory=dict)
     """id(release) → the FHIR detail of a code system sent with the request."""
@@ -68,6 +69,8 @@ class Context:
                 context.resources.append(resource)
             elif kind == "ValueSet":
                 context.value_sets.append(resource)
+            elif kind == "ConceptMap":
+                context.concept_maps.append(resource)
         return context
 
     def details_of(self, release: Release) -> Details | None:
