@@ -470,8 +470,11 @@ def _look_up(context: Context, params: Params, checked: Checked, release: Releas
                      "fragment, so the code may be valid in some other fragment",
                      value.path("code"), "invalid-code", location=not value.in_concept)
         return checked
+    membership_only = params.flag("valueset-membership-only")
     if concept is None:
         checked.member = False
+        if membership_only:  # only whether the value set has it is asked
+            return checked
         findings.add("error", "code-invalid",
                      f"Unknown code '{code}' in the CodeSystem '{system}' version "
                      f"'{release.version}'", value.path("code"), "invalid-code",
@@ -487,7 +490,7 @@ def _look_up(context: Context, params: Params, checked: Checked, release: Releas
     checked.shown = display(concept, release, params.text("displayLanguage"))
     checked.status = _stated_status(context, release, concept)
     # the display is checked against the code system, whether or not the value set has it
-    if value.display:
+    if value.display and not membership_only:
         details = context.details_of(release)
         finding = check_display(release, concept, value.display,
                                 Languages.parse(params.text("displayLanguage")),
