@@ -34,6 +34,14 @@ PUBLIC_READS = {
                          "ValueSet/$expand")},
 }
 """Non-GET routes open to everyone, and why: they are reads that need a request body."""
+PUBLIC_FORMS = {
+    ("POST", "/redaktion/login"): "the login form itself (no session yet); failed logins are "
+    "limited and audited",
+}
+"""Forms of the web pages that need no session, and why."""
+WEB_PAGES = "/redaktion"
+"""The methodologists' pages: without a session a form is sent to the login page (303),
+not answered 401 as an API client is, and the attempt is audited all the same."""
 AUTHENTICATED_READS = {"/api/v1/audit", "/api/v1/drafts", "/api/v1/drafts/{draft_id}",
                        "/api/v1/drafts/{draft_id}/diff",
                        "/api/v1/drafts/{draft_id}/concepts/{code}",
@@ -67,14 +75,21 @@ def write_routes(app: FastAPI) -> list[tuple[str, str]]:
 def unguarded(client: TestClient, db: AuthoringDB) -> list[str]:
     """Routes that did not refuse an anonymous caller through the permission check."""
     problems = []
-    routes = [r for r in write_routes(client.app) if r not in PUBLIC_READS]
+    routes = [r for r in write_routes(client.app) if r not in PUBLIC_READS | PUBLIC_FORMS]
     routes += [("GET", path) for path in sorted(AUTHENTICATED_READS)]
     for method, template in routes:
         path = re.sub(r"\{[^}]+\}", "x", template)
         before = _entries(db)
-        answer = client.request(method, path, json={})
+        page = path.startswith(WEB_PAGES)
+        answer = client.request(method, path, data={"csrf": "x"} if page else None,
+                                json=None if page else {}, follow_redirects=False)
         denied = _entries(db)[len(before):]
-        if answer.status_code != 401 or answer.json()["error"]["code"] != "unauthorized":
+        if page:
+            if answer.status_code != 303 or not answer.headers["location"].startswith(
+                    "/redaktion/login"):
+                problems.append(f"{method} {template}: answered {answer.status_code}")
+                continue
+        elif answer.status_code != 401 or answer.json()["error"]["code"] != "unauthorized":
             problems.append(f"{method} {template}: answered {answer.status_code}")
         elif [(e["outcome"], e["actor"]) for e in denied] != [("denied", None)]:
             problems.append(f"{method} {template}: refused without an audit entry")

@@ -42,6 +42,8 @@ LOGIN = "session.login"
 LOGOUT = "session.logout"
 CSRF = "session.csrf"
 """The audit action of a form refused for a missing or wrong CSRF token."""
+MISSING = "session.missing"
+"""The audit action of a form sent without a valid session (not logged in, expired)."""
 
 
 class LoginRefused(TermserverError):
@@ -211,13 +213,14 @@ def end_all(session: Session, user: User) -> int:
     return done.rowcount or 0
 
 
-def record_csrf_refusal(db: AuthoringDB, actor: Actor, path: str, client: str,
-                        why: str) -> None:
-    """A form sent without its CSRF token, or with a wrong one: refused, and audited."""
+def record_refusal(db: AuthoringDB, actor: Actor, action: str, path: str, client: str,
+                   why: str, status: int) -> None:
+    """A form of the web pages refused before it reached an authoring action: sent
+    without a session (`MISSING`), or without its CSRF token or with a wrong one (`CSRF`)."""
     with db.write() as session:
-        audit.append(session, actor=actor.name, action=CSRF, target=path[:200],
+        audit.append(session, actor=actor.name, action=action, target=path[:200],
                      outcome=audit.DENIED, reason=why,
-                     detail={"client": client[:100], "status": 403})
+                     detail={"client": client[:100], "status": status})
 
 
 def csrf_matches(expected: str, sent: str | None) -> bool:

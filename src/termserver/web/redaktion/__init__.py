@@ -1,0 +1,21 @@
+"""The methodologists' pages under /redaktion: log in, drafts, the concept editor, the
+draft overview with check, review, rebase and publish (docs/authoring.md, docs/web.md).
+
+Every page calls the authoring functions the API calls (`termserver.authoring`), so the
+same permission checks, refusals and audit entries apply; the pages only parse forms and
+show the answers in Danish, in the caseworker pages' look.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..routes import templates
+from . import danish, home, login
+
+templates.env.globals.update(draft_status=danish.DRAFT_STATUS, role_names=danish.ROLE_NAMES,
+                             field_names=danish.FIELD_NAMES)
+
+router = APIRouter(include_in_schema=False)
+for module in (login, home):
+    router.include_router(module.router)
