@@ -21,7 +21,7 @@ from .conftest import SHARED_DATA, require_shared
 from .servers import serving
 
 TX_TESTS = SHARED_DATA / "tx-ecosystem" / "tests"
-PASSED_AT_LEAST = 496
+PASSED_AT_LEAST = 538
 """Tests of the metadata and "general" suites that passed when this was last raised; the
 figure may only go up (docs/fhir.md has it per suite)."""
 
