@@ -28,10 +28,11 @@ PUBLIC_READS = {
     ("POST", "/fhir/$validate"): "the same validation as a FHIR OperationOutcome",
     ("POST", "/sparql"): "a read-only SPARQL query too long for a URL (SPARQL protocol)",
     **{("POST", f"/fhir/{operation}"): "a FHIR terminology operation (lookup, validation, "
-       "subsumption, expansion) with its Parameters in the body; reads only"
+       "subsumption, expansion, translation) with its Parameters in the body; reads only"
        for operation in ("CodeSystem/$lookup", "CodeSystem/$validate-code",
                          "CodeSystem/$subsumes", "ValueSet/$validate-code",
-                         "ValueSet/$expand")},
+                         "ValueSet/$batch-validate-code", "ValueSet/$expand",
+                         "ConceptMap/$translate")},
 }
 """Non-GET routes open to everyone, and why: they are reads that need a request body."""
 PUBLIC_FORMS = {
