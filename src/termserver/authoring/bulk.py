@@ -1,5 +1,8 @@
 """Bulk edits: a Turtle (or other SKOS) file of changed concepts applied to a draft.
 
+(A CSV/XLSX sheet is read by `sheets` and planned by `sheet_edits` into the same
+`Planned` edits; `drafts.apply_file` applies either.)
+
 The file holds only the concepts that change, whole, as `termserver export` writes them
 (or as a methodologist's tool does): each replaces that concept in the draft, or creates
 it. The file is read by the same SKOS importer as a release, with one difference: its
@@ -16,17 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.namespace import SKOS
 
 from ..errors import BadRequest, ImportRefused
 from ..importers import ImportOptions, skos
+from ..importers.decoding import read_text
 from ..model import Release
 from ..namespaces import parse_concept_iri
 from .concepts import RETIREMENT_NOTE, State, state_of
 
 _FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt"}
-_FIELDS = ("labels", "alt_labels", "hidden_labels", "definitions", "notes", "status",
+FIELDS = ("labels", "alt_labels", "hidden_labels", "definitions", "notes", "status",
            "broader", "replaced_by", "properties", "mappings")
 
 
@@ -39,6 +43,8 @@ class Planned:
     """create, update, retire or unchanged."""
     after: State
     fields: list[str] = field(default_factory=list)
+    row: int | None = None
+    """The sheet row it comes from (a CSV/XLSX sheet; None for Turtle)."""
 
 
 def read_file(path: Path, scheme: str) -> tuple[Release, dict[str, list[str]]]:
@@ -50,14 +56,27 @@ def read_file(path: Path, scheme: str) -> tuple[Release, dict[str, list[str]]]:
                          details={"file": str(path)}) from None
     if path.suffix.lower() not in _FORMATS:
         raise BadRequest(f"{path.name}: a bulk edit is a Turtle file (.ttl) or N-Triples "
-                         "(.nt) of the changed concepts, as `termserver export` writes them.",
+                         "(.nt) of the changed concepts, as `termserver export` writes them, "
+                         "or a sheet (.csv or .xlsx) with one row per concept.",
                          details={"file": str(path)})
-    release = skos.parse(path, data, ImportOptions(scheme=scheme, version="draft"))[0]
+    options = ImportOptions(scheme=scheme, version="draft")
     graph = Graph()
-    graph.parse(data=data.decode("utf-8", "replace"), format=_FORMATS[path.suffix.lower()],
-                publicID=path.resolve().as_uri())
-    parents = {c.code: [str(o) for o in graph.objects(URIRef(c.uri), SKOS.broader)]
-               for c in release.concepts.values()}
+    try:
+        graph.parse(data=read_text(path, data, None), format=_FORMATS[path.suffix.lower()],
+                    publicID=path.resolve().as_uri())
+    except Exception:  # rdflib's parsers raise their own types; the importer words them
+        skos.parse(path, data, options)
+        raise
+    # The importer reads a whole release and refuses a parent it does not hold; here the
+    # parents may be concepts of the draft, so the links are taken out and read by `plan`.
+    links = list(graph.subject_objects(SKOS.broader))
+    graph.remove((None, SKOS.broader, None))
+    release = skos.parse(path, graph.serialize(format="nt", encoding="utf-8"), options)[0]
+    parents: dict[str, list[str]] = {}
+    by_uri = {c.uri: c.code for c in release.concepts.values()}
+    for child, parent in links:
+        if str(child) in by_uri:
+            parents.setdefault(by_uri[str(child)], []).append(str(parent))
     return release, parents
 
 
@@ -90,18 +109,19 @@ def plan(release: Release, parents: dict[str, list[str]], current: Any,
                 if target not in in_file and current(target) is None:
                     problems.append(f"{concept.code}: {name} {target!r} is not a concept of "
                                     "the draft or the file")
-        kind = _kind(before, after)
+        kind = change_kind(before, after)
         if kind == "retire" and not any(n["kind"] == RETIREMENT_NOTE for n in after["notes"]):
             problems.append(f"{concept.code}: retiring needs a reason (a skos:historyNote)")
-        fields = [f for f in _FIELDS if before is None or before[f] != after[f]]
+        fields = [f for f in FIELDS if before is None or before[f] != after[f]]
         planned.append(Planned(concept.code, kind, after, fields))
     return planned, problems
 
 
-def _kind(before: State | None, after: State) -> str:
+def change_kind(before: State | None, after: State) -> str:
+    """create, retire (active to retired or deprecated), update or unchanged."""
     if before is None:
         return "create"
-    if {f: before[f] for f in _FIELDS} == {f: after[f] for f in _FIELDS}:
+    if {f: before[f] for f in FIELDS} == {f: after[f] for f in FIELDS}:
         return "unchanged"
     if after["status"] != "active" and before["status"] == "active":
         return "retire"
@@ -114,8 +134,11 @@ def _our_code(iri: str, scheme: str) -> str | None:
 
 
 def refused(problems: list[str], path: Path) -> ImportRefused:
-    listed = "; ".join(problems[:20]) + (f"; and {len(problems) - 20} more"
-                                         if len(problems) > 20 else "")
-    return ImportRefused(f"{path.name}: nothing was applied, because: {listed}. Fix the file "
+    """Nothing applied: every problem on a line of its own (the first 50 of them; all in
+    `details.problems`), so a long list stays readable in a terminal."""
+    listed = "".join(f"\n  - {p}" for p in problems[:50])
+    if len(problems) > 50:
+        listed += f"\n  … and {len(problems) - 50} more"
+    return ImportRefused(f"{path.name}: nothing was applied, because:{listed}\nFix the file "
                          "and apply it again.", details={"file": path.name,
                                                          "problems": problems})
