@@ -670,25 +670,37 @@ def _mapping_body(store: Store, now: DraftContent, mapping: Mapping) -> dict[str
 # -- bulk edits -----------------------------------------------------------------------------
 def apply_file(db: AuthoringDB, store: Store, actor: Actor, draft_id: int, path: Any, *,
                dry_run: bool = False, comment: str = "") -> dict[str, Any]:
-    """Apply a Turtle file of changed concepts to a draft, all or nothing.
+    """Apply a file of changed concepts to a draft, all or nothing: Turtle (or N-Triples)
+    with each concept whole, or a CSV/XLSX sheet with one row per concept and only the
+    cells that change (`sheet_edits`).
 
     Returns the report: each concept of the file with its kind (create, update, retire,
-    unchanged) and the fields that change. With `dry_run` nothing is written."""
-    from . import bulk
+    rename, unchanged), the fields that change and, for a sheet, its row. With `dry_run`
+    nothing is written."""
+    from . import bulk, sheet_edits, sheets
 
     scheme = scheme_of(db, draft_id)
-    release, parents = bulk.read_file(path, scheme)
+    if sheets.is_sheet(path):
+        sheet = sheets.read_sheet(path)  # read before the write transaction starts
+
+        def planner(now: DraftContent, draft_release: Release
+                    ) -> tuple[list[bulk.Planned], list[str]]:
+            return sheet_edits.plan(sheet, _sheet_context(store, now, draft_release))
+    else:
+        release, parents = bulk.read_file(path, scheme)
+
+        def planner(now: DraftContent, draft_release: Release
+                    ) -> tuple[list[bulk.Planned], list[str]]:
+            uri_to_code = {c.uri: c.code for c in draft_release.concepts.values()}
+            return bulk.plan(release, parents, now.state, uri_to_code)
     try:
         with write(db, actor, "draft.edit", scheme, target=f"draft {draft_id}") as change:
             draft, now = _for_writing(change.session, store, draft_id)
-            draft_release = now.release()
-            uri_to_code = {c.uri: c.code for c in draft_release.concepts.values()}
-            planned, problems = bulk.plan(release, parents, now.state, uri_to_code)
+            planned, problems = planner(now, now.release())
             if problems:
                 raise bulk.refused(problems, path)
             report = {"draft": draft_id, "file": path.name, "dry_run": dry_run,
-                      "concepts": [{"code": p.code, "kind": p.kind, "fields": p.fields}
-                                   for p in planned]}
+                      "concepts": [_planned_body(p) for p in planned]}
             if dry_run:
                 raise _DryRun(report)
             edits = []
@@ -703,12 +715,40 @@ def apply_file(db: AuthoringDB, store: Store, actor: Actor, draft_id: int, path:
                              reason=edit.comment, detail={"draft": draft_id, "edit": edit.id,
                                                           "kind": p.kind, "before": before,
                                                           "after": p.after})
+                now.apply(edit)
                 edits.append(edit.id)
             change.reason = comment or f"apply {path.name}"
             change.detail = {"draft": draft_id, "file": path.name, "edits": edits}
             return report
     except _DryRun as done:
         return done.report
+
+
+def _planned_body(planned: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": planned.code, "kind": planned.kind,
+                            "fields": planned.fields}
+    if planned.row is not None:
+        body["row"] = planned.row
+    if planned.after["code"] != planned.code:
+        body["new_code"] = planned.after["code"]
+    return body
+
+
+def _sheet_context(store: Store, now: DraftContent, draft_release: Release) -> Any:
+    """What a sheet's rows are read against: the draft, and the schemes `scheme:code` may
+    name in a property cell (those termserver has, and those the draft's properties
+    already point into, so `icf:d450` is an ICF IRI even where ICF is not loaded)."""
+    from .sheet_edits import Context
+
+    named = {parsed[0] for c in draft_release.concepts.values()
+             for values in c.properties.values() for v in values
+             if (parsed := parse_concept_iri(v))}
+    return Context(
+        scheme=now.base.scheme, state=now.state, next_order=now.next_order(),
+        property_keys={k for c in draft_release.concepts.values() for k in c.properties},
+        schemes=set(store.schemes()) | named, resolve_target=_target_resolver(store, now),
+        published_in=lambda code: _published_in(store, now.base.scheme, code),
+        uri_for=lambda code, current: _uri_for(now.base.scheme, code, current, None))
 
 
 class _DryRun(Exception):

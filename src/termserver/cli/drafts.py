@@ -260,11 +260,32 @@ def draft_undo(ctx: click.Context, draft_id: int, edit_id: int | None, comment: 
 @handle_errors
 def draft_apply(ctx: click.Context, draft_id: int, file: Path, dry_run: bool, comment: str,
                 token: str | None, as_json: bool) -> None:
-    """Apply a Turtle FILE of changed concepts to a draft: all or nothing.
+    """Apply a FILE of changed concepts to a draft: all or nothing.
 
-    Each concept in the file replaces that concept in the draft, or creates it; concepts
-    not in the file are left alone. Every problem is reported and nothing is written if
-    there is one (exit 1).
+    FILE is Turtle (.ttl, .nt), each concept in it replacing that concept in the draft or
+    creating it, or a sheet, .csv (UTF-8; ; or , between cells, as Danish Excel writes)
+    or .xlsx (its first worksheet), with one row per concept under a row of headings.
+    Concepts not in the file are left alone. Every problem is reported, naming its row
+    and column, and nothing is written if there is one (exit 2).
+
+    \b
+    Sheet columns (docs/authoring.md):
+      code                the concept (a code the draft lacks creates it)
+      label_da, label_en  preferred label (any language: label_LANG)
+      alt_da, hidden_da   alternative / hidden labels of that language
+      definition_da       definition of that language
+      broader             parent codes
+      status              active, deprecated or retired
+      reason              why it is retired (needed to retire)
+      replaced_by         codes of its successors
+      notation            a new code (only for a concept never published)
+      mappings            e.g. exactMatch icf:d450 | closeMatch fsiii:T1
+      legalBasis, addressesIcf, addressesCondition, targetGroup, area, …
+                          the scheme's properties (property:NAME for a new one);
+                          scheme:code values (icf:d450) become concept IRIs
+
+    Several values in one cell are separated by |. An empty cell leaves the field as it
+    is; a cell holding only - clears it. Formulas are refused, never evaluated.
     """
     db = _open(ctx)
     report = drafts.apply_file(db, services_from(ctx).store, _actor(db, token), draft_id,
@@ -274,7 +295,9 @@ def draft_apply(ctx: click.Context, draft_id: int, file: Path, dry_run: bool, co
         return
     for c in report["concepts"]:
         fields = f"  ({', '.join(c['fields'])})" if c["fields"] and c["kind"] != "create" else ""
-        click.echo(f"  {c['kind']:<9} {c['code']}{fields}")
+        row = f"row {c['row']}: " if "row" in c else ""
+        renamed = f" → {c['new_code']}" if "new_code" in c else ""
+        click.echo(f"  {row}{c['kind']:<9} {c['code']}{renamed}{fields}")
     changed = sum(c["kind"] != "unchanged" for c in report["concepts"])
     verb = "would change" if dry_run else "changed"
     click.echo(f"{file.name}: {verb} {changed} of {len(report['concepts'])} concepts in "
