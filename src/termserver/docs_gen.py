@@ -28,6 +28,11 @@ def cli_reference() -> str:
         command = main.commands[name]
         sub = click.Context(command, info_name=name, parent=ctx, **settings)
         lines += [f"## termserver {name}", "", "```", command.get_help(sub), "```", ""]
+        for child_name in sorted(getattr(command, "commands", {})):  # a group's commands
+            child = command.commands[child_name]  # type: ignore[attr-defined]
+            child_ctx = click.Context(child, info_name=child_name, parent=sub, **settings)
+            lines += [f"### termserver {name} {child_name}", "", "```",
+                      child.get_help(child_ctx), "```", ""]
     return "\n".join(lines)
 
 
