@@ -11,11 +11,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..routes import templates
-from . import danish, home, login
+from . import danish, editor, home, login, overview
 
 templates.env.globals.update(draft_status=danish.DRAFT_STATUS, role_names=danish.ROLE_NAMES,
-                             field_names=danish.FIELD_NAMES)
+                             field_names=danish.FIELD_NAMES,
+                             edit_kinds=danish.EDIT_KINDS)
 
 router = APIRouter(include_in_schema=False)
-for module in (login, home):
+for module in (login, home, overview, editor):
     router.include_router(module.router)

@@ -22,6 +22,9 @@ ROLE_NAMES = {"editor": "redaktør", "reviewer": "reviewer", "publisher": "udgiv
               "admin": "administrator", "reader": "læser"}
 DRAFT_STATUS = {"open": "åbent", "in_review": "til review", "approved": "godkendt",
                 "published": "udgivet", "closed": "lukket"}
+EDIT_KINDS = {"create": "oprettet", "update": "ændret", "retire": "udgået",
+              "rename": "ny kode", "delete": "slettet", "undo": "fortrudt",
+              "rebase": "opdateret til ny udgivelse"}
 FIELD_NAMES = {"labels": "Betegnelser", "alt_labels": "Synonymer", "hidden_labels": "Søgeord",
                "definitions": "Definition", "notes": "Noter", "status": "Status",
                "broader": "Overbegreb", "replaced_by": "Erstattet af",
