@@ -240,6 +240,8 @@ def test_shacl_findings_are_reported_with_the_shape_as_rule(drafts: Drafts) -> N
     assert "værdi: d450" in icf["message"]
     assert _only(found, "shacl-area")["severity"] == "error"
     assert _only(found, "shacl-legal-basis")["code"] == "K"
+    assert _only(found, "shacl-definition")["code"] == "K"  # an entry says what it is
+    assert "mangler en definition" in _only(found, "shacl-definition")["message"]
 
 
 def test_shacl_checks_a_code_with_a_space(drafts: Drafts) -> None:
