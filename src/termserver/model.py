@@ -74,6 +74,10 @@ class Concept:
     replaced_by: list[str] = field(default_factory=list)
     order: int = 0
     """Position in the source, so exports and children lists keep the publisher's order."""
+    label_sources: dict[str, str] = field(default_factory=dict)
+    """Language → scheme of the overlay release that supplied that preferred label (our
+    Danish ICF working labels, DIMDI's German ICF): set on the loaded view only, never
+    stored or exported, so pages and the API can say whose label a person is reading."""
 
     def label(self, prefer: tuple[str, ...] = ("da", "en", "")) -> str:
         """The label a person should see: Danish first, then English, then anything."""
@@ -83,12 +87,27 @@ class Concept:
                 return text
         return next(iter(self.labels.values()), self.code)
 
+    def label_source(self, prefer: tuple[str, ...] = ("da", "en", "")) -> str | None:
+        """The overlay scheme that supplied the label `label()` shows, or None when the
+        publisher's own label is shown."""
+        for lang in prefer:
+            if self.labels.get(lang):
+                return self.label_sources.get(lang)
+        return self.label_sources.get(next(iter(self.labels), ""))
+
     def definition(self, prefer: tuple[str, ...] = ("da", "en", "")) -> str | None:
         for lang in prefer:
             text = self.definitions.get(lang)
             if text:
                 return text
         return next(iter(self.definitions.values()), None)
+
+
+RELEASE_PROPERTIES = {"label_status": "labelStatus", "label_note": "labelNote"}
+"""`ReleaseInfo.extra` keys that are part of a release's content, stated on its scheme as
+`ts:<name>`: an overlay of our own working labels says so (`label_status` = `working`,
+`label_note` the sentence pages show beside such a label), and the marking travels with
+the release through export and re-import."""
 
 
 @dataclass(slots=True)

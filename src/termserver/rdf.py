@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 
 from rdflib import Dataset, Graph, URIRef
 
-from .model import Concept, Release, ReleaseInfo
+from .model import RELEASE_PROPERTIES, Concept, Release, ReleaseInfo
 from .namespaces import DCTERMS, OWL, RDF, SKOS, TS, concept_iri, release_iri, scheme_iri
 
 _P_TYPE = f"<{RDF.type}>"
@@ -107,6 +107,9 @@ def scheme_lines(info: ReleaseInfo) -> Iterator[str]:
     if info.issued:
         yield f"{s} <{DCTERMS.issued}> {_lit(info.issued)} ."
     yield f"{s} <{TS.releaseKind}> {_lit(info.kind)} ."
+    for key, name in RELEASE_PROPERTIES.items():
+        if info.extra.get(key):
+            yield f"{s} <{TS[name]}> {_lit(info.extra[key], 'da' if key == 'label_note' else '')} ."
     for identifier in info.identifiers:
         yield f"{s} <{TS.alsoIdentifiedBy}> {_lit(identifier)} ."
 

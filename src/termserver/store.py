@@ -112,7 +112,11 @@ class Store:
                 for release, concept in by_uri.get(extra.uri, ()):
                     originals = self._originals.setdefault((release.scheme, release.version), {})
                     originals.setdefault(concept.code, concept)
-                    release.concepts[concept.code] = merge_overlay(concept, extra)
+                    # the view so far: several overlays (German, our Danish, search words)
+                    # may add to the same concept
+                    current = release.concepts[concept.code]
+                    release.concepts[concept.code] = merge_overlay(current, extra,
+                                                                   overlay.scheme)
 
     def _index_mappings(self, release: Release) -> None:
         source = f"{release.scheme}@{release.version}"
@@ -280,21 +284,26 @@ class Store:
         return [r.version for r in self.versions(scheme) if code in r.concepts]
 
 
-def merge_overlay(concept: Concept, extra: Concept) -> Concept:
+def merge_overlay(concept: Concept, extra: Concept, source: str = "") -> Concept:
     """A copy of `concept` with the overlay's labels, definitions and notes added.
 
-    The publisher's own preferred label and definition win for a language they cover.
+    The publisher's own preferred label and definition win for a language they cover; a
+    preferred label the overlay adds is recorded as coming from `source` (its scheme).
     """
     merged = replace(
         concept,
         labels=dict(concept.labels),
+        label_sources=dict(concept.label_sources),
         alt_labels={k: list(v) for k, v in concept.alt_labels.items()},
         hidden_labels={k: list(v) for k, v in concept.hidden_labels.items()},
         definitions=dict(concept.definitions),
         notes=list(concept.notes),
     )
     for lang, text in extra.labels.items():
-        merged.labels.setdefault(lang, text)
+        if lang not in merged.labels:
+            merged.labels[lang] = text
+            if source:
+                merged.label_sources[lang] = source
     for lang, text in extra.definitions.items():
         merged.definitions.setdefault(lang, text)
     for target, source in ((merged.alt_labels, extra.alt_labels),

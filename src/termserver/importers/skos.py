@@ -31,7 +31,15 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.parser import PythonInputSource
 
 from ..errors import ImportRefused
-from ..model import MAPPING_RELATIONS, Concept, Mapping, Note, Release, ReleaseInfo
+from ..model import (
+    MAPPING_RELATIONS,
+    RELEASE_PROPERTIES,
+    Concept,
+    Mapping,
+    Note,
+    Release,
+    ReleaseInfo,
+)
 from ..namespaces import ID_BASE, TS, parse_concept_iri
 from .decoding import read_text
 from .jsonldsafety import refuse_context_references
@@ -259,6 +267,10 @@ def _release(path: Path, graph: TripleIndex, options: Any) -> Release:
         kind=kind,
         identifiers=sorted(str(o) for o in graph.objects(scheme_node, TS_ALSOIDENTIFIEDBY)),
     )
+    for key, name in RELEASE_PROPERTIES.items():
+        value = graph.value(scheme_node, TS[name])
+        if value is not None and _literal_text(value):
+            info.extra[key] = _literal_text(value)
     if kind == "overlay":
         concepts = _concepts(path, graph, scheme_node, scheme, overlay=True)
     else:
