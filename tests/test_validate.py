@@ -167,6 +167,19 @@ def test_retired_code_names_the_version_it_left(validator: Validator) -> None:
     assert "fjernet i 20230517" in issue.message
 
 
+def test_a_code_retired_since_is_valid_on_the_reports_own_date(validator: Validator) -> None:
+    """The retired-code variant without its move to 2024: on 2021-05-29 CareSocialCodes
+    20200908 was in force, and it still had the code."""
+    document = load(PLAN)
+    variants.retired_code(document)
+    document["timestamp"] = "2021-05-29T17:13:41Z"
+    report = validator.validate(document)
+    assert report.terminology_versions["caresocialcodes"] == "20200908"
+    assert "term-retired-code" not in {i.rule for i in report.issues}
+    assert "term-retired-code" in {i.rule for i in validator.validate(
+        document, day="latest").issues}
+
+
 def test_rule_matrix_is_current() -> None:
     assert DOCS.read_text(encoding="utf-8") == markdown(), "run scripts/gen-docs"
 
@@ -186,8 +199,17 @@ def test_api_validates_json_and_returns_the_report(client: TestClient) -> None:
     assert set(report) >= {"valid", "document_type", "standard", "terminology_versions",
                            "issues"}
     assert report["valid"] is True and report["document_type"] == "ffb-reporting"
+    # the report of 2021-05-29 is checked against KL's releases of 20200908 (in force then);
+    # FBOE and LTT have no release held from before it, so their latest answer
     store = Store.open(client.app.state.services.settings.data_dir)
-    assert report["terminology_versions"] == {s: store.latest(s).version
+    assert report["terminology_date"] == "2021-05-29"
+    assert report["terminology_versions"] == {
+        "caresocialcodes": "20200908", "ffb": "20200908", "fsiii": "20200908",
+        "fboe": store.latest("fboe").version, "ltt": store.latest("ltt").version}
+    latest = client.post("/api/v1/validate?date=latest", content=body,
+                         headers={"Content-Type": "application/fhir+json"}).json()
+    assert latest["terminology_date"] == "latest" and latest["valid"] is True
+    assert latest["terminology_versions"] == {s: store.latest(s).version
                                               for s in ("caresocialcodes", "fboe", "ffb",
                                                         "fsiii", "ltt")}
 

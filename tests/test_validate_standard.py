@@ -387,7 +387,8 @@ def test_binding_is_enforced(validator: Validator, profile: str, path: str) -> N
 
     document = mutated(source, resource, swap)
     rule = "term-valueset" if binding.strength == "required" else "term-valueset-extensible"
-    got = [i for i in validator.validate(document).issues if i.rule == rule]
+    # _outside picks its code from the latest releases: judge by them, not by the example's date
+    got = [i for i in validator.validate(document, day="latest").issues if i.rule == rule]
     located = [where] if planted and not head else [
         loc for loc, _ in resolve(resource, where, head if planted else binding.judged)]
     assert any(i.path.startswith(located[0]) for i in got), got

@@ -76,3 +76,58 @@ def after(first: str, second: str) -> bool:
         return earliest > latest
     common = min(len(one[0]), len(two[0]))
     return one[0][:common] > two[0][:common]
+
+
+def day_of(value: object) -> date | None:
+    """The calendar day a FHIR date/dateTime/instant names, as written (a timestamp's own
+    day, not converted to another zone; a year or month alone counts from its first day)."""
+    if type(value) is not str:
+        return None
+    found = moment(value)
+    if found is None:
+        return None
+    parts = found[0]
+    return date(*parts, *(1,) * (3 - len(parts)))
+
+
+def document_day(document: dict) -> date | None:
+    """A document's own date, which decides the terminology releases it is checked
+    against: a Bundle's timestamp (the report's date); else the period start of the
+    document's Encounter (the document itself, or the first in the Bundle); else None."""
+    if document.get("resourceType") == "Bundle":
+        found = day_of(document.get("timestamp"))
+        if found is not None:
+            return found
+        items = document.get("entry")
+        resources = [i.get("resource") for i in items if type(i) is dict] if type(
+            items) is list else []
+    else:
+        resources = [document]
+    for resource in resources:
+        if type(resource) is dict and resource.get("resourceType") == "Encounter":
+            period = resource.get("period")
+            if type(period) is dict:
+                found = day_of(period.get("start"))
+                if found is not None:
+                    return found
+    return None
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def requested_day(text: str | None) -> date | str | None:
+    """The `?date=` / `--date` choice: None (the document's own date), `latest` (the latest
+    releases), or a day written YYYY-MM-DD. Raises ValueError saying what is accepted."""
+    if text is None:
+        return None
+    text = text.strip()
+    if text == "latest":
+        return "latest"
+    if _DAY.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ValueError(f"date must be a day written YYYY-MM-DD (e.g. 2024-05-30) or 'latest'; "
+                     f"got {text[:40]!r}")

@@ -14,9 +14,11 @@ from typing import Any, NamedTuple
 from termserver.errors import TermserverError
 from termserver.store import Store
 
+from . import codings as coding_layer
 from . import rules_children, rules_dates, rules_ffb, rules_gateway
+from .codings import foreign as _foreign
 from .context import Context, Entry, find, lst, obj, profile_names, profile_urls
-from .dates import after
+from .dates import after, document_day
 from .model import Profile
 from .parsing import DocumentError, parse_document
 from .paths import codings, element, missing, present, resolve, values
@@ -24,10 +26,8 @@ from .report import Finding, Report, shown
 from .standard import (
     CPR_SYSTEM,
     DOCUMENT_TYPES,
-    FSIII,
     KL_NAMESPACES,
     KL_SYSTEMS,
-    KNOWN_FOREIGN,
     LEGACY_CANONICALS,
     PROFILES,
     RULES,
@@ -35,7 +35,7 @@ from .standard import (
     document_type_by_id,
     document_type_for,
 )
-from .terminology import Terminology, display_key
+from .terminology import Terminology
 
 KNOWN_RESOURCES = frozenset("""
 Account ActivityDefinition AdverseEvent AllergyIntolerance Appointment AppointmentResponse
@@ -62,7 +62,6 @@ TerminologyCapabilities TestReport TestScript ValueSet VerificationResult Vision
 """.split())
 """The FHIR R4 resource types."""
 _CPR = re.compile(r"[0-9]{10}")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _REQUIRED = {
     "Condition": ("code", "subject"),
     "Observation": ("status", "code"),
@@ -261,15 +260,35 @@ class Validator:
 
     # -- entry points ------------------------------------------------------------------------
     def validate_bytes(self, data: bytes, content_type: str = "", *, document_type: str | None
-                       = None, max_bytes: int = 10 * 1024 * 1024, max_depth: int = 256) -> Report:
+                       = None, max_bytes: int = 10 * 1024 * 1024, max_depth: int = 256,
+                       day: date | str | None = None) -> Report:
         try:
             document = parse_document(data, content_type, max_bytes, max_depth)
         except DocumentError as exc:
-            return Report(None, None, self.terminology.versions(), [exc.finding])
-        return self.validate(document, document_type=document_type, max_depth=max_depth)
+            term, on = self.terminology_on(None, day)
+            return Report(None, None, term.versions(), [exc.finding], terminology_date=on)
+        return self.validate(document, document_type=document_type, max_depth=max_depth,
+                             day=day)
+
+    def terminology_on(self, document: dict | None, day: date | str | None = None
+                       ) -> tuple[Terminology, str]:
+        """The terminology a document is checked against, and the day it is in force on
+        (`latest` when none): `day` when given (a date, or "latest" for the latest
+        releases), else the document's own date (validators.dates.document_day), else the
+        latest releases."""
+        if day == "latest":
+            return self.terminology, "latest"
+        if not isinstance(day, date):
+            day = document_day(document) if document is not None else None
+            if day is None:
+                return self.terminology, "latest"
+        return self.terminology.at(day), day.isoformat()
 
     def validate(self, document: dict, *, document_type: str | None = None,
-                 max_depth: int = 256) -> Report:
+                 max_depth: int = 256, day: date | str | None = None) -> Report:
+        """The report of one document. `day`: the date whose terminology releases apply
+        (None: the document's own date; "latest": the latest releases)."""
+        term, on = self.terminology_on(document, day)
         entries = self._entries(document)
         doc_type = document_type_by_id(document_type) if document_type else None
         if doc_type is None:  # the Bundle's profiles first, then each resource's
@@ -280,7 +299,7 @@ class Validator:
                 if entry.profiles:
                     doc_type = document_type_for(profile_urls(entry.resource))
         report = Report(doc_type.id if doc_type else None, doc_type.standard if doc_type else None,
-                        self.terminology.versions())
+                        term.versions(), terminology_date=on)
         root = "Bundle" if document.get("resourceType") == "Bundle" else entries[0].path
         scan = Scan(document, root)
         if scan.depth > max_depth:
@@ -288,13 +307,14 @@ class Validator:
                                       f"Dokumentet er indlejret dybere end {max_depth} niveauer.")]
             return report
         ctx = Context(document, doc_type, entries, self._index(document, entries),
-                      self.terminology, report.issues)
+                      term, report.issues)
         if doc_type is None:
             ctx.add("doc-type-unknown", f"{root}.meta.profile", _UNKNOWN_TYPE)
         report.issues.extend(self._structure(document, entries))
         if document.get("resourceType") == "Bundle" and doc_type and doc_type.bundled_references:
             report.issues.extend(self._references(scan, ctx.by_key))
-        report.issues.extend(self._terminology(scan))
+        report.issues.extend(coding_layer.check(scan.codings, render, term, on=on,
+                                                strict=not self.accept_legacy_fsiii))
         self._profiles(ctx)
         self._contained(ctx)
         for where, value in scan.dates:
@@ -497,7 +517,8 @@ class Validator:
         for binding in profile.bindings:
             path = binding.judged
             found = values(resource, path)
-            if found and not all(self._bound(v, binding.value_set) for v in found):
+            if found and not all(self._bound(ctx.terminology, v, binding.value_set)
+                                     for v in found):
                 for where, value in resolve(resource, entry.path, path):
                     self._binding(ctx, where, value, binding.value_set, binding.strength)
 
@@ -517,11 +538,12 @@ class Validator:
         return any(type(c) is dict and c.get("code") == code and
                    self.terminology.canonical(str(c.get("system")))[0] == system for c in items)
 
-    def _bound(self, value: object, name: str) -> bool:
+    @staticmethod
+    def _bound(term: Terminology, value: object, name: str) -> bool:
         """Fast path: every coding from the value set's systems is a member, and one exists."""
         if type(value) is not dict:
             return False
-        expansion = self.terminology.value_sets[name]
+        expansion = term.value_sets[name]
         items = lst(value.get("coding")) if "coding" in value else (value,)
         member = False
         for coding in items:
@@ -544,7 +566,7 @@ class Validator:
 
     def _binding(self, ctx: Context, where: str, value: object, name: str,
                  strength: str) -> None:
-        term = self.terminology
+        term = ctx.terminology
         expansion = term.value_sets[name]
         unchecked = VALUE_SETS[name].unchecked_systems
         systems = {s for s in expansion if s in term.systems}
@@ -611,68 +633,6 @@ class Validator:
                                f"Referencen {shown(ref)} findes ikke i Bundlet. Alle "
                                "refererede ressourcer skal medsendes.")
 
-    def _terminology(self, scan: Scan) -> Iterator[Finding]:
-        term = self.terminology
-        strict = not self.accept_legacy_fsiii
-        for loc, coding in scan.codings:
-            system, legacy = term.canonical(coding["system"])
-            if system not in term.systems:
-                if (system.startswith(KL_NAMESPACES) and not _foreign(system)
-                        and system not in KL_SYSTEMS):  # a KL system not imported: no opinion
-                    yield _finding("term-unknown-system", f"{render(loc)}.system",
-                                   f"{coding['system']} er ikke et kendt KL-kodesystem. KL's "
-                                   "kodesystemer: " + ", ".join(sorted(term.systems)) + ".")
-                continue
-            if strict and system == FSIII and not _UUID.fullmatch(coding["code"]):
-                yield _finding("fsiii-legacy-code", f"{render(loc)}.code",
-                               f"{coding['code']} er en ældre FSIII-kode (brugervendt nøgle); "
-                               "efter overgangsperioden modtages kun UUID-koder.")
-            answer = term.lookup(system, coding["code"])
-            version = coding.get("version")
-            display = coding.get("display")
-            if (answer.exists and not legacy and version is None and (
-                    not isinstance(display, str) or display_key(display) in
-                    answer.displays)):
-                continue  # the common case: nothing to say
-            where = render(loc)
-            if legacy:
-                yield _finding("term-legacy-canonical", f"{where}.system",
-                               f"{coding['system']} er en forældet URL; brug {system}.")
-            if isinstance(version, str) and not term.has_version(system, version):
-                yield _finding("term-unknown-version", f"{where}.version",
-                               f"{system} findes ikke i version {version}; kendte versioner "
-                               "står i rapportens terminology_versions.")
-                version = None
-            if isinstance(version, str):
-                answer = term.lookup(system, coding["code"], version)
-            if answer.exists:
-                if isinstance(display, str) and display_key(display) not in answer.displays:
-                    yield _finding("term-display", f"{where}.display",
-                                   f"Visningsteksten »{display}« svarer ikke til "
-                                   f"{answer.scheme}-kodens tekst.")
-            elif answer.last_version:
-                yield _finding("term-retired-code", f"{where}.code",
-                               f"Koden {coding['code']} er udgået af {answer.scheme}: sidst med "
-                               f"i version {answer.last_version}, fjernet i "
-                               f"{answer.retired_since}.")
-            elif answer.other_system:
-                yield _finding("term-wrong-system", f"{where}.system",
-                               f"Koden {coding['code']} findes ikke i {system}, men i "
-                               f"{answer.other_system}. Ret system.")
-            else:
-                yield _finding("term-unknown-code", f"{where}.code",
-                               f"Koden {shown(coding['code'])} findes ikke i {answer.scheme} "
-                               f"({system}).{self._near_miss(system, coding['code'])}")
-
-    def _near_miss(self, system: str, code: str) -> str:
-        """A hint when the code exists written otherwise: KL's code systems are case
-        sensitive, and a database may hand out its UUIDs in capitals or padded."""
-        for candidate in (code.strip(), code.lower(), code.strip().lower()):
-            if candidate != code and self.terminology.lookup(system, candidate).exists:
-                return (f" Koden findes som »{candidate}«; koderne skelner mellem store og "
-                        "små bogstaver og må ikke have mellemrum.")
-        return ""
-
     @staticmethod
     def _cpr(path: str, patient: dict) -> Iterator[Finding]:
         for index, identifier in enumerate(lst(patient.get("identifier"))):
@@ -728,11 +688,6 @@ def _check_date(value: str) -> bool:
     if month == 2 and day == 29:
         return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     return day <= _MONTH_DAYS[month]
-
-
-def _foreign(system: str) -> bool:
-    return any(system == known or (known.endswith(".") and system.startswith(known))
-               for known in KNOWN_FOREIGN)
 
 
 def _cpr_valid(value: str) -> bool:

@@ -13,8 +13,9 @@ ValueSets and every declared profile constraint against KL's StructureDefinition
 
 ## Report
 
-`{valid, document_type, standard, terminology_versions, issues: [{severity, rule, path,
-message}]}`; `valid` is false exactly when an issue has severity `error`. Messages are in
+`{valid, document_type, standard, terminology_versions, terminology_date, issues:
+[{severity, rule, path, message}]}`; `valid` is false exactly when an issue has severity
+`error`. Messages are in
 Danish. The shape is in the contract (docs/openapi.json: `ValidationReportOut`,
 `OperationOutcomeOut`), so domain systems can generate their clients from it. The same
 report is available as a FHIR OperationOutcome (`POST /fhir/$validate`): each issue
@@ -69,10 +70,37 @@ names the line (`(linje 3, kolonne 7)`). Values the document carries are echoed 
    the day of the report's own timestamp. Planned dates (a follow-up visit, a plan's
    end) may lie ahead.
 
-Terminology is answered by our own store, expanded once per validator into sets. Codes
-are checked against the latest release of each KL code system (the version in force when
-the document is validated); a coding's own `version` is honoured. A retired code names
-the last version that had it and the version that removed it. Legacy KL-dk 0.7.0
+Terminology is answered by our own store, expanded once per validator (and per choice of
+releases) into sets. A coding's own `version` is honoured; otherwise codes are checked
+against the releases *in force on the document's date*:
+
+* The document's date is its `Bundle.timestamp` (the report's date, the day as written),
+  else the period start of its Encounter (the document itself, or the first in a Bundle
+  without a timestamp). `?date=YYYY-MM-DD` (HTTP) or `--date` (CLI) overrides it;
+  `?date=latest` / `--date latest` checks against the latest releases, as a document
+  without any date is.
+* The release of a code system in force on a day is the newest one issued on or before
+  that day: its release date is `ReleaseInfo.issued` (FHIR `CodeSystem.date`, SKOS
+  `dcterms:issued`; a year or month alone counts from its first day), else its version
+  read as a date when it begins with one (`20240530`, `20240530~4c6bc7f` → 2024-05-30).
+  Among releases of the same day the later version wins. A release is in force from its
+  own day until the next one's.
+* A code system of which no release held is dated on or before the day (its history in
+  the data directory begins later, or its releases carry no date) is answered by its
+  latest release: nothing held tells what was in force then.
+* A code missing from the release in force is `term-retired-code` when an earlier release
+  had it (naming the last release with it and the one that removed it) and
+  `term-not-yet-introduced` when only a later one has it (naming the release that
+  brought it). A code retired since the document's date is valid on that date.
+* The report's `terminology_versions` names the releases used and `terminology_date` the
+  day (or `latest`). Value sets are the standard's own, written for the latest releases:
+  a code is in a value set when the latest releases put it there or the release in force
+  does (a code retired since is placed by the release in force).
+
+KL's examples are validated the same way: 24 of them are dated before a KL release that
+brought codes they use (e.g. kl-gateway reports of February 2021 with FSIII codes of
+20230517) and are reported with `term-not-yet-introduced` (tests/validation/manifest.json
+names the codes); with `?date=latest` they give what they gave before. Legacy KL-dk 0.7.0
 canonicals (`http://kl.dk/fhir/common/caresocial/CodeSystem/…`) are mapped with a
 warning. Legacy FSIII codes (letters, `83_stk_…`) are accepted unless the validator runs
 with `accept_legacy_fsiii=False` (KL Gateway's post-transition policy).
@@ -83,19 +111,19 @@ only as far as both go, so `2020-01-01T10:00:00+01:00` to `2020-01-01` is fine.
 
 ## Interfaces
 
-* `termserver validate FILE|DIR... [--profile ID] [--json]`: exit 0 all valid, 1 any
-  invalid, 2 any unreadable (encoding, syntax, limits, or the file cannot be read).
+* `termserver validate FILE|DIR... [--profile ID] [--date DAY|latest] [--json]`: exit 0
+  all valid, 1 any invalid, 2 any unreadable (encoding, syntax, limits, or the file cannot be read).
   `--json` prints the report for one file, or `{"files": [report + "source"], "valid",
   "invalid", "unreadable"}` for several. Directories are searched for `*.json`/`*.xml`;
   from 200 files they are validated in one worker process per core. The progress bar is
   on stderr (several files on a terminal, or 200 and more), never on stdout.
-* `POST /api/v1/validate[?profile=ID|URL]`: the report; `Content-Type` decides JSON
-  (`application/fhir+json`, `application/json`) or XML (`application/fhir+xml`,
+* `POST /api/v1/validate[?profile=ID|URL][&date=DAY|latest]`: the report; `Content-Type`
+  decides JSON (`application/fhir+json`, `application/json`) or XML (`application/fhir+xml`,
   `application/xml`); other types 415, bodies over `max_upload_bytes` 413.
-* `POST /fhir/$validate[?profile=…]`: the OperationOutcome; also accepts a `Parameters`
+* `POST /fhir/$validate[?profile=…][&date=…]`: the OperationOutcome; also accepts a `Parameters`
   resource with the document in `resource` (and optionally `profile`).
 * In process: `validators.Validator(store).validate_bytes(data, content_type)` or
-  `.validate(dict)`.
+  `.validate(dict)`, each with `day=` (a `datetime.date` or `"latest"`).
 
 Limits come from the settings: `max_upload_bytes` (default 10 MB) and `max_xml_depth`
 (nesting depth of JSON and XML alike; libxml2 itself stops at 256). A store holding none

@@ -55,6 +55,8 @@ class Report:
     terminology_versions: dict[str, str] = field(default_factory=dict)
     issues: list[Finding] = field(default_factory=list)
     source: str | None = None
+    terminology_date: str = "latest"
+    """The day whose releases in force answered (`2021-05-29`), or `latest`."""
 
     @property
     def valid(self) -> bool:
@@ -67,6 +69,7 @@ class Report:
             "document_type": self.document_type,
             "standard": self.standard,
             "terminology_versions": self.terminology_versions,
+            "terminology_date": self.terminology_date,
             "issues": [f.as_dict() for f in self.issues],
         }
         if self.source is not None:

@@ -63,7 +63,12 @@ _COMMON = (
          "Koden findes, men i et andet KL-kodesystem end det angivne."),
     Rule("term-unknown-version", "error", "note §9.5",
          "Den angivne kodesystemversion findes ikke."),
-    Rule("term-retired-code", "error", "note §9.5", "Koden er udgået af kodesystemet."),
+    Rule("term-retired-code", "error", "note §9.5",
+         "Koden er udgået af kodesystemet (i den udgave, der var i kraft på dokumentets dato)."),
+    Rule("term-not-yet-introduced", "error", "note §9.5; kodesystemets udgave i kraft på "
+         "dokumentets dato",
+         "Koden fandtes endnu ikke i den udgave af kodesystemet, der var i kraft på "
+         "dokumentets dato."),
     Rule("term-display", "warning", "note §2", "Visningsteksten svarer ikke til kodesystemets."),
     Rule("term-valueset", "error", "note §5; profilernes required-bindinger",
          "Koden er ikke tilladt i dette felt (værdisæt)."),

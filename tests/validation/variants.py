@@ -192,9 +192,21 @@ def unknown_code_system_version(doc: dict) -> None:
 
 @variant
 def retired_code(doc: dict) -> None:
+    """A code that left CareSocialCodes in 20230517, in a report of 2024 (the report itself
+    is of 2021, when the code was in force: it is dated on after its retirement)."""
+    doc["timestamp"] = "2024-06-01T10:00:00Z"
     coding = resources(doc, "Condition")[0]["code"]["coding"][0]
     coding["system"] = "http://fhir.kl.dk/term/CodeSystem/CareSocialCodes"
     coding["code"] = "e6f35a88-6665-4471-9dce-9a98854532b4"  # "FSIII indsatsmål", gone 2023-05
+
+
+@variant
+def reported_before_its_code(doc: dict) -> None:
+    """LTT's second report of Josefine (2025-06-02) dated back to 2025-05-20, before KL's
+    CareSocialCodes 20250530 brought the intervention code it uses (in force: 20241031)."""
+    text = json.dumps(doc).replace("2025-06-02", "2025-05-20")
+    doc.clear()
+    doc.update(json.loads(text))
 
 
 @variant

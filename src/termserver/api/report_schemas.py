@@ -46,8 +46,15 @@ class ValidationReportOut(_Shape):
     standard: str | None = Field(description="The standard version validated against "
                                              "(`kl.dk.fhir.ffbreporting#1.0.0`).")
     terminology_versions: dict[str, str] = Field(
-        description="The KL code system releases the answer comes from (scheme → version).",
+        description="The KL code system releases the answer comes from (scheme → version): "
+                    "those in force on `terminology_date`.",
         examples=[{"ffb": "20240530", "fsiii": "20250530"}])
+    terminology_date: str = Field(
+        "latest", description="The day whose releases in force were used (the document's "
+        "own date, or `?date=`), or `latest` when the latest releases answered (asked for, "
+        "or the document carries no date). A release is in force from its issued date (else "
+        "its version read as a date, 20240530) until the next one.",
+        examples=["2021-05-29", "latest"])
     issues: list[IssueOut]
 
 

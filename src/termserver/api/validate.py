@@ -2,7 +2,9 @@
 
 `router` is mounted under /api/v1; `fhir_router` carries the FHIR operation at /fhir (the
 app includes both). The Content-Type decides JSON or XML (none: sniffed). `profile` is a
-document type id (`ffb-reporting`) or, as in FHIR's $validate, a profile canonical URL.
+document type id (`ffb-reporting`) or, as in FHIR's $validate, a profile canonical URL;
+`date` chooses the terminology releases (those in force on a day, or `latest`) instead of
+the document's own date.
 $validate also accepts a FHIR Parameters resource with the document in `resource`.
 
 The event loop only reads the body; parsing, validating and encoding the report run in
@@ -12,6 +14,7 @@ not hold up the lookups arriving meanwhile.
 
 from __future__ import annotations
 
+from datetime import date as Day
 from typing import TYPE_CHECKING
 
 import orjson
@@ -45,6 +48,22 @@ def _document_type(profile: str | None) -> str | None:
                          details={"profile": profile, "document_types":
                                   [t.id for t in DOCUMENT_TYPES]})
     return found.id
+
+
+_DATE_QUERY = Query(None, description="The day whose terminology releases in force apply "
+                    "(YYYY-MM-DD), or `latest` for the latest releases; by default the "
+                    "document's own date (Bundle.timestamp, else its Encounter's start)",
+                    examples=["2024-05-30", "latest"])
+
+
+def requested_day(text: str | None) -> Day | str | None:
+    """The `date` query as validators take it; a clear 400 when it is neither."""
+    from validators.dates import requested_day as parse
+
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise BadRequest(f"Bad 'date' parameter: {exc}.", details={"date": text}) from None
 
 
 async def _body(request: Request) -> tuple[bytes, str]:
@@ -111,39 +130,43 @@ class _FhirJSON(JSONResponse):
 async def validate(
     request: Request,
     profile: str | None = Query(None, description="Document type id, overriding meta.profile"),
+    date: str | None = _DATE_QUERY,
 ) -> Response:
     # The report: {valid, document_type, standard, terminology_versions, issues}; profile
     # may also be a KL profile URL (the OpenAPI text is generated; kept as it was).
     document_type = _document_type(profile)
+    day = requested_day(date)
     body, content_type = await _body(request)
     report = await request.app.state.services.workers.run(
-        validate_job, body, content_type, document_type)
+        validate_job, body, content_type, document_type, day)
     return Response(report, media_type=JSON)
 
 
 def validate_job(services: Services, body: bytes, content_type: str,
-                 document_type: str | None) -> bytes:
+                 document_type: str | None, day: Day | str | None = None) -> bytes:
     """In a worker process: the report of POST /api/v1/validate, encoded."""
     settings = services.settings
     report = _validator(services).validate_bytes(
         body, content_type, document_type=document_type, max_bytes=settings.max_upload_bytes,
-        max_depth=settings.max_xml_depth)
+        max_depth=settings.max_xml_depth, day=day)
     return orjson.dumps(report.as_dict())
 
 
 @fhir_router.post("/fhir/$validate", summary="FHIR $validate: the report as an OperationOutcome",
                   response_class=_FhirJSON, response_model=OperationOutcomeOut,
                   responses={**_FHIR_ERRORS, **_OUTCOME}, openapi_extra=_DOCUMENT_BODY)
-async def fhir_validate(request: Request, profile: str | None = Query(None)) -> Response:
+async def fhir_validate(request: Request, profile: str | None = Query(None),
+                        date: str | None = _DATE_QUERY) -> Response:
     # The same validation; a Parameters body is unwrapped (`resource`, `profile`).
+    day = requested_day(date)
     body, content_type = await _body(request)
     outcome = await request.app.state.services.workers.run(
-        fhir_validate_job, body, content_type, profile)
+        fhir_validate_job, body, content_type, profile, day)
     return Response(outcome, media_type="application/fhir+json")
 
 
 def fhir_validate_job(services: Services, body: bytes, content_type: str,
-                      profile: str | None) -> bytes:
+                      profile: str | None, day: Day | str | None = None) -> bytes:
     """In a worker process: the OperationOutcome of POST /fhir/$validate, encoded."""
     from validators.parsing import DocumentError, parse_document
     from validators.report import Report
@@ -154,12 +177,13 @@ def fhir_validate_job(services: Services, body: bytes, content_type: str,
         document = parse_document(body, content_type, settings.max_upload_bytes,
                                   settings.max_xml_depth)
     except DocumentError as exc:
-        report = Report(None, None, validator.terminology.versions(), [exc.finding])
+        report = Report(None, None, validator.terminology_on(None, day)[0].versions(),
+                        [exc.finding])
     else:
         if document.get("resourceType") == "Parameters":
             document, profile = _unwrap(document, profile)
         report = validator.validate(document, document_type=_document_type(profile),
-                                    max_depth=settings.max_xml_depth)
+                                    max_depth=settings.max_xml_depth, day=day)
     return orjson.dumps(report.as_operation_outcome())
 
 

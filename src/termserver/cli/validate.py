@@ -51,9 +51,10 @@ def _no_documents(paths: tuple[Path, ...], as_json: bool) -> NoReturn:
     sys.exit(2)
 
 
-def _init_worker(validator: Any, profile: str | None, max_bytes: int, max_depth: int) -> None:
+def _init_worker(validator: Any, profile: str | None, max_bytes: int, max_depth: int,
+                 day: Any = None) -> None:
     _worker.update(validator=validator, profile=profile, max_bytes=max_bytes,
-                   max_depth=max_depth)
+                   max_depth=max_depth, day=day)
 
 
 def _validate_file(path: Path) -> dict:
@@ -65,7 +66,7 @@ def _validate_file(path: Path) -> dict:
     content_type = "application/fhir+xml" if path.suffix.lower() == ".xml" else ""
     report = _worker["validator"].validate_bytes(
         data, content_type, document_type=_worker["profile"], max_bytes=_worker["max_bytes"],
-        max_depth=_worker["max_depth"])
+        max_depth=_worker["max_depth"], day=_worker.get("day"))
     report.source = str(path)
     return report.as_dict()
 
@@ -89,18 +90,30 @@ def _print_text(reports: list[dict]) -> None:
 @click.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--profile", help="Document type id, overriding meta.profile.")
+@click.option("--date", "day_text", metavar="YYYY-MM-DD|latest",
+              help="Check codes against the terminology releases in force on this day, or "
+                   "the latest releases ('latest'), instead of each document's own date.")
 @json_option
 @click.pass_context
 def validate_command(ctx: click.Context, paths: tuple[Path, ...], profile: str | None,
-                     as_json: bool) -> None:
-    """Validate FHIR documents (files or directories) against the documentation standard."""
+                     day_text: str | None, as_json: bool) -> None:
+    """Validate FHIR documents (files or directories) against the documentation standard.
+
+    Codes are checked against the KL releases in force on each document's date (its
+    Bundle.timestamp, else its Encounter's start; the latest releases when it has none)."""
     from validators import validator_for
+    from validators.dates import requested_day
     from validators.standard import DOCUMENT_TYPES, document_type_by_id
 
     if profile is not None and document_type_by_id(profile) is None:
         known = ", ".join(t.id for t in DOCUMENT_TYPES)
         click.echo(f"termserver: unknown document type {profile!r}; use one of: {known}.",
                    err=True)
+        sys.exit(2)
+    try:
+        day = requested_day(day_text)
+    except ValueError as exc:
+        click.echo(f"termserver: --date: {exc}.", err=True)
         sys.exit(2)
     files = _documents(paths)
     if not files:
@@ -112,7 +125,7 @@ def validate_command(ctx: click.Context, paths: tuple[Path, ...], profile: str |
         click.echo(f"termserver: {exc.message}", err=True)
         sys.exit(2)
     settings = services.settings
-    init = (validator, profile, settings.max_upload_bytes, settings.max_xml_depth)
+    init = (validator, profile, settings.max_upload_bytes, settings.max_xml_depth, day)
     _init_worker(*init)
     show = len(files) >= _PARALLEL_FROM or (len(files) > 1 and sys.stderr.isatty())
     with click.progressbar(length=len(files), label="validerer", file=sys.stderr,
