@@ -10,17 +10,21 @@ overlay about fsiii T1.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from termserver.api import create_app
 from termserver.authoring import users
 from termserver.authoring.db import AuthoringDB
 from termserver.authoring.permissions import ANONYMOUS
 from termserver.authoring.tokens import authenticate
 from termserver.model import Concept, Mapping, Release, ReleaseInfo
 from termserver.namespaces import concept_iri
+from termserver.services import Services
 from termserver.store import Store
 
 from .conftest import bearer
@@ -135,3 +139,16 @@ class Drafts:
 
     def status(self, draft: int, who: str = "anna") -> str:
         return self.call(who, "GET", f"/{draft}").json()["status"]
+
+
+@contextmanager
+def drafts_over(services: Services, db: AuthoringDB) -> Iterator[Drafts]:
+    """The draft API of an in-process app over `services`, as the team of `db`; the app's
+    own database connections are closed afterwards."""
+    app = create_app(services.settings, services)
+    tokens = team(db)
+    with TestClient(app) as client:
+        yield Drafts(client, tokens)
+    opened = getattr(app.state, "authoring_db", None)
+    if opened is not None:
+        opened.dispose()

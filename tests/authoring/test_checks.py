@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 
-from termserver.api import create_app
 from termserver.authoring import checks, integrity, shacl
 from termserver.authoring.concepts import state_of
 from termserver.authoring.db import AuthoringDB
@@ -22,18 +20,13 @@ from termserver.namespaces import concept_iri
 from termserver.services import Services
 from termserver.settings import Settings
 
-from .drafting import Drafts, make_store, release, team
+from .drafting import Drafts, drafts_over, make_store, release
 
 
 @pytest.fixture
 def drafts(settings: Settings, db: AuthoringDB) -> Iterator[Drafts]:
-    app = create_app(settings, Services(settings=settings, store=make_store()))
-    tokens = team(db)
-    with TestClient(app) as client:
-        yield Drafts(client, tokens)
-    opened = getattr(app.state, "authoring_db", None)
-    if opened is not None:
-        opened.dispose()
+    with drafts_over(Services(settings=settings, store=make_store()), db) as api:
+        yield api
 
 
 def _only(findings: dict[str, list[dict]], rule: str) -> dict:

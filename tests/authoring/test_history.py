@@ -25,18 +25,14 @@ from termserver.services import Services, open_services
 from termserver.settings import Settings
 
 from .conftest import ENGINES, bearer, run
-from .drafting import Drafts, make_store, releases, team
+from .drafting import Drafts, drafts_over, make_store, releases
 
 
 @pytest.fixture
 def drafts(settings: Settings, db: AuthoringDB) -> Iterator[Drafts]:
     publish_releases(settings, releases())
-    app = create_app(settings, open_services(settings))
-    with TestClient(app) as client:
-        yield Drafts(client, team(db))
-    opened = getattr(app.state, "authoring_db", None)
-    if opened is not None:
-        opened.dispose()
+    with drafts_over(open_services(settings), db) as api:
+        yield api
 
 
 def history(drafts: Drafts, code: str, who: str | None = None, status: int = 200) -> dict:

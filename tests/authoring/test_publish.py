@@ -13,9 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 
-from termserver.api import create_app
 from termserver.authoring import publish as publishing_drafts
 from termserver.authoring.audit import verify
 from termserver.authoring.db import AuthoringDB
@@ -28,7 +26,7 @@ from termserver.services import open_services
 from termserver.settings import Settings
 from termserver.store import Store
 
-from .drafting import Drafts, releases, team
+from .drafting import Drafts, drafts_over, releases
 
 NEXT = publishing_drafts.next_version(["2026.1"], dt.date.today())
 """The catalogue's next version by the yearly rule (the test data has 2026.1)."""
@@ -37,12 +35,8 @@ NEXT = publishing_drafts.next_version(["2026.1"], dt.date.today())
 @pytest.fixture
 def drafts(settings: Settings, db: AuthoringDB) -> Iterator[Drafts]:
     publish_releases(settings, releases())
-    app = create_app(settings, open_services(settings))
-    with TestClient(app) as client:
-        yield Drafts(client, team(db))
-    opened = getattr(app.state, "authoring_db", None)
-    if opened is not None:
-        opened.dispose()
+    with drafts_over(open_services(settings), db) as api:
+        yield api
 
 
 def reloaded(drafts: Drafts, settings: Settings) -> None:

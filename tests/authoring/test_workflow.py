@@ -6,26 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 
-from termserver.api import create_app
 from termserver.authoring import audit
 from termserver.authoring.db import AuthoringDB
 from termserver.services import Services
 from termserver.settings import Settings
 
-from .drafting import Drafts, make_store, team
+from .drafting import Drafts, drafts_over, make_store
 
 
 @pytest.fixture
 def drafts(settings: Settings, db: AuthoringDB) -> Iterator[Drafts]:
-    app = create_app(settings, Services(settings=settings, store=make_store()))
-    tokens = team(db)
-    with TestClient(app) as client:
-        yield Drafts(client, tokens)
-    opened = getattr(app.state, "authoring_db", None)
-    if opened is not None:
-        opened.dispose()
+    with drafts_over(Services(settings=settings, store=make_store()), db) as api:
+        yield api
 
 
 def _entries(db: AuthoringDB) -> list[dict]:
