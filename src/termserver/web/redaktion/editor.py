@@ -19,7 +19,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ...authoring import checks, drafts
-from ...authoring.drafts import PreconditionFailed
+from ...authoring.concepts import etag as etag_of
+from ...authoring.drafts import DraftContent, PreconditionFailed
 from ...errors import BadRequest, NotFound
 from ..labels import AREA_NAMES, LANG_NAMES, NOTE_NAMES, RELATION_NAMES, SCHEME_NAMES
 from . import danish
@@ -121,7 +122,9 @@ def _save(request: Request, form: Any, draft_id: int, code: str | None) -> Respo
                            reason=reason, new_code=new_code, status=409, errors=[
                                {"field": "kode", "message": f"Der findes allerede et begreb "
                                 f"med koden »{new_code}« i udkastet; vælg en anden kode."}])
-        return _conflict(request, draft_id, code, fields, stale, comment, reason)
+        original = _state_at(store, now, edits, code, etag)
+        changed = [f for f in FIELDS if original is None or fields[f] != original[f]]
+        return _conflict(request, draft_id, code, fields, stale, comment, reason, changed)
     except BadRequest as refused:
         field = _FIELD_OF_API.get(str(refused.details.get("field")), "")
         _title, message = danish.explain(refused)
@@ -214,21 +217,37 @@ def _concept_findings(request: Request, draft_id: int, code: str) -> dict[str, A
 
 
 # -- a stale edit -------------------------------------------------------------------------
+def _state_at(store: Any, now: Any, edits: list[Any], code: str,
+              tag: str) -> dict[str, Any] | None:
+    """The concept's fields as they were when the form was made: the state (from the
+    draft's edits, or its base) whose ETag the form carried; None if none matches."""
+    candidates = [e.after for e in edits if e.after and e.after.get("code") == code]
+    base = DraftContent(now.draft_id, now.base).state(code)
+    for state in (*reversed(candidates), base):
+        if state is not None and etag_of(state) == tag:
+            return fields_of(drafts.concept_body(store, now, state))
+    return None
+
+
 def _conflict(request: Request, draft_id: int, code: str, mine: dict[str, Any],
-              stale: PreconditionFailed, comment: str, reason: str) -> Response:
-    """Both versions side by side, a choice per field that differs; nothing is saved."""
+              stale: PreconditionFailed, comment: str, reason: str,
+              changed: list[str]) -> Response:
+    """Both versions side by side, a choice per field that differs; nothing is saved.
+    Each choice starts at the user's own version for the fields the user changed, and at
+    the saved version for the others (the user did not touch them)."""
     theirs = fields_of(stale.details["current"])
     draft, edits = drafts.open_draft(db(request), actor(request), draft_id)
     store = services(request).store
     describe = Describer(store, drafts.content(store, draft, edits))
     last = next((e for e in reversed(edits) if e.code == code), None)
-    rows = [{"field": f, "name": danish.FIELD_NAMES.get(f, f),
+    rows = [{"field": f, "name": danish.FIELD_NAMES.get(f, f), "changed": f in changed,
              "mine": describe.lines(f, mine[f]), "theirs": describe.lines(f, theirs[f])}
             for f in FIELDS if mine.get(f) != theirs.get(f)]
     return page(request, "redaktion/conflict.html", {
         "d": drafts.draft_body(draft, edits), "code": code, "rows": rows,
         "etag": stale.details["etag"], "mine": json.dumps(mine, ensure_ascii=False),
         "comment": comment, "reason": reason, "label": describe.code_label(code),
+        "changed": ",".join(changed),
         "by": last.author if last else None,
         "at": last.at.isoformat()[:16].replace("T", " ") if last else None}, 409)
 
@@ -262,8 +281,9 @@ def _resolve(request: Request, form: Any, draft_id: int, code: str) -> Response:
         drafts.put_concept(db(request), store, who, draft_id, code, body,
                            if_match=str(form.get("etag") or "missing"), if_none_match=None)
     except PreconditionFailed as stale:
+        changed = [f for f in _text(form, "aendrede").split(",") if f in FIELDS]
         return _conflict(request, draft_id, code, mine, stale, _text(form, "kommentar"),
-                         _text(form, "aarsag"))
+                         _text(form, "aarsag"), changed)
     checks.run(db(request), store, who, draft_id)
     return back_to(_url(draft_id, code), "gemt")
 
