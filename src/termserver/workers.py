@@ -59,8 +59,10 @@ if TYPE_CHECKING:
     from .services import Services
     from .sparql import SparqlEngine
 
-WORKER_NICENESS = 10
-"""How much lower worker processes run than the server (a nice increment, 0-19)."""
+WORKER_NICENESS = 19
+"""How much lower worker processes run than the server (a nice increment, 0-19): the
+lowest, so a CPU-bound SPARQL query or validation gets the cores only while lookups and
+searches leave them idle (at 10, two runaway queries still doubled lookup p99)."""
 WORKER_EXIT_GRACE = 120.0
 """Seconds a closed pool's workers have to finish what they run before they are killed
 (well beyond the longest validation or export of a document the server accepts)."""
