@@ -18,7 +18,13 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import TermserverError
-from ..fhir import capabilities, operations, translate
+from ..fhir import capabilities, operations, qualifiers, translate
+from ..fhir.conceptmaps import (
+    conceptmap_resource,
+    crosswalk_releases,
+    is_crosswalk,
+    stored_concept_maps,
+)
 from ..fhir.context import Context, canonical_urls
 from ..fhir.outcome import FhirError, outcome_for_error, outcome_for_status
 from ..fhir.params import Params
@@ -113,10 +119,10 @@ async def metadata(request: Request) -> Response:
 
 
 _OPERATIONS: dict[str, Callable[[Context, Params], dict[str, Any]]] = {
-    "CodeSystem/$lookup": operations.lookup,
-    "CodeSystem/$validate-code": lambda c, p: operations.validate_code(c, p, value_set=False),
+    "CodeSystem/$lookup": qualifiers.lookup,
+    "CodeSystem/$validate-code": lambda c, p: qualifiers.validate_code(c, p, value_set=False),
     "CodeSystem/$subsumes": operations.subsumes,
-    "ValueSet/$validate-code": lambda c, p: operations.validate_code(c, p, value_set=True),
+    "ValueSet/$validate-code": lambda c, p: qualifiers.validate_code(c, p, value_set=True),
     "ValueSet/$batch-validate-code": operations.batch_validate_code,
     "ConceptMap/$translate": translate.translate,
     "ValueSet/$expand": operations.expand,
@@ -161,12 +167,57 @@ async def search_code_systems(request: Request) -> Response:
     _check_format(request)
     store = request.app.state.services.store
     base = _base_url(request)
-    found = [r for r in store.releases() if r.info.uri and _matches(r, request)]
+    found = [r for r in store.releases()
+             if r.info.uri and not is_crosswalk(r) and _matches(r, request)]
     return fhir_response({
         "resourceType": "Bundle", "type": "searchset", "total": len(found),
         "entry": [{"fullUrl": f"{base}/CodeSystem/{operations.resource_id(r)}",
                    "resource": operations.codesystem_resource(r, summary=True),
                    "search": {"mode": "match"}} for r in found]})
+
+
+def _map_matches(resource: dict[str, Any], request: Request) -> bool:
+    """FHIR search on a ConceptMap: `url` (with `|version`) and `version` exactly, `name`
+    and `title` by their beginning in any case, `status` exactly."""
+    query = request.query_params
+    url = query.get("url")
+    if url and url.split("|")[0] != resource["url"]:
+        return False
+    version = query.get("version") or (url.partition("|")[2] if url else "")
+    if version and resource["version"] != version:
+        return False
+    for name in ("name", "title"):
+        wanted = query.get(name)
+        if wanted and not str(resource.get(name, "")).lower().startswith(wanted.lower()):
+            return False
+    status = query.get("status")
+    return not status or resource["status"] == status
+
+
+@router.get("/ConceptMap", summary="Search our crosswalks by url, version, name, title, "
+            "status")
+async def search_concept_maps(request: Request) -> Response:
+    _check_format(request)
+    store = request.app.state.services.store
+    base = _base_url(request)
+    found = [m for m in (conceptmap_resource(store, r, summary=True)
+                         for r in crosswalk_releases(store)) if _map_matches(m, request)]
+    return fhir_response({
+        "resourceType": "Bundle", "type": "searchset", "total": len(found),
+        "entry": [{"fullUrl": f"{base}/ConceptMap/{m['id']}", "resource": m,
+                   "search": {"mode": "match"}} for m in found]})
+
+
+@router.get("/ConceptMap/{resource_id}", summary="Read one crosswalk release as a ConceptMap")
+async def read_concept_map(request: Request) -> Response:
+    _check_format(request)
+    resource_id = request.path_params["resource_id"]
+    store = request.app.state.services.store
+    for resource in stored_concept_maps(store):
+        if resource["id"] == resource_id:
+            return fhir_response(resource)
+    raise FhirError(f"No ConceptMap with id {resource_id!r}; search GET /fhir/ConceptMap "
+                    "to list them.", status_code=404, issue_code="not-found")
 
 
 @router.get("/CodeSystem/{resource_id}", summary="Read one release as a CodeSystem")
@@ -175,7 +226,7 @@ async def read_code_system(request: Request) -> Response:
     resource_id = request.path_params["resource_id"]
     store = request.app.state.services.store
     for release in store.releases():
-        if operations.resource_id(release) == resource_id:
+        if operations.resource_id(release) == resource_id and not is_crosswalk(release):
             return fhir_response(operations.codesystem_resource(store.published(release)))
     raise FhirError(f"No CodeSystem with id {resource_id!r}; search GET /fhir/CodeSystem "
                     "to list them.", status_code=404, issue_code="not-found")

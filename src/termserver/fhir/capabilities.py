@@ -64,7 +64,7 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                                _operation("validate-code", "ValueSet-validate-code"),
                                _operation("batch-validate-code",
                                           "ValueSet-batch-validate-code")]},
-                {"type": "ConceptMap",
+                {"type": "ConceptMap", "interaction": read_search,
                  "operation": [_operation("translate", "ConceptMap-translate")]},
             ],
             "operation": [_operation("versions", "CapabilityStatement-versions")],
@@ -76,8 +76,8 @@ def terminology_capabilities(base_url: str, store: Store) -> dict[str, Any]:
     systems = []
     for scheme in store.schemes():
         releases = store.versions(scheme)
-        if not releases or not releases[-1].info.uri:
-            continue
+        if not releases or not releases[-1].info.uri or releases[-1].info.kind == "mappings":
+            continue  # a crosswalk is a ConceptMap, not a code system
         latest = store.latest(scheme)
         systems.append({"uri": releases[-1].info.uri, "version": [
             {"code": r.version, "isDefault": r is latest} for r in releases]})

@@ -1,4 +1,5 @@
-"""`ConceptMap/$translate` over the ConceptMaps sent with a request (`tx-resource`).
+"""`ConceptMap/$translate` over the ConceptMaps sent with a request (`tx-resource`) and
+our crosswalks (`conceptmaps.py`).
 
 A code of a source system is translated to the codes a map's groups give it in a target
 system (or, `reverse`/`targetCode`, a target code back to its sources). Each match names
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .conceptmaps import stored_concept_maps
 from .context import Context, split_canonical
 from .outcome import FhirError
 from .params import Params
@@ -26,23 +28,26 @@ _EQUIVALENCE = {
 
 
 def translate(context: Context, params: Params) -> dict[str, Any]:
-    reverse = params.flag("reverse") or params.get("targetCode") is not None \
-        or params.get("targetCoding") is not None
-    code, system = _input(params, reverse)
+    r5_reverse = params.get("targetCode") is not None or params.get("targetCoding") is not None
+    reverse = params.flag("reverse") or r5_reverse
+    code, system = _input(params, r5_reverse)
     if not code:
         raise FhirError("$translate needs the code to translate: sourceCode (code) with "
                         "sourceSystem (system), or sourceCoding (coding); targetCode or "
                         "targetCoding to translate back.")
     other = params.text("targetSystem") or params.text("targetsystem")
-    if reverse:  # then targetSystem names the system the code is in, sourceSystem the other
+    if r5_reverse:  # then targetSystem names the system the code is in, sourceSystem the other
         other = params.text("sourceSystem") or params.text("system")
+    # R4's reverse=true keeps code/system for the code and targetsystem for the other side
     maps = _maps(context, params)
     matches = []
     for concept_map in maps:
         canonical = _canonical(concept_map)
         for group in concept_map.get("group") or []:
             source, target = group.get("source"), group.get("target")
-            if reverse:
+            if reverse and not r5_reverse:
+                matches += _back(group, code, system, other, canonical)
+            elif reverse:
                 matches += _reverse(group, code, system, other, canonical)
             elif (not system or source == system) and (not other or target == other):
                 for element in group.get("element") or []:
@@ -71,16 +76,33 @@ def _input(params: Params, reverse: bool) -> tuple[str | None, str | None]:
 
 
 def _maps(context: Context, params: Params) -> list[dict[str, Any]]:
+    """The maps to translate with: those sent with the request, then our crosswalks;
+    narrowed by `url` (and `conceptMapVersion`) and R4's `source`/`target` value sets."""
+    maps = [*context.concept_maps, *stored_concept_maps(context.store)]
     url = params.text("url")
-    if not url:
-        return context.concept_maps
-    base, version = split_canonical(url)
-    found = [m for m in context.concept_maps if m.get("url") == base
-             and (version is None or m.get("version") == version)]
-    if not found:
-        raise FhirError(f"A definition for the ConceptMap '{url}' could not be found",
-                        status_code=404, issue_code="not-found")
-    return found
+    if url:
+        base, version = split_canonical(url)
+        version = params.text("conceptMapVersion") or version
+        maps = [m for m in maps if m.get("url") == base
+                and (version is None or m.get("version") == version)]
+        if not maps:
+            known = f" version '{version}'" if version else ""
+            raise FhirError(f"A definition for the ConceptMap '{base}'{known} could not be "
+                            "found; GET /fhir/ConceptMap lists the maps this server holds.",
+                            status_code=404, issue_code="not-found")
+    for name, key in (("source", "sourceUri"), ("target", "targetUri")):
+        wanted = params.text(name)
+        if wanted:  # a value set: the map's own, or a system's implicit one
+            maps = [m for m in maps if _value_set_matches(m, key, wanted)]
+    return maps
+
+
+def _value_set_matches(concept_map: dict[str, Any], key: str, wanted: str) -> bool:
+    stated = concept_map.get(key) or concept_map.get(key.replace("Uri", "Canonical"))
+    if stated is None:
+        return True  # a map that does not say which value sets it is between
+    return split_canonical(str(stated))[0] in (wanted, f"{wanted}?fhir_vs",
+                                               wanted.removesuffix("?fhir_vs"))
 
 
 def _reverse(group: dict[str, Any], code: str, system: str | None, other: str | None,
@@ -94,6 +116,30 @@ def _reverse(group: dict[str, Any], code: str, system: str | None, other: str | 
                 match = _match(group.get("target"), item, canonical)
                 match["part"].append({"name": "source", "valueCoding": {
                     "system": group.get("source"), "code": element.get("code")}})
+                out.append(match)
+    return out
+
+
+_INVERSE = {"wider": "narrower", "narrower": "wider", "subsumes": "specializes",
+            "specializes": "subsumes"}
+
+
+def _back(group: dict[str, Any], code: str, system: str | None, other: str | None,
+          canonical: str) -> list[dict[str, Any]]:
+    """R4's `reverse=true`: a target code to the source codes mapped to it. The match is
+    the source code, and its equivalence is the map's turned round (what the map calls
+    `wider`, the target being broader, is `narrower` read from the target)."""
+    if (system and group.get("target") != system) or (other and group.get("source") != other):
+        return []
+    out = []
+    for element in group.get("element") or []:
+        for item in element.get("target") or []:
+            if item.get("code") == code:
+                match = _match(group.get("source"), {
+                    "code": element.get("code"), "display": element.get("display"),
+                    "equivalence": _INVERSE.get(str(item.get("equivalence")),
+                                                item.get("equivalence")),
+                    "relationship": item.get("relationship")}, canonical)
                 out.append(match)
     return out
 
