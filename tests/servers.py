@@ -76,7 +76,10 @@ def serving(data_dir: Path, log: Path, *args: str, ports: range | None = None,
     command = [*prefix, str(TERMSERVER), "--data-dir", str(data_dir), "serve", *args,
                "--port", str(port)]
     with open(log, "wb") as stderr:
-        process = subprocess.Popen(command, env={**os.environ, **(env or {})},
+        # no FHIR package fetched from the internet unless a test asks for one
+        process = subprocess.Popen(command, env={**os.environ,
+                                                 "TERMSERVER_SERVE_PACKAGES": "[]",
+                                                 **(env or {})},
                                    stdout=subprocess.DEVNULL, stderr=stderr)
     served = Served(process, f"http://127.0.0.1:{port}", log)
     try:

@@ -16,8 +16,10 @@ from pathlib import Path
 from .atomic import data_dir_lock
 from .errors import TermserverError
 from .importers import ImportOptions, load_files
+from .importers.sources import load_sources
 from .model import Release
 from .releases import PublishResult, ReleaseRepository
+from .resources import ResourceRepository, ResourceResult, StoredResource
 from .search import generations, rebuild_index
 from .settings import Settings
 from .store import Store
@@ -50,6 +52,8 @@ class Published:
     problem: str | None = None
     refused: list[Refused] = field(default_factory=list)
     """Files left out because their release failed its checks (vocab/ only)."""
+    resources: list[ResourceResult] = field(default_factory=list)
+    """The value sets and concept maps published (or found already published)."""
 
     @property
     def created(self) -> list[PublishResult]:
@@ -68,15 +72,22 @@ def import_paths(
     failure while indexing is reported in the result, not raised: the caller must not say
     "nothing happened" about a release that readers already see.
     """
-    return publish_releases(settings, load_files(paths, options, progress))
+    loaded = load_sources(paths, options, progress)
+    return publish_releases(settings, loaded.releases, loaded.resources)
 
 
-def publish_releases(settings: Settings, releases: list[Release]) -> Published:
-    """Publish releases already in memory (an import's, or an approved draft's) and bring
-    the search index in step; raises when nothing was published, as `import_paths`."""
+def publish_releases(settings: Settings, releases: list[Release],
+                     resources: Sequence[StoredResource] = ()) -> Published:
+    """Publish releases (an import's, or an approved draft's) and the value sets and
+    concept maps that came with them, and bring the search index in step; raises when
+    nothing was published, as `import_paths`. Every conflict, in either, is found before
+    anything is written."""
     with data_dir_lock(settings.data_dir):
+        stored = ResourceRepository(settings.data_dir)
+        planned = stored.plan(resources)
         results = ReleaseRepository(settings.data_dir).publish_many(releases)
         del releases  # reindexing loads the store afresh; don't hold two copies
+        written = stored.write(planned)
         created = any(r.outcome == "created" for r in results)
         try:
             index = _bring_index_in_step(settings, created)
@@ -86,8 +97,8 @@ def publish_releases(settings: Settings, releases: list[Release]) -> Published:
             problem = (exc.message if isinstance(exc, TermserverError)
                        else f"{exc.filename or settings.data_dir}: {exc.strerror or exc}")
             log.warning("published, but the search index was not rebuilt: %s", problem)
-            return Published(results, "failed", problem)
-    return Published(results, index)
+            return Published(results, "failed", problem, resources=written)
+    return Published(results, index, resources=written)
 
 
 def _bring_index_in_step(settings: Settings, created: bool) -> str:

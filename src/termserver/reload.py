@@ -26,6 +26,7 @@ from typing import Any
 
 from . import atomic
 from .releases import ReleaseRepository
+from .resources import fingerprint_names
 from .search import generations
 from .services import Services, open_services
 from .settings import Settings
@@ -37,9 +38,11 @@ CLOSE_AFTER = 60.0
 
 
 def fingerprint(settings: Settings) -> tuple:
-    """What changes when anything is published or reindexed; a few `stat`s and reads."""
+    """What changes when anything is published (releases, value sets, concept maps) or
+    reindexed; a few `stat`s and reads."""
     found = [f"{path.parent.name}/{path.name}"
              for path in ReleaseRepository(settings.data_dir).iter_release_dirs()]
+    found += [f"resources/{name}" for name in fingerprint_names(settings.data_dir)]
     pointer = generations.root(settings.data_dir, settings.search_backend) / "CURRENT"
     try:
         current = pointer.read_text().strip()

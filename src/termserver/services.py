@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from .caching import BoundedCache
+from .resources import Resources
 from .search import OpenedIndex, SearchIndex, open_search
 from .settings import Settings
 from .store import Store
@@ -29,6 +30,7 @@ class Services:
     opened_index: OpenedIndex | None = None
     """How the search index was opened (current, repaired, private), once it is."""
     _workers: Workers | None = field(default=None, repr=False)
+    _resources: Resources | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.cache is None:
@@ -48,6 +50,14 @@ class Services:
             self._workers.close()
 
     @property
+    def resources(self) -> Resources:
+        """The published value sets and concept maps (loaded with the store by
+        `open_services`; on first use for a Services built over a store in memory)."""
+        if self._resources is None:
+            self._resources = Resources.open(self.settings.data_dir)
+        return self._resources
+
+    @property
     def search(self) -> SearchIndex:
         if self._search is None:
             self.opened_index = open_search(
@@ -60,7 +70,8 @@ class Services:
 
 
 def open_services(settings: Settings, *, with_search: bool = True) -> Services:
-    services = Services(settings=settings, store=Store.open(settings.data_dir))
+    services = Services(settings=settings, store=Store.open(settings.data_dir),
+                        _resources=Resources.open(settings.data_dir))
     if with_search:
         _ = services.search
     return services

@@ -201,6 +201,35 @@ class Settings(BaseSettings):
         description="The window the failed-login limits count in.",
     )
 
+    fhir_package_registry: str = Field(
+        default="https://packages.fhir.org",
+        description="FHIR package registry `termserver import --package` and `serve` fetch "
+        "packages from (GET {registry}/{name}/{version} answers the .tgz).",
+    )
+    fhir_package_cache: Path = Field(
+        default=Path("~/.fhir/packages"),
+        description="The FHIR package cache fetched packages are unpacked into "
+        "({cache}/{name}#{version}/package/); a package already there is not fetched.",
+    )
+    fhir_package_timeout: float = Field(
+        default=60.0, gt=0,
+        description="Seconds `termserver import --package` may spend fetching a package.",
+    )
+    fhir_package_max_bytes: int = Field(
+        default=100 * 1024 * 1024, ge=1,
+        description="Largest package archive fetched from the registry (bytes).",
+    )
+    serve_packages: list[str] = Field(
+        default_factory=lambda: ["kl.dk.fhir.term#2.3.0"],
+        description="FHIR packages `termserver serve` imports when they are not imported "
+        "yet (name#version, as JSON), in the background; an empty list turns it off.",
+    )
+    serve_package_timeout: float = Field(
+        default=5.0, gt=0, le=60,
+        description="Seconds `termserver serve` tries to fetch each of serve_packages "
+        "before it says what it could not fetch and goes on with what it has.",
+    )
+
     @model_validator(mode="after")
     def _oidc_complete(self) -> Settings:
         """OpenID Connect needs issuer, audience and key set together, a key set URL an

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import TermserverError
-from ..fhir import capabilities, operations, qualifiers, translate
+from ..fhir import capabilities, operations, published, qualifiers, translate
 from ..fhir.conceptmaps import (
     conceptmap_resource,
     crosswalk_releases,
@@ -92,9 +92,12 @@ async def _run(request: Request, operation: Callable[[Context, Params], dict[str
     if language and params.get("displayLanguage") is None:  # FHIR: the header is the default
         params.values["displayLanguage"] = [language]
         params.kinds["displayLanguage"] = "valueCode"
-    store = request.app.state.services.store
+    services = request.app.state.services
+    store = services.store
     # in a worker thread: a large expansion must not hold up the event loop
     context = await run_in_threadpool(Context.for_request, store, params.all("tx-resource"))
+    context.stored = services.resources  # published value sets, after the request's own
+    context.concept_maps.extend(services.resources.concept_maps)
     threshold = request.headers.get("x-too-costly-threshold")
     if threshold is not None:
         if not threshold.strip().isdigit() or int(threshold) < 1:
@@ -232,7 +235,21 @@ async def read_code_system(request: Request) -> Response:
                     "to list them.", status_code=404, issue_code="not-found")
 
 
-@router.get("/ValueSet", summary="Search value sets (none are stored yet)")
+@router.get("/ValueSet", summary="Search the published value sets by url, version, name, "
+            "title, status")
 async def search_value_sets(request: Request) -> Response:
     _check_format(request)
-    return fhir_response({"resourceType": "Bundle", "type": "searchset", "total": 0})
+    resources = request.app.state.services.resources
+    return fhir_response(published.search(resources, "ValueSet", request.query_params,
+                                          _base_url(request)))
+
+
+@router.get("/ValueSet/{resource_id}", summary="Read one published value set version")
+async def read_value_set(request: Request) -> Response:
+    _check_format(request)
+    resource_id = request.path_params["resource_id"]
+    found = published.read(request.app.state.services.resources, "ValueSet", resource_id)
+    if found is None:
+        raise FhirError(f"No ValueSet with id {resource_id!r}; search GET /fhir/ValueSet "
+                        "to list them.", status_code=404, issue_code="not-found")
+    return fhir_response(found)

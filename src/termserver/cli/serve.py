@@ -75,6 +75,11 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None,
     releases = sum(1 for _ in services.store.releases())
     click.echo(f"termserver: {releases} releases from {settings.data_dir}; "
                f"listening on http://{host}:{port}", err=True)
+    if settings.serve_packages and is_writable(settings.data_dir):
+        from ..packages import install_missing_in_background
+
+        # in the background: an unreachable registry never delays the start
+        install_missing_in_background(settings, lambda line: click.echo(line, err=True))
     from ..http_deadlines import connection_limits
     from ..http_protocol import WholeResponseProtocol
 

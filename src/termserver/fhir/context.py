@@ -16,6 +16,7 @@ from ..errors import ImportRefused
 from ..importers import ImportOptions
 from ..importers import fhir as fhir_importer
 from ..model import Release
+from ..resources import Resources
 from ..store import Store
 from ..versions import version_key
 from .concepts import CONCEPT_PROPERTIES
@@ -51,6 +52,9 @@ class Context:
     """id(release) → the FHIR detail of a code system sent with the request."""
     replacements: dict[int, Release] = field(default_factory=dict)
     """id(release) → the same release with the supplements the request uses."""
+    stored: Resources | None = None
+    """The published value sets and concept maps (`termserver import`), after the
+    request's own."""
     max_expansion: int = 10_000
     """Larger expansions without `count` are refused as too costly; a client may ask for a
     lower limit (`X-TOO-COSTLY-THRESHOLD`, as the ecosystem's tests do), never a higher."""
@@ -113,11 +117,12 @@ class Context:
     def value_set(self, url: str, version: str | None = None) -> dict[str, Any] | None:
         url, pinned = split_canonical(url)
         version = version or pinned
-        found = [vs for vs in self.value_sets if vs.get("url") == url
-                 and (version is None or vs.get("version") == version
-                      or version_matches(version, str(vs.get("version") or "")))]
-        if found:
-            return max(found, key=lambda vs: version_key(str(vs.get("version") or "")))
+        for pool in (self.value_sets, self.stored.value_sets if self.stored else []):
+            found = [vs for vs in pool if vs.get("url") == url
+                     and (version is None or vs.get("version") == version
+                          or version_matches(version, str(vs.get("version") or "")))]
+            if found:
+                return max(found, key=lambda vs: version_key(str(vs.get("version") or "")))
         return None
 
 

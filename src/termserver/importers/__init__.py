@@ -39,8 +39,9 @@ def detect_format(path: Path, head: bytes) -> str:
         if _module(name).sniff(path, head):
             return name
     raise ImportRefused(
-        f"{path.name}: cannot tell what format this is. termserver imports FHIR CodeSystem "
-        "JSON, WHO ICF OWL, ClaML XML and SKOS (.ttl, .rdf/.owl/.xml, .nt, .jsonld). "
+        f"{path.name}: cannot tell what format this is. termserver imports FHIR CodeSystem, "
+        "ValueSet and ConceptMap JSON, FHIR packages (.tgz), WHO ICF OWL, ClaML XML and "
+        "SKOS (.ttl, .rdf/.owl/.xml, .nt, .jsonld). "
         "Name the format with --format fhir|owl|claml|skos.",
         details={"file": path.name, "formats": list(FORMATS)},
     )
@@ -104,13 +105,19 @@ def load_file(path: Path, options: ImportOptions) -> list[Release]:
         )
     releases = _module(fmt).parse(path, data, options)
     for release in releases:
-        release.info.source = path.name
-        release.info.source_format = fmt
-        if options.version:
-            release.info.version = options.version
-        check_release(release, path.name)
-        release.index_hierarchy()
+        finish_release(release, path.name, fmt, options)
     return releases
+
+
+def finish_release(release: Release, source: str, fmt: str, options: ImportOptions) -> None:
+    """What every parsed release gets, from a file or a package member: its source, the
+    version asked for, the shared checks, the hierarchy index."""
+    release.info.source = source
+    release.info.source_format = fmt
+    if options.version:
+        release.info.version = options.version
+    check_release(release, source)
+    release.index_hierarchy()
 
 
 def load_files(

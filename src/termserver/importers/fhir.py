@@ -54,8 +54,8 @@ def parse(path: Path, data: bytes, options: Any) -> list[Release]:
     if not isinstance(resource, dict) or resource.get("resourceType") != "CodeSystem":
         kind = resource.get("resourceType") if isinstance(resource, dict) else type(resource)
         raise ImportRefused(
-            f"{path.name}: expected a FHIR CodeSystem, found {kind!r}. Only CodeSystem "
-            "resources can be imported as vocabularies.",
+            f"{path.name}: expected a FHIR CodeSystem, found {kind!r}. termserver imports "
+            "CodeSystem, ValueSet and ConceptMap resources, and FHIR packages (.tgz).",
             details={"file": path.name, "resourceType": str(kind)},
         )
     for key in ("id", "name", "title", "url", "date", "description", "language"):
