@@ -37,6 +37,8 @@ class Picker:
     label: str
     field: str
     """The concept field it fills: broader, replaced_by, mappings, or a property key."""
+    search_label: str = ""
+    """The search field's label: "Søg efter …"."""
     schemes: tuple[str, ...] = ()
     """Where to search: () the draft's own concepts (value: code), ("*",) any scheme,
     else those schemes (values: concept IRIs)."""
@@ -47,12 +49,17 @@ class Picker:
 
 
 PICKERS = {p.name: p for p in (
-    Picker("overbegreb", "Overbegreb", "broader"),
-    Picker("erstattet-af", "Erstattet af", "replaced_by"),
-    Picker("kobling", "Kobling til et begreb i en anden samling", "mappings", ("*",)),
-    Picker("icf", "ICF-koder", "addressesIcf", ("icf",)),
-    Picker("tilstand", "Tilstande (FFB eller FSIII)", "addressesCondition", ("ffb", "fsiii")),
-    Picker("maalgruppe", "Målgrupper (FFB)", "targetGroup", ("ffb",)),
+    Picker("overbegreb", "Overbegreb", "broader", "Søg efter et overbegreb i udkastet"),
+    Picker("erstattet-af", "Erstattet af", "replaced_by",
+           "Søg efter det begreb, der erstatter det"),
+    Picker("kobling", "Kobling til et begreb i en anden samling", "mappings",
+           "Søg efter begrebet i alle samlinger", ("*",)),
+    Picker("icf", "ICF-koder", "addressesIcf", "Søg efter en ICF-kode (kode eller ord)",
+           ("icf",)),
+    Picker("tilstand", "Tilstande (FFB eller FSIII)", "addressesCondition",
+           "Søg efter en tilstand i FFB eller FSIII", ("ffb", "fsiii")),
+    Picker("maalgruppe", "Målgrupper (FFB)", "targetGroup", "Søg efter en målgruppe i FFB",
+           ("ffb",)),
 )}
 
 

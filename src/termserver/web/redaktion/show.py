@@ -13,7 +13,14 @@ from typing import Any
 
 from ...authoring.drafts import DraftContent
 from ...namespaces import parse_concept_iri
-from ..labels import LANG_NAMES, NOTE_NAMES, RELATION_NAMES, SCHEME_NAMES, STATUS_NAMES
+from ..labels import (
+    AREA_NAMES,
+    LANG_NAMES,
+    NOTE_NAMES,
+    RELATION_NAMES,
+    SCHEME_NAMES,
+    STATUS_NAMES,
+)
 from .danish import FIELD_NAMES
 
 FIELDS = ("labels", "alt_labels", "hidden_labels", "definitions", "status", "broader",
@@ -69,8 +76,10 @@ class Describer:
         if field == "mappings":
             return [self.mapping(m) for m in value]
         if field == "properties":
-            return [f"{PROPERTY_NAMES.get(key, key)}: {self.value(v)}"
+            return [f"{PROPERTY_NAMES.get(key, key)}: {self.value(v, key)}"
                     for key, values in value.items() for v in values]
+        if field.startswith("properties."):
+            return [self.value(v, field.split(".", 1)[1]) for v in value]
         if field == "*":
             return self.whole(value)
         return [str(value)]
@@ -81,7 +90,9 @@ class Describer:
         note = f" – {mapping['note']}" if mapping.get("note") else ""
         return f"{relation}: {self.iri_label(target)}{note}"
 
-    def value(self, value: str) -> str:
+    def value(self, value: str, key: str = "") -> str:
+        if key == "area":
+            return AREA_NAMES.get(value, value)
         return self.iri_label(value) if value.startswith(("http://", "https://")) else value
 
     def whole(self, state: dict[str, Any] | None) -> list[str]:
@@ -99,6 +110,15 @@ class Describer:
             old = (before or {}).get(field)
             new = (after or {}).get(field)
             if (_empty(old) and _empty(new)) or old == new:
+                continue
+            if field == "properties":  # one row per catalogue field
+                for key in sorted({*(old or {}), *(new or {})}, key=_property_order):
+                    was, now = (old or {}).get(key, []), (new or {}).get(key, [])
+                    if was != now:
+                        out.append({"field": f"properties.{key}",
+                                    "name": PROPERTY_NAMES.get(key, key),
+                                    "before": self.lines(f"properties.{key}", was),
+                                    "after": self.lines(f"properties.{key}", now)})
                 continue
             out.append({"field": field, "name": FIELD_NAMES.get(field, field),
                         "before": self.lines(field, old), "after": self.lines(field, new)})
@@ -118,6 +138,11 @@ def change_kind(before: dict[str, Any] | None, after: dict[str, Any] | None) -> 
     if after["broader"] != before["broader"]:
         return "Flyttet"
     return "Ændret"
+
+
+def _property_order(key: str) -> tuple[int, str]:
+    order = list(PROPERTY_NAMES)
+    return (order.index(key) if key in order else len(order), key)
 
 
 def _lang(lang: str) -> str:
