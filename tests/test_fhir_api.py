@@ -134,7 +134,7 @@ def test_errors_under_fhir_are_operation_outcomes(client: TestClient) -> None:
         (client.get("/fhir/no/such/path"), 404),
         (client.post("/fhir/ValueSet/$expand", content=b"{not json",
                      headers={"content-type": "application/fhir+json"}), 400),
-        (client.get("/fhir/metadata", params={"_format": "xml"}), 406),
+        (client.get("/fhir/metadata", params={"_format": "turtle"}), 406),
         (client.get("/fhir/ValueSet/$expand", params={"url": FBOE, "count": "many"}), 400),
     ):
         assert response.status_code == status, response.text

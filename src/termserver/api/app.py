@@ -140,7 +140,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _domain_error(request: Request, exc: TermserverError) -> Response:
         if is_fhir_path(request.url.path):
             return fhir_error_response(exc.status_code, exc.message, exc,
-                                       getattr(exc, "headers", None))
+                                       getattr(exc, "headers", None), request=request)
         return JSONResponse(exc.envelope(), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
@@ -152,7 +152,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         ]
         message = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
         if is_fhir_path(request.url.path):
-            return fhir_error_response(400, f"Invalid request parameters: {message}")
+            return fhir_error_response(400, f"Invalid request parameters: {message}",
+                                       request=request)
         return JSONResponse(
             error_envelope("bad_request", f"Invalid request parameters: {message}",
                            {"problems": problems}),
@@ -169,7 +170,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if is_fhir_path(request.url.path):
             return fhir_error_response(exc.status_code, _fhir_http_message(request, exc),
-                                       headers=exc.headers)
+                                       headers=exc.headers, request=request)
         details: dict = {}
         if exc.status_code == 404:
             message = (f"No such path: {request.url.path}. The API lives under /api/v1; "
@@ -198,7 +199,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s", request.url.path)
         if is_fhir_path(request.url.path):
             return fhir_error_response(500, "An unexpected error occurred; it has been "
-                                       "logged. Please report it with the time of the request.")
+                                       "logged. Please report it with the time of the request.",
+                                       request=request)
         return JSONResponse(
             error_envelope("internal_error", "An unexpected error occurred; it has been "
                            "logged. Please report it with the time of the request."),

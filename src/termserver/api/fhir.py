@@ -28,22 +28,47 @@ from ..fhir.conceptmaps import (
 from ..fhir.context import Context, canonical_urls
 from ..fhir.outcome import FhirError, outcome_for_error, outcome_for_status
 from ..fhir.params import Params
+from ..fhir.textfilter import use_index
+from ..fhir.xml import FHIR_JSON, FHIR_XML, from_xml, is_xml_body, to_xml, wants_xml
 from ..model import Release
 
-FHIR_JSON = "application/fhir+json"
 router = APIRouter(prefix="/fhir", tags=["fhir"])
 
 
-def fhir_response(resource: dict[str, Any], status_code: int = 200) -> Response:
-    return Response(orjson.dumps(resource), status_code=status_code, media_type=FHIR_JSON)
+def _xml_wanted(request: Request | None) -> bool:
+    """Whether the client asked for XML (`_format`, else `Accept`); an unknown `_format`
+    is a 406 (raised here for answers, read as JSON for error answers)."""
+    if request is None:
+        return False
+    return wants_xml(request.query_params.get("_format"), request.headers.get("accept"))
+
+
+def fhir_response(resource: dict[str, Any], status_code: int = 200,
+                  request: Request | None = None,
+                  headers: dict[str, str] | None = None) -> Response:
+    """A resource in the format the client asked for: FHIR JSON, or FHIR XML."""
+    if _xml_wanted(request):
+        return Response(to_xml(resource), status_code=status_code, media_type=FHIR_XML,
+                        headers=headers)
+    return Response(orjson.dumps(resource), status_code=status_code, media_type=FHIR_JSON,
+                    headers=headers)
 
 
 def fhir_error_response(status_code: int, message: str,
                         exc: TermserverError | None = None,
-                        headers: dict[str, str] | None = None) -> Response:
-    """An error under /fhir as an OperationOutcome with the same HTTP status."""
+                        headers: dict[str, str] | None = None,
+                        request: Request | None = None) -> Response:
+    """An error under /fhir as an OperationOutcome with the same HTTP status, in XML when
+    the client asked for XML."""
     body = outcome_for_error(exc) if exc is not None else outcome_for_status(status_code,
                                                                               message)
+    try:
+        xml = _xml_wanted(request)
+    except FhirError:  # the unknown _format itself: told in JSON
+        xml = False
+    if xml:
+        return Response(to_xml(body), status_code=status_code, media_type=FHIR_XML,
+                        headers=headers)
     return Response(orjson.dumps(body), status_code=status_code, media_type=FHIR_JSON,
                     headers=headers)
 
@@ -62,12 +87,8 @@ def _base_url(request: Request) -> str:
 
 
 def _check_format(request: Request) -> None:
-    """JSON is what we write: a request for XML only is told so, not sent JSON."""
-    wanted = request.query_params.get("_format", "")
-    accept = request.headers.get("accept", "")
-    if "xml" in wanted or ("xml" in accept and "json" not in accept and "*/*" not in accept):
-        raise FhirError("This server writes FHIR JSON only; ask for application/fhir+json "
-                        "(or leave out _format).", status_code=406, issue_code="not-supported")
+    """An unknown `_format` is refused (406) before any work is done."""
+    _xml_wanted(request)
 
 
 async def _params(request: Request) -> Params:
@@ -75,10 +96,13 @@ async def _params(request: Request) -> Params:
     if request.method == "POST":
         body = await request.body()
         if body.strip():
-            try:
-                data = orjson.loads(body)
-            except orjson.JSONDecodeError as exc:
-                raise FhirError(f"The request body is not valid JSON: {exc}.") from None
+            if is_xml_body(request.headers.get("content-type"), body):
+                data = from_xml(body)
+            else:
+                try:
+                    data = orjson.loads(body)
+                except orjson.JSONDecodeError as exc:
+                    raise FhirError(f"The request body is not valid JSON: {exc}.") from None
             for name, values in Params.from_resource(data).values.items():
                 params.values.setdefault(name, []).extend(values)
     return params
@@ -94,6 +118,8 @@ async def _run(request: Request, operation: Callable[[Context, Params], dict[str
         params.kinds["displayLanguage"] = "valueCode"
     services = request.app.state.services
     store = services.store
+    if params.get("filter") is not None:  # $expand's filter reads our search index
+        use_index(store, services.search)
     # in a worker thread: a large expansion must not hold up the event loop
     context = await run_in_threadpool(Context.for_request, store, params.all("tx-resource"))
     context.stored = services.resources  # published value sets, after the request's own
@@ -104,7 +130,8 @@ async def _run(request: Request, operation: Callable[[Context, Params], dict[str
             raise FhirError(f"The X-TOO-COSTLY-THRESHOLD header must be a whole number of "
                             f"codes above 0, not {threshold!r}.")
         context.max_expansion = min(context.max_expansion, int(threshold))
-    return fhir_response(await run_in_threadpool(operation, context, params))
+    return fhir_response(await run_in_threadpool(operation, context, params),
+                         request=request)
 
 
 @router.get("/metadata", summary="CapabilityStatement, or TerminologyCapabilities with "
@@ -115,10 +142,11 @@ async def metadata(request: Request) -> Response:
     base = _base_url(request)
     if mode == "terminology":
         store = request.app.state.services.store
-        return fhir_response(capabilities.terminology_capabilities(base, store))
+        return fhir_response(capabilities.terminology_capabilities(base, store),
+                             request=request)
     if mode not in (None, "full", "normative"):
         raise FhirError(f"Unknown metadata mode {mode!r}; use terminology, full or normative.")
-    return fhir_response(capabilities.capability_statement(base))
+    return fhir_response(capabilities.capability_statement(base), request=request)
 
 
 _OPERATIONS: dict[str, Callable[[Context, Params], dict[str, Any]]] = {
@@ -176,7 +204,7 @@ async def search_code_systems(request: Request) -> Response:
         "resourceType": "Bundle", "type": "searchset", "total": len(found),
         "entry": [{"fullUrl": f"{base}/CodeSystem/{operations.resource_id(r)}",
                    "resource": operations.codesystem_resource(r, summary=True),
-                   "search": {"mode": "match"}} for r in found]})
+                   "search": {"mode": "match"}} for r in found]}, request=request)
 
 
 def _map_matches(resource: dict[str, Any], request: Request) -> bool:
@@ -208,7 +236,7 @@ async def search_concept_maps(request: Request) -> Response:
     return fhir_response({
         "resourceType": "Bundle", "type": "searchset", "total": len(found),
         "entry": [{"fullUrl": f"{base}/ConceptMap/{m['id']}", "resource": m,
-                   "search": {"mode": "match"}} for m in found]})
+                   "search": {"mode": "match"}} for m in found]}, request=request)
 
 
 @router.get("/ConceptMap/{resource_id}", summary="Read one crosswalk release as a ConceptMap")
@@ -218,7 +246,7 @@ async def read_concept_map(request: Request) -> Response:
     store = request.app.state.services.store
     for resource in stored_concept_maps(store):
         if resource["id"] == resource_id:
-            return fhir_response(resource)
+            return fhir_response(resource, request=request)
     raise FhirError(f"No ConceptMap with id {resource_id!r}; search GET /fhir/ConceptMap "
                     "to list them.", status_code=404, issue_code="not-found")
 
@@ -230,7 +258,8 @@ async def read_code_system(request: Request) -> Response:
     store = request.app.state.services.store
     for release in store.releases():
         if operations.resource_id(release) == resource_id and not is_crosswalk(release):
-            return fhir_response(operations.codesystem_resource(store.published(release)))
+            return fhir_response(operations.codesystem_resource(store.published(release)),
+                                 request=request)
     raise FhirError(f"No CodeSystem with id {resource_id!r}; search GET /fhir/CodeSystem "
                     "to list them.", status_code=404, issue_code="not-found")
 
@@ -241,7 +270,7 @@ async def search_value_sets(request: Request) -> Response:
     _check_format(request)
     resources = request.app.state.services.resources
     return fhir_response(published.search(resources, "ValueSet", request.query_params,
-                                          _base_url(request)))
+                                          _base_url(request)), request=request)
 
 
 @router.get("/ValueSet/{resource_id}", summary="Read one published value set version")
@@ -252,4 +281,4 @@ async def read_value_set(request: Request) -> Response:
     if found is None:
         raise FhirError(f"No ValueSet with id {resource_id!r}; search GET /fhir/ValueSet "
                         "to list them.", status_code=404, issue_code="not-found")
-    return fhir_response(found)
+    return fhir_response(found, request=request)

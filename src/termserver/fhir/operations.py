@@ -29,6 +29,7 @@ from .details import PREFERRED_FOR_LANGUAGE, Details, property_uri, property_val
 from .displays import code_system_language
 from .outcome import FhirError
 from .params import Params
+from .textfilter import filter_members
 from .validation import batch_validate_code, validate_code
 from .valuesets import (
     VERSIONS_MATCH,
@@ -215,9 +216,9 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
     members = evaluated.members
     if params.flag("activeOnly"):
         members = [m for m in members if not is_inactive(m[1])]
-    text_filter = (params.text("filter") or "").lower()
-    if text_filter:
-        members = [m for m in members if _matches(m[1], text_filter)]
+    text_filter = params.text("filter") or ""
+    if text_filter.strip():  # our Danish search analysis where the index covers the release
+        members = filter_members(context.store, members, text_filter)
     total = len(members)
     offset = params.number("offset") or 0
     count = params.number("count")
@@ -275,11 +276,6 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
 def _canonical_of(vs: dict[str, Any]) -> str:
     url = str(vs.get("url") or "(sent without a url)")
     return f"{url}|{vs['version']}" if vs.get("version") else url
-
-
-def _matches(concept: Concept, text: str) -> bool:
-    return any(text in label.lower() for label in concept.labels.values()) or (
-        concept.code.lower().startswith(text))
 
 
 def _contains(context: Context, release: Release, concept: Concept, language: str | None,

@@ -1,0 +1,71 @@
+"""`$expand`'s `filter` through the Danish search analysis of `/api/v1/search`.
+
+Caseworkers type what they mean (`hukommelse`, `hukommelsesbesvær`, `hukomelse`), not a
+label's exact letters, so for the code systems we hold the filter asks the search index
+(stemming, compound words, typos, search words) which codes of that release match, and
+lists them best first. What the index cannot answer for — code systems sent with the
+request, a release not in the index — keeps FHIR's plain reading: the filter's text in a
+label (any case) or the beginning of the code. A code either way matches.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from ..model import Concept, Release
+from ..search import SearchIndex
+from ..store import Store
+
+_INDEXES: weakref.WeakKeyDictionary[Store, SearchIndex] = weakref.WeakKeyDictionary()
+MAX_HITS = 1000
+"""The search index answers at most this many hits per release (`_search`'s own cap)."""
+
+
+def use_index(store: Store, index: SearchIndex) -> None:
+    """Say which search index covers the store's releases (the app's, set per request)."""
+    if _INDEXES.get(store) is not index:
+        _INDEXES[store] = index
+
+
+def _stored(store: Store, release: Release) -> bool:
+    return any(r is release for r in store.versions(release.scheme)) \
+        if release.scheme in store.schemes() else False
+
+
+def plain_match(concept: Concept, text: str) -> bool:
+    """FHIR's plain filter: the text in a label, or the beginning of the code."""
+    return any(text in label.lower() for label in concept.labels.values()) or (
+        concept.code.lower().startswith(text))
+
+
+def filter_members(store: Store, members: list[tuple[Release, Concept]], text: str
+                   ) -> list[tuple[Release, Concept]]:
+    """The members the filter matches: those the search index finds first, in its order,
+    then those only the plain reading finds, in expansion order."""
+    index = _INDEXES.get(store)
+    lowered = text.lower()
+    ranks: dict[int, dict[str, int]] = {}
+    if index is not None and text.strip():
+        for release in {id(r): r for r, _ in members}.values():
+            if _stored(store, release):
+                ranks[id(release)] = _ranked_codes(index, release, text)
+    found: list[tuple[int, int, Any]] = []
+    for position, (release, concept) in enumerate(members):
+        rank = ranks.get(id(release), {}).get(concept.code)
+        if rank is not None:
+            found.append((0, rank, (release, concept)))
+        elif plain_match(concept, lowered):
+            found.append((1, position, (release, concept)))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [member for _, _, member in found]
+
+
+def _ranked_codes(index: SearchIndex, release: Release, text: str) -> dict[str, int]:
+    results = index.search(text, scheme=release.scheme, version=release.version,
+                           limit=min(MAX_HITS, max(1, len(release.concepts))))
+    ranks: dict[str, int] = {}
+    for rank, hit in enumerate(results.hits):
+        for code in (hit.code, *hit.other_codes):
+            ranks.setdefault(code, rank)
+    return ranks
