@@ -90,14 +90,14 @@ def day_of(value: object) -> date | None:
     return date(*parts, *(1,) * (3 - len(parts)))
 
 
-def document_day(document: dict) -> date | None:
-    """A document's own date, which decides the terminology releases it is checked
-    against: a Bundle's timestamp (the report's date); else the period start of the
-    document's Encounter (the document itself, or the first in the Bundle); else None."""
+def document_date(document: dict) -> str | None:
+    """A document's own date as written: a Bundle's timestamp (the report's date); else
+    the period start of the document's Encounter (the document itself, or the first in
+    the Bundle); else None. Only a value that reads as a FHIR date counts."""
     if document.get("resourceType") == "Bundle":
-        found = day_of(document.get("timestamp"))
-        if found is not None:
-            return found
+        stamp = document.get("timestamp")
+        if type(stamp) is str and moment(stamp) is not None:
+            return stamp
         items = document.get("entry")
         resources = [i.get("resource") for i in items if type(i) is dict] if type(
             items) is list else []
@@ -106,11 +106,26 @@ def document_day(document: dict) -> date | None:
     for resource in resources:
         if type(resource) is dict and resource.get("resourceType") == "Encounter":
             period = resource.get("period")
-            if type(period) is dict:
-                found = day_of(period.get("start"))
-                if found is not None:
-                    return found
+            start = period.get("start") if type(period) is dict else None
+            if type(start) is str and moment(start) is not None:
+                return start
     return None
+
+
+def document_day(document: dict) -> date | None:
+    """The day of `document_date`: it decides the terminology releases the document is
+    checked against."""
+    return day_of(document_date(document))
+
+
+def sort_key(value: str | None) -> tuple:
+    """A key that orders FHIR dates in time (instants in UTC, a time without a zone as if
+    UTC, a date at its start); what is no date sorts after every date."""
+    found = moment(value) if type(value) is str else None
+    if found is None:
+        return (1, datetime.min)
+    parts, instant, _ = found
+    return (0, instant if instant is not None else datetime(*parts, *(1,) * (3 - len(parts))))
 
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

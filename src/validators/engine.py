@@ -363,6 +363,10 @@ class Validator:
                                for e in inner if e.path.startswith("Bundle."))
         return out
 
+    entries_of = _entries
+    """Every resource of a document with its path (a Bundle's entries, bundles of bundles
+    included; contained resources not): for rules over several documents."""
+
     def _structure(self, document: dict, entries: list[Entry]) -> Iterator[Finding]:
         kind = document.get("resourceType")
         if not isinstance(kind, str) or kind not in KNOWN_RESOURCES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .model import Include
+from .rules_course import RULES as COURSE_RULES
 from .standard import DOCUMENT_TYPES, PROFILES, RULES, VALUE_SETS
 
 _INTRO = """\
@@ -125,14 +126,39 @@ only as far as both go, so `2020-01-01T10:00:00+01:00` to `2020-01-01` is fine.
 * In process: `validators.Validator(store).validate_bytes(data, content_type)` or
   `.validate(dict)`, each with `day=` (a `datetime.date` or `"latest"`).
 
+## A citizen's course
+
+`termserver validate --course DIR|FILE...` and `POST /api/v1/validate/course` validate one
+citizen's documents together. The body is a FHIR Bundle (type `collection`) whose every
+entry's resource is one document (a report Bundle or a single resource; a Bundle that
+declares a KL report profile is one document itself and refused with 400), or the
+documents as files in `multipart/form-data` (each file or text field one document, at
+most 1,000). `?profile=` and `?date=` (`--profile`, `--date`) apply to every document.
+
+1. Each document is validated on its own, every rule above, against the releases in
+   force on its own date.
+2. The documents are put in the order of their own dates (`Bundle.timestamp`, else the
+   Encounter's start; compared as instants; documents of the same date keep the order
+   given; undated ones last).
+3. The course rules (table *Course rules*) read them in that order. The same resource
+   type and id in a later document is an update of the latest earlier version.
+
+The report: `{valid, citizen, documents: [{source, date, report}], issues: [{severity,
+rule, document, path, message}]}` (`CourseReportOut` in docs/openapi.json); `valid` is
+false when a document is invalid or a course rule found an error; `citizen` is
+`Patient/<id>` of the first document (a CPR number is never echoed); `document` names the
+file, or `entry[N] Type/id` in a Bundle of documents, and `path` the place in it. The CLI
+prints the documents in course order with their findings, then the course's; `--json`
+prints the HTTP body. Exit codes as for single documents.
+
 Limits come from the settings: `max_upload_bytes` (default 10 MB) and `max_xml_depth`
 (nesting depth of JSON and XML alike; libxml2 itself stops at 256). A store holding none
 of KL's code systems cannot validate: HTTP 503 `terminology_missing`, CLI exit 2.
 
 ## Known gaps
 
-* Cross-document rules (note §6.2: conflicts with earlier reports, completeness, "same id
-  = update", a changed condition keeping its code) cannot be checked on one document.
+* Completeness across a course (note §6.2: every tilstand of an udredning followed up,
+  every indsats closed) is not checked: a course given may be a part of the citizen's.
 * KL's intentionally invalid `CarePlan-BrunoforloebKostValidationerror` differs from the
   valid one only by its category (Opfølgnings- instead of Interventionsforløb); no rule in
   the guide makes that an error on one resource, so it is reported valid.
@@ -168,6 +194,12 @@ def markdown() -> str:
              "| rule | severity | clause | what it checks |", "|---|---|---|---|"]
     lines += [f"| `{r.id}` | {r.severity} | {r.clause} | {r.description} |"
               for r in RULES.values()]
+    lines += ["", "## Course rules", "",
+              "Over a citizen's course (`validate --course`, `POST /api/v1/validate/course`); "
+              "findings name the document and the path in it.", "",
+              "| rule | severity | clause | what it checks |", "|---|---|---|---|"]
+    lines += [f"| `{r.id}` | {r.severity} | {r.clause} | {r.description} |"
+              for r in COURSE_RULES.values()]
     lines += ["", "## Document types", "",
               "Chosen from `meta.profile` (the Bundle's first, then each resource's), or by "
               "the `profile` parameter (`--profile` in the CLI) with one of these ids.", "",

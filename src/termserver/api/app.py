@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         auth,
         changes,
         concepts,
+        courses,
         diff,
         draft_publish,
         draft_workflow,
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
 
     for module in (schemes, history, concepts, search, diff, export, changes, interventions,
-                   validate, auth, drafts, draft_workflow, draft_publish):
+                   validate, courses, auth, drafts, draft_workflow, draft_publish):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(changes.feed_router)
     app.include_router(validate.fhir_router)

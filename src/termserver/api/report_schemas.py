@@ -94,3 +94,36 @@ class OperationOutcomeOut(_Shape):
 
     resourceType: Literal["OperationOutcome"]
     issue: list[OutcomeIssueOut]
+
+
+class CourseIssueOut(_Shape):
+    severity: Severity
+    rule: str = Field(description="The course rule's stable id (docs/validators.md, *Course "
+                                  "rules*).", examples=["course-immutable"])
+    document: str = Field(description="The document it is about: its file name, or "
+                                      "`entry[N] Type/id` in a Bundle of documents.")
+    path: str = Field(description="Where in that document (FHIRPath-style, as in a "
+                                  "document's report).",
+                      examples=["Bundle.entry[14].resource.code"])
+    message: str = Field(description="What is wrong and how to fix it, in Danish.")
+
+
+class CourseDocumentOut(_Shape):
+    source: str = Field(description="The file name, or `entry[N] Type/id`.")
+    date: str | None = Field(description="The document's own date as written "
+                                         "(Bundle.timestamp, else its Encounter's start); "
+                                         "null when it has none (it is placed last).")
+    report: ValidationReportOut = Field(description="The document validated on its own.")
+
+
+class CourseReportOut(_Shape):
+    """A citizen's course: the documents in date order, each with its own report, and the
+    findings of the rules over the course."""
+
+    valid: bool = Field(description="False when any document is invalid or a course rule "
+                                    "found an error.")
+    citizen: str | None = Field(description="The citizen (`Patient/<id>`) as the first "
+                                            "document names it; null without a Patient.")
+    documents: list[CourseDocumentOut] = Field(description="In course order: by their own "
+                                                           "dates, undated ones last.")
+    issues: list[CourseIssueOut] = Field(description="Findings of the course rules.")

@@ -66,14 +66,18 @@ def requested_day(text: str | None) -> Day | str | None:
         raise BadRequest(f"Bad 'date' parameter: {exc}.", details={"date": text}) from None
 
 
-async def _body(request: Request) -> tuple[bytes, str]:
+async def _body(request: Request, accepted: tuple[str, ...] = _ACCEPTED) -> tuple[bytes, str]:
+    """The body up to max_upload_bytes, and its Content-Type (lower case), which must
+    name one of `accepted` (or be absent: sniffed)."""
     services = request.app.state.services
     limit = services.settings.max_upload_bytes
     content_type = request.headers.get("content-type", "").lower()
-    if content_type and not any(kind in content_type for kind in _ACCEPTED):
+    if content_type and not any(kind in content_type for kind in accepted):
         raise UnsupportedMediaType(
             f"Content-Type {content_type!r} is not a FHIR document. Send "
-            "application/fhir+json or application/fhir+xml.",
+            "application/fhir+json or application/fhir+xml"
+            + (", or the documents as files in multipart/form-data."
+               if "multipart/form-data" in accepted else "."),
             details={"content_type": content_type})
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:

@@ -8,6 +8,10 @@ on they are validated on every core. `--json` prints one report for one file, or
 that cannot be read from disk appears as `{"source", "error"}`. The progress bar goes to
 stderr (for several files when stderr is a terminal, always from 200 files), so stdout
 stays clean JSON.
+
+`--course`: the documents given are one citizen's course, validated one by one and then
+together in date order (validators.course); `--json` prints the course report, the body
+of POST /api/v1/validate/course. The exit codes are the same.
 """
 
 from __future__ import annotations
@@ -93,10 +97,13 @@ def _print_text(reports: list[dict]) -> None:
 @click.option("--date", "day_text", metavar="YYYY-MM-DD|latest",
               help="Check codes against the terminology releases in force on this day, or "
                    "the latest releases ('latest'), instead of each document's own date.")
+@click.option("--course", is_flag=True,
+              help="The documents are one citizen's course: validate them together, in date "
+                   "order (same id = update, follow-ups, closed tilstande, contradictions).")
 @json_option
 @click.pass_context
 def validate_command(ctx: click.Context, paths: tuple[Path, ...], profile: str | None,
-                     day_text: str | None, as_json: bool) -> None:
+                     day_text: str | None, course: bool, as_json: bool) -> None:
     """Validate FHIR documents (files or directories) against the documentation standard.
 
     Codes are checked against the KL releases in force on each document's date (its
@@ -125,6 +132,9 @@ def validate_command(ctx: click.Context, paths: tuple[Path, ...], profile: str |
         click.echo(f"termserver: {exc.message}", err=True)
         sys.exit(2)
     settings = services.settings
+    if course:
+        _course(validator, files, profile, day, settings.max_upload_bytes,
+                settings.max_xml_depth, as_json)
     init = (validator, profile, settings.max_upload_bytes, settings.max_xml_depth, day)
     _init_worker(*init)
     show = len(files) >= _PARALLEL_FROM or (len(files) > 1 and sys.stderr.isatty())
@@ -159,6 +169,50 @@ def validate_command(ctx: click.Context, paths: tuple[Path, ...], profile: str |
         if "error" in report:
             click.echo(f"termserver: {report['source']}: {report['error']}", err=True)
     sys.exit(2 if unreadable else 1 if invalid else 0)
+
+
+def _course(validator: Any, files: list[Path], profile: str | None, day: Any, max_bytes: int,
+            max_depth: int, as_json: bool) -> NoReturn:
+    """`validate --course`: one course report; exit 0 valid, 1 invalid, 2 unreadable."""
+    from validators.course import validate_course
+
+    items, missing = [], []
+    for path in files:
+        try:
+            items.append((str(path), path.read_bytes(),
+                          "application/fhir+xml" if path.suffix.lower() == ".xml" else ""))
+        except OSError as exc:
+            missing.append(f"{path}: cannot read the file: {exc.strerror or exc}")
+    report = validate_course(validator, items, document_type=profile, day=day,
+                             max_bytes=max_bytes, max_depth=max_depth)
+    body = report.as_dict()
+    unreadable = bool(missing) or any(_unreadable(d["report"]) for d in body["documents"])
+    if as_json:
+        print_json(body)
+    else:
+        _print_course(body)
+    for line in missing:
+        click.echo(f"termserver: {line}", err=True)
+    sys.exit(2 if unreadable else 0 if report.valid else 1)
+
+
+def _print_course(body: dict) -> None:
+    status = "gyldigt" if body["valid"] else "UGYLDIGT"
+    click.echo(f"Forløb for {body['citizen'] or 'ukendt borger'}: "
+               f"{len(body['documents'])} dokumenter, {status}")
+    for number, document in enumerate(body["documents"], 1):
+        report = document["report"]
+        click.echo(f"{number:>3}. {document['date'] or '(uden dato)'}  {document['source']}: "
+                   f"{'gyldig' if report['valid'] else 'UGYLDIG'} "
+                   f"({report['document_type'] or 'ukendt type'})")
+        for issue in report["issues"]:
+            click.echo(f"       {issue['severity']:<8} {issue['rule']:<40} {issue['path']}\n"
+                       f"                {issue['message']}")
+    if body["issues"]:
+        click.echo("Forløbets fund:")
+    for issue in body["issues"]:
+        click.echo(f"  {issue['severity']:<8} {issue['rule']:<32} {issue['document']}  "
+                   f"{issue['path']}\n           {issue['message']}")
 
 
 COMMANDS = [validate_command]
