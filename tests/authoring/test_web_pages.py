@@ -143,6 +143,14 @@ def test_search_without_javascript_keeps_what_was_typed(app: object) -> None:
             "label": "Rengøring (FSIII)"} in listed["results"]
 
 
+def test_an_unchanged_concept_is_found_to_edit(app: object) -> None:
+    anna = person(app, "anna")
+    draft = new_draft(anna)
+    found = anna.get(draft, params={"find": "tøjvask"}).text
+    assert f'href="{draft}/begreb/1.2">Tøjvask (1.2)</a>' in found
+    assert "Ingen begreber i udkastet passer" in anna.get(draft, params={"find": "zzz"}).text
+
+
 def test_a_stale_edit_shows_both_versions_and_overwrites_nothing(app: object,
                                                                  db: AuthoringDB) -> None:
     anna, bo = person(app, "anna"), person(app, "bo")

@@ -204,7 +204,10 @@ def test_a_stale_edit_in_two_browser_contexts_shows_the_conflict(browser,  # noq
     second, two = log_in(browser, site, "lone")
     draft = new_draft(one, site, "Samtidige rettelser")
     concept = draft + "/begreb/SEL-85-PRAKTISK"
-    one.goto(concept)
+    one.fill("#find", "praktiske opgaver")  # an unchanged concept, found to edit
+    one.press("#find", "Enter")
+    one.click("ul.found a:has-text('Socialpædagogisk støtte til praktiske opgaver')")
+    one.wait_for_url(concept)
     two.goto(concept)
     one.fill("#label-da", "Socialpædagogisk støtte til praktiske opgaver i hjemmet")
     one.click("button:has-text('Gem begrebet')")

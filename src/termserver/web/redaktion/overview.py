@@ -21,6 +21,7 @@ from ...releases import ReleaseRepository
 from ...versions import version_key
 from . import danish
 from .common import PageRoute, actor, back_to, db, may, page, services
+from .fields import PICKERS, search
 from .messages import MESSAGES
 from .show import Describer, change_kind
 
@@ -29,13 +30,13 @@ EDITABLE = ("open", "in_review", "approved")
 
 
 @router.get("/redaktion/udkast/{draft_id}")
-def overview(request: Request, draft_id: int, besked: str = "") -> Response:
-    return render(request, draft_id, message=MESSAGES.get(besked))
+def overview(request: Request, draft_id: int, besked: str = "", find: str = "") -> Response:
+    return render(request, draft_id, message=MESSAGES.get(besked), find=find)
 
 
 def render(request: Request, draft_id: int, *, message: str | None = None,
            error: TermserverError | None = None, extra: dict[str, Any] | None = None,
-           status: int = 200) -> Response:
+           find: str = "", status: int = 200) -> Response:
     """The overview; with `error`, a refused action's Danish explanation at the top."""
     who, store = actor(request), services(request).store
     draft, edits = drafts.open_draft(db(request), who, draft_id)
@@ -69,6 +70,9 @@ def render(request: Request, draft_id: int, *, message: str | None = None,
         "history": list(reversed(body["edits"])),
         "finding_labels": {f["code"]: describe.code_label(f["code"])
                            for f in (check or {}).get("findings", []) if f.get("code")},
+        "find": find[:200],
+        "found": search(services(request), PICKERS["overbegreb"], find, now, None, limit=20)
+        if find.strip() else None,
         "published_as": publish.published_version(services(request).settings,
                                                   draft.scheme, draft_id)
         if draft.status == "published" else None,
