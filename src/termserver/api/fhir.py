@@ -108,9 +108,34 @@ async def _params(request: Request) -> Params:
     return params
 
 
+def _memo_key(request: Request, xml: bool) -> tuple[Any, ...] | None:
+    """The response memo's key for a GET: the answer depends only on the URL, the format
+    and the headers read below, and releases never change under a loaded store (a reload
+    replaces the memo with the Services). POSTs may carry resources: never memoised."""
+    if request.method != "GET":
+        return None
+    headers = request.headers
+    return ("fhir", request.url.path, request.url.query, xml,
+            headers.get("accept-language"), headers.get("x-too-costly-threshold"))
+
+
 async def _run(request: Request, operation: Callable[[Context, Params], dict[str, Any]]
                ) -> Response:
-    _check_format(request)
+    xml = _xml_wanted(request)
+    services = request.app.state.services
+    key = _memo_key(request, xml)
+    if key is not None:
+        body = services.cache.get(key)
+        if body is not None:
+            return Response(body, media_type=FHIR_XML if xml else FHIR_JSON)
+    response = await _answer(request, operation)
+    if key is not None:
+        services.cache[key] = bytes(response.body)
+    return response
+
+
+async def _answer(request: Request, operation: Callable[[Context, Params], dict[str, Any]]
+                  ) -> Response:
     params = await _params(request)
     language = request.headers.get("accept-language")
     if language and params.get("displayLanguage") is None:  # FHIR: the header is the default
@@ -120,8 +145,10 @@ async def _run(request: Request, operation: Callable[[Context, Params], dict[str
     store = services.store
     if params.get("filter") is not None:  # $expand's filter reads our search index
         use_index(store, services.search)
-    # in a worker thread: a large expansion must not hold up the event loop
-    context = await run_in_threadpool(Context.for_request, store, params.all("tx-resource"))
+    resources = params.all("tx-resource")
+    # resources sent along are imported in a worker thread: they must not hold up the loop
+    context = await run_in_threadpool(Context.for_request, store, resources) if resources \
+        else Context.for_request(store, [])
     context.stored = services.resources  # published value sets, after the request's own
     context.concept_maps.extend(services.resources.concept_maps)
     threshold = request.headers.get("x-too-costly-threshold")

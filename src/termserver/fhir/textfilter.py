@@ -34,9 +34,26 @@ def _stored(store: Store, release: Release) -> bool:
 
 
 def plain_match(concept: Concept, text: str) -> bool:
-    """FHIR's plain filter: the text in a label, or the beginning of the code."""
+    """FHIR's plain filter: the text (lower case) in a label, or the beginning of the code."""
     return any(text in label.lower() for label in concept.labels.values()) or (
         concept.code.lower().startswith(text))
+
+
+_LOWERED: dict[int, tuple[Release, dict[str, str]]] = {}
+"""id(release) → (the release, code → its labels lower-cased and joined): the plain
+reading over a whole code system on every filtered expansion, without lower-casing every
+label each time. The release is kept beside its id, so the id cannot be reused."""
+
+
+def _lowered(release: Release) -> dict[str, str]:
+    entry = _LOWERED.get(id(release))
+    if entry is None or entry[0] is not release:
+        if len(_LOWERED) > 64:
+            _LOWERED.clear()
+        entry = (release, {c.code: "\n".join(c.labels.values()).lower()
+                           for c in release.concepts.values()})
+        _LOWERED[id(release)] = entry
+    return entry[1]
 
 
 def filter_members(store: Store, members: list[tuple[Release, Concept]], text: str
@@ -55,6 +72,10 @@ def filter_members(store: Store, members: list[tuple[Release, Concept]], text: s
         rank = ranks.get(id(release), {}).get(concept.code)
         if rank is not None:
             found.append((0, rank, (release, concept)))
+        elif id(release) in ranks:  # a stored release: its labels lower-cased once
+            if lowered in _lowered(release).get(concept.code, "") or \
+                    concept.code.lower().startswith(lowered):
+                found.append((1, position, (release, concept)))
         elif plain_match(concept, lowered):
             found.append((1, position, (release, concept)))
     found.sort(key=lambda item: (item[0], item[1]))

@@ -268,11 +268,29 @@ def _from_system(context: Context, release: Release, include: dict[str, Any],
             raise FhirError(f"The system {release.info.uri} filter with property = "
                             f"{item.get('property')}, op = {item.get('op')} has no value",
                             tx_code="vs-invalid", expression=f"{where}.filter[{index}]")
-    candidates = sorted(release.concepts.values(), key=lambda c: c.order)
-    for item in filters:
+    candidates, rest = _subtree(context, release, filters)
+    for item in rest:
         candidates = [c for c in candidates if _passes(context, release, c, item)]
     for concept in candidates:
         yield release, concept
+
+
+def _subtree(context: Context, release: Release, filters: list[dict[str, Any]]
+             ) -> tuple[list[Concept], list[dict[str, Any]]]:
+    """The concepts the first `is-a`/`descendent-of` filter leaves, walked down from its
+    code (KL's value sets are mostly such subtrees: walking down is linear in what is
+    kept, where testing every concept's ancestry is not), and the filters still to apply."""
+    for index, item in enumerate(filters):
+        if item.get("property") in ("concept", "code", None) and \
+                item.get("op") in ("is-a", "descendent-of"):
+            value = str(item.get("value", ""))
+            found = context.store.descendants(release, value) if value in release.concepts \
+                else []
+            if item.get("op") == "is-a" and value in release.concepts:
+                found = [release.concepts[value], *found]
+            return (sorted(found, key=lambda c: c.order),
+                    [f for i, f in enumerate(filters) if i != index])
+    return sorted(release.concepts.values(), key=lambda c: c.order), filters
 
 
 def _passes(context: Context, release: Release, concept: Concept, item: dict[str, Any]) -> bool:
