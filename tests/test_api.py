@@ -46,7 +46,10 @@ def test_schemes_lists_every_imported_release(client: TestClient) -> None:
 def test_concept_lookup_by_code(client: TestClient) -> None:
     body = client.get("/api/v1/schemes/icf/concepts/d450").json()
     ConceptOut.model_validate(body)
-    assert body["label"] == "Walking" and body["labels"]["en"] == "Walking"
+    assert body["label"] == "Gå" and body["labels"]["en"] == "Walking"
+    source = body["label_source"]  # termserver's Danish working label, said so
+    assert source["scheme"] == "icf-da" and source["official"] is False
+    assert "ikke WHO's eller Sundhedsstyrelsens officielle" in source["note"]
     assert body["labels"].get("de")  # German ICF overlay merged onto the same code
     assert body["uri"] == concept_iri("icf", "d450")
     assert [b["code"] for b in body["broader"]] == ["d450-d469"]

@@ -47,7 +47,9 @@ def test_not_found_exits_1_with_the_error_envelope(real_settings: Settings) -> N
 def test_human_output_is_readable(real_settings: Settings) -> None:
     code, out, _ = run_cli(real_settings, "lookup", "icf", "d450")
     assert code == 0
-    assert out.splitlines()[0].startswith("Walking  [icf 2001 d450]")
+    assert out.splitlines()[0].startswith("Gå  [icf 2001 d450]")
+    assert "not an official translation" in out.splitlines()[1]  # our Danish working label
+    assert "publisher's label: Walking" in out
     assert "narrower: d4500" in out
 
 

@@ -26,7 +26,8 @@ def test_serves_schemes_and_lookup(server: str) -> None:
     assert status == 200
     assert "icf" in {s["id"] for s in json.loads(body)}
     status, _, body = get(f"{server}/api/v1/schemes/icf/concepts/d450")
-    assert status == 200 and json.loads(body)["label"] == "Walking"
+    assert status == 200 and json.loads(body)["labels"]["en"] == "Walking"
+    assert json.loads(body)["label_source"]["scheme"] == "icf-da"  # Danish working label
 
 
 def test_errors_are_json_envelopes(server: str) -> None:

@@ -16,7 +16,9 @@ ORDER = ["exact", "narrower", "crosswalk", "broader"]
 
 def test_results_are_ranked_by_match_kind_with_their_paths(client: TestClient) -> None:
     body = client.get("/api/v1/interventions", params={"icf": "d450.2"}).json()
-    assert body["icf"] == "d450" and body["qualifier"] == ".2" and body["label"] == "Walking"
+    assert body["icf"] == "d450" and body["qualifier"] == ".2" and body["label"] == "Gå"
+    # our Danish working label, and the API says so
+    assert body["label_source"]["scheme"] == "icf-da" and not body["label_source"]["official"]
     kinds = [hit["match"] for hit in body["results"]]
     assert kinds == sorted(kinds, key=ORDER.index) and set(kinds) == set(ORDER)
     assert body["total"] == len(body["results"])
@@ -98,7 +100,7 @@ def test_cli_names_tilstande_in_paths(real_settings: Settings) -> None:
 def test_cli_unknown_code_prints_suggestions(real_settings: Settings) -> None:
     code, _, err = run_cli(real_settings, "interventions", "d459")
     assert code == 1
-    assert "does not exist" in err and "Did you mean: d455 Moving around, d450 Walking" in err
+    assert "does not exist" in err and "Did you mean: d455 Bevæge sig omkring, d450 Gå" in err
     code, _, err = run_cli(real_settings, "interventions", "d450.7")
     assert code == 2 and "not a value of an ICF qualifier" in err
 

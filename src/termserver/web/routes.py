@@ -41,14 +41,18 @@ templates.env.globals.update(
     match_order=MATCH_ORDER,
     plural=labels.plural,
 )
+templates.env.filters.update(version_name=labels.version_name, shown_code=labels.shown_code)
 router = APIRouter(include_in_schema=False)
 static_files = StaticFiles(directory=str(HERE / "static"))
 _ICF_LIKE = re.compile(r"^\s*[bsde][0-9]{1,5}([.+][0-9]*)*\s*$", re.I | re.ASCII)
 _ICF_CODE = re.compile(r"^[bsde][0-9]{1,5}$")
+_CODE_ATTEMPT = re.compile(r"^\s*[bsde][0-9]", re.I | re.ASCII)
+"""Input meant as an ICF code, right or wrong (`d450`, `d45x`); anything else is words."""
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200):
     context["lang_attr"] = partial(_lang_attr, request.app.state.services.store)
+    context["label_note"] = partial(_label_note, request.app.state.services.store)
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
@@ -72,6 +76,37 @@ def _lang_attr(store: Any, scheme: str | None, code: str | None,
     return Markup(f' lang="{lang}"') if lang and lang != "da" else Markup("")
 
 
+def working_label(store: Any, concept: Concept | None) -> tuple[str, str] | None:
+    """(note, the publisher's own label) when the label shown for `concept` is one of our
+    working labels (the Danish ICF labels, `ts:labelStatus "working"`), else None."""
+    source = concept.label_source() if concept is not None else None
+    if source is None or concept is None:
+        return None
+    try:
+        info = store.latest(source).info
+    except NotFound:
+        return None
+    if info.extra.get("label_status") != "working":
+        return None
+    own = next((concept.labels[lang] for lang in ("en", "") if concept.labels.get(lang)), "")
+    return info.extra.get("label_note", ""), own
+
+
+def _label_note(store: Any, scheme: str | None, code: str | None,
+                version: str | None = None) -> Markup:
+    """Beside a label that is one of our working labels: a link that says so (its note as
+    the title) and WHO's own title, so a Danish ICF label is never taken for WHO's."""
+    concept = store.concept(scheme, code, version) if scheme and code else None
+    found = working_label(store, concept)
+    if found is None or concept is None:
+        return Markup("")
+    note, own = found
+    who = Markup(' · WHO: <span lang="en">{}</span>').format(own) if own else Markup("")
+    return Markup(' <span class="label-note"><a href="/begreb/{}" title="{}">'
+                  'dansk arbejdsbetegnelse</a>{}</span>').format(
+                      concept.label_source(), note, who)
+
+
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request, q: str = "") -> HTMLResponse:
     services = request.app.state.services
@@ -85,7 +120,8 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
                 context["icf_error"] = _danish_error(exc, q.strip())
                 context["suggestions"] = exc.details.get("suggestions", [])
         try:
-            context["results"] = search_body(services.search.search(q, limit=20))
+            context["results"] = search_body(services.search.search(q, limit=20),
+                                              services.store)
         except BadRequest as exc:
             context["error"] = _danish_search_error(exc)
             return _page(request, "search.html", context, exc.status_code)
@@ -119,9 +155,13 @@ def autocomplete(request: Request, q: str = Query("", max_length=200)) -> JSONRe
         for hit in services.search.search(q, limit=8).hits:
             concept = services.store.concept(hit.scheme, hit.code)
             kind = labels.SCHEME_NAMES.get(hit.scheme, hit.scheme)
+            if hit.scheme == "icf":
+                kind = f"{kind} {hit.code}"
+            if working_label(services.store, concept) is not None:
+                kind += " · dansk arbejdsbetegnelse"
             suggestions.append({
                 "label": hit.label,
-                "kind": f"{kind} {hit.code}" if hit.scheme == "icf" else kind,
+                "kind": kind,
                 "url": f"/begreb/{hit.scheme}/{quote(hit.code)}",
                 "lang": label_lang(concept) if concept is not None else "",
             })
@@ -131,9 +171,11 @@ def autocomplete(request: Request, q: str = Query("", max_length=200)) -> JSONRe
 @router.get("/indsatser", response_class=HTMLResponse)
 def interventions_page(request: Request, icf: str = "") -> HTMLResponse:
     context: dict[str, Any] = {"nav": "icf", "code": icf, "icf": None, "error": None,
-                               "suggestions": []}
+                               "suggestions": [], "matches": None}
     status = 200
-    if icf.strip():
+    if icf.strip() and not _CODE_ATTEMPT.match(icf):  # words: offer the ICF codes they match
+        status = _codes_for_words(request, icf, context)
+    elif icf.strip():
         try:
             found = context["icf"] = intervention_index(request.app.state.services).for_icf(icf)
             context["qualifier_text"] = labels.qualifier_text(found["icf"], found["qualifier"])
@@ -142,6 +184,44 @@ def interventions_page(request: Request, icf: str = "") -> HTMLResponse:
             context["error"] = _danish_error(exc, icf)
             context["suggestions"] = exc.details.get("suggestions", [])
     return _page(request, "interventions.html", context, status)
+
+
+WORD_MATCHES = 8
+"""ICF codes offered for words typed into "Find indsatser"."""
+
+
+def _codes_for_words(request: Request, text: str, context: dict[str, Any]) -> int:
+    """Words typed where a code was expected (`hukommelse`, `gå`): the ICF codes search
+    finds for them, each with how many interventions it has; when the best one is named
+    exactly by the words, its interventions are shown at once. Returns the status."""
+    services = request.app.state.services
+    index = intervention_index(services)
+    if len(text) > 200:
+        context["error"] = "Skriv et par ord eller en ICF-kode, højst 200 tegn."
+        return 400
+    try:
+        hits = services.search.search(text, scheme="icf", limit=WORD_MATCHES).hits
+    except NotFound:
+        context["error"] = "ICF er ikke indlæst på denne server."
+        return 404
+    except BadRequest:
+        hits = []
+    matches = []
+    for hit in hits:
+        try:
+            total = index.for_icf(hit.code)["total"]
+        except TermserverError:
+            continue
+        matches.append({"code": hit.code, "label": hit.label, "total": total})
+    context["matches"] = matches
+    if not matches:
+        context["error"] = (f"Ingen ICF-koder passer til »{text.strip()}«. Prøv et andet ord, "
+                            "fx hukommelse eller gå, eller skriv en ICF-kode, fx d450.")
+        return 404
+    top = hits[0]
+    if top.matched.casefold() == text.strip().casefold() and top.code == matches[0]["code"]:
+        context["icf"] = index.for_icf(top.code)
+    return 200
 
 
 def _danish_error(exc: TermserverError, icf: str) -> str:
@@ -168,7 +248,9 @@ def scheme_page(request: Request, scheme: str) -> HTMLResponse:
         release = request.app.state.services.store.latest(scheme)
     except TermserverError as exc:
         return _error_page(request, exc, scheme)
-    tops = [release.concepts[c] for c in release.top_concepts]
+    # our working labels are shown on the concepts they name: the page says what they are
+    tops = [] if release.info.extra.get("label_status") == "working" else \
+        [release.concepts[c] for c in release.top_concepts]
     return _page(request, "scheme.html", {
         "scheme": scheme, "release": release, "tops": tops,
         "title": labels.SCHEME_NAMES.get(scheme, release.info.title)})
@@ -202,6 +284,7 @@ def render_concept_page(request: Request, scheme: str, code: str,
     context = {
         "c": body,
         "title_lang": label_lang(concept),
+        "working": working_label(store, concept),
         "definition_lang": _definition_lang(concept),
         "ancestors": [{"code": a.code, "label": a.label()} for a in ancestors],
         "versions": versions,
@@ -232,20 +315,25 @@ def _changes(store: Any, scheme: str, code: str, versions: list[str]) -> list[di
 
 
 def _describe(change: Any) -> dict[str, Any]:
-    """One changed field in Danish, with the old and new text where a person can read it."""
+    """One changed field in plain Danish sentences (no diff jargon), with the old and new
+    text where a person can read it."""
     name = _FIELD_NAMES.get(change.field, change.field)
+    the = _DEFINITE.get(name, name).capitalize()
     if change.field in ("label", "definition"):
         old, new = _text(change.old), _text(change.new)
         if old and new and old.split() == new.split():
-            return {"name": name, "summary": f"{name}: kun mellemrum ændret"}
-        summary = {(False, True): f"{name} tilføjet", (True, False): f"{name} fjernet"}.get(
-            (bool(old), bool(new)), f"{name} ændret")
+            return {"name": name, "summary": f"{the} er skrevet lidt anderledes (kun "
+                    "mellemrum); indholdet er det samme."}
+        summary = {(False, True): f"{the} er tilføjet.", (True, False): f"{the} er fjernet."
+                   }.get((bool(old), bool(new)), f"{the} er ændret.")
         return {"name": name, "summary": summary, "old": old, "new": new}
     if change.field == "status":
-        return {"name": name, "summary": f"status ændret fra "
-                f"{labels.STATUS_NAMES.get(str(change.old), 'aktiv')} til "
-                f"{labels.STATUS_NAMES.get(str(change.new), 'aktiv')}"}
-    return {"name": name, "summary": f"{name} ændret"}
+        return {"name": name, "summary": "Begrebet gik fra at være "
+                f"{labels.STATUS_NAMES.get(str(change.old), 'aktivt')} til at være "
+                f"{labels.STATUS_NAMES.get(str(change.new), 'aktivt')}."}
+    if change.field == "parent":
+        return {"name": name, "summary": "Begrebet er flyttet til et andet overbegreb."}
+    return {"name": name, "summary": f"{the} er ændret."}
 
 
 def _text(values: Any) -> str:
@@ -256,6 +344,8 @@ def _text(values: Any) -> str:
 
 _FIELD_NAMES = {"label": "betegnelse", "definition": "definition", "parent": "overbegreb",
                 "status": "status"}
+_DEFINITE = {"betegnelse": "betegnelsen", "definition": "definitionen",
+             "overbegreb": "overbegrebet", "status": "status"}
 
 
 def _entry(index: Any, scheme: str, code: str) -> dict[str, Any] | None:
@@ -292,7 +382,8 @@ def _error_page(request: Request, exc: TermserverError, scheme: str,
             message=f"{name} findes ikke i version »{details.get('version')}«.",
             intro="Versioner:",
             links=[{"href": f"/begreb/{scheme}/{quote(code)}?version={quote(v)}" if code
-                    else f"/begreb/{scheme}", "text": v} for v in details["versions"]])
+                    else f"/begreb/{scheme}", "text": labels.version_name(v)}
+                   for v in details["versions"]])
     else:
         context.update(
             title="Koden findes ikke",
