@@ -33,6 +33,7 @@ def published(settings: Settings, db: AuthoringDB) -> Settings:
     for name, roles in (("anna", ["editor"]), ("bo", ["editor"]), ("rita", ["reviewer"]),
                         ("pia", ["publisher"])):
         users.add_user(db, boss, name, roles, "catalogue", PASSWORD)
+    users.add_user(db, boss, "fie", ["editor"], "fsiii", PASSWORD)  # by name: official
     return settings
 
 
@@ -255,3 +256,27 @@ def test_rebase_conflicts_are_resolved_in_a_form(app: object, db: AuthoringDB,
                                "1.2").body
     assert body["labels"]["da"] == "Tøjvask i hjemmet"
     later.state.authoring_db.dispose()
+
+
+def test_retiring_needs_a_reason_and_shows_the_impact(app: object) -> None:
+    fie = person(app, "fie")
+    home = fie.get("/redaktion").text
+    assert '<option value="fsiii"' in home and '<option value="catalogue"' not in home
+    answer = fie.post("/redaktion/udkast", data={"csrf": csrf(home), "samling": "fsiii",
+                                                 "titel": "Rengøring udgår"},
+                      follow_redirects=False)
+    draft = answer.headers["location"].split("?")[0]
+    form = editor_form(fie.get(f"{draft}/begreb/T1").text) | {"status": "retired",
+                                                               "handling": "gem"}
+    refused = fie.post(f"{draft}/begreb/T1", data=form)
+    assert refused.status_code == 400 and 'href="#aarsag"' in refused.text
+    retired = fie.post(f"{draft}/begreb/T1", data=form | {
+        "aarsag": "Slået sammen med Tøjvask", "erstattet-af": "T2"})
+    assert "Begrebet er gemt" in retired.text
+    overview = fie.get(draft).text
+    impact = overview[overview.index('id="konsekvenser"'):]
+    assert "Rengøring (T1): udgår" in impact
+    assert 'href="/begreb/catalogue/1.1">Rengøring</a> (addressesCondition)' in impact
+    assert "støvsuge" in impact and "crosswalk-fsiii-icf@2026.1" in impact
+    changes = overview[overview.index('id="changes-h"'):overview.index('id="kontrol"')]
+    assert "Udgået" in changes and "Tøjvask (T2)" in changes

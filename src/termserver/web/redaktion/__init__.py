@@ -15,7 +15,8 @@ from . import danish, editor, home, login, overview
 
 templates.env.globals.update(draft_status=danish.DRAFT_STATUS, role_names=danish.ROLE_NAMES,
                              field_names=danish.FIELD_NAMES,
-                             edit_kinds=danish.EDIT_KINDS)
+                             edit_kinds=danish.EDIT_KINDS,
+                             impact_change=danish.IMPACT_CHANGES)
 
 router = APIRouter(include_in_schema=False)
 for module in (login, home, overview, editor):

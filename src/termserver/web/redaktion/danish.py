@@ -25,6 +25,7 @@ DRAFT_STATUS = {"open": "åbent", "in_review": "til review", "approved": "godken
 EDIT_KINDS = {"create": "oprettet", "update": "ændret", "retire": "udgået",
               "rename": "ny kode", "delete": "slettet", "undo": "fortrudt",
               "rebase": "opdateret til ny udgivelse"}
+IMPACT_CHANGES = {"retired": "udgår", "moved": "flyttes", "deleted": "slettes"}
 FIELD_NAMES = {"labels": "Betegnelser", "alt_labels": "Synonymer", "hidden_labels": "Søgeord",
                "definitions": "Definition", "notes": "Noter", "status": "Status",
                "broader": "Overbegreb", "replaced_by": "Erstattet af",
