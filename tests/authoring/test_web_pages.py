@@ -176,6 +176,11 @@ def test_a_stale_edit_shows_both_versions_and_overwrites_nothing(app: object,
                                  int(draft.rsplit("/", 1)[1]), "1.2").body
     assert merged["labels"]["da"] == "Vask af tøj"
     assert merged["definitions"]["da"] == "Vask, tørring og sammenlægning."
+    history = bo.get("/redaktion/historik/catalogue/1.2")
+    assert history.status_code == 200
+    drafts_part = history.text[history.text.index('id="drafts-h"'):]
+    assert drafts_part.index("<strong>bo</strong>") < drafts_part.index("<strong>anna</strong>")
+    assert "Vask af tøj" in drafts_part and "Version <strong>2026.1</strong>" in history.text
 
 
 def test_only_the_buttons_the_roles_allow(app: object, db: AuthoringDB) -> None:

@@ -189,6 +189,13 @@ def test_the_whole_workflow_in_the_browser(browser, site: Site) -> None:  # noqa
     assert ENTRY in public.locator("ol.interventions").inner_text()
     assert version in get(site.base + "/api/v1/schemes/catalogue")[2].decode()
 
+    # the concept's history has every step, with names
+    pub.goto(site.base + "/redaktion/historik/catalogue/SEL-85-TRAPPER")
+    history = pub.locator("main").inner_text()
+    assert "Udendørs trapper efter review" in history and "mette" in history
+    assert f"Version {version}" in history
+    shoot(pub, "redaktion-historik.png")
+
     # logging out ends the session
     tab.click("button:has-text('Log ud')")
     tab.wait_for_url("**/redaktion/login?ude=1")
