@@ -20,9 +20,6 @@ from .engine import Validator
 from .parsing import DocumentError, parse_document
 from .report import Report, _clipped, shown
 
-MAX_DOCUMENTS = 1000
-"""Documents in one course (a citizen's reports over years are tens to hundreds)."""
-
 
 @dataclass(slots=True)
 class CourseFinding:
@@ -109,11 +106,11 @@ def read_course(items: Iterable[Item], *, max_bytes: int = 10 * 1024 * 1024,
     return documents, unreadable
 
 
-def documents_in(bundle: dict) -> list[Item]:
+def documents_in(bundle: dict, limit: int) -> list[Item]:
     """The documents of a Bundle of documents (each entry's resource is one document: a
     report Bundle, or a single resource), named `entry[N] Type/id`. Raises ValueError
     when the body is no such Bundle: not a Bundle, one report itself (it declares a KL
-    document profile), empty, or more than MAX_DOCUMENTS."""
+    document profile), empty, or with more than `limit` documents."""
     from .context import profile_urls
     from .standard import document_type_for
 
@@ -135,8 +132,8 @@ def documents_in(bundle: dict) -> list[Item]:
         items.append((f"entry[{index}] {name}", resource, ""))
     if not items:
         raise ValueError("the Bundle holds no documents (each entry's resource is one)")
-    if len(items) > MAX_DOCUMENTS:
-        raise ValueError(f"{len(items)} documents; a course holds at most {MAX_DOCUMENTS}")
+    if len(items) > limit:
+        raise ValueError(f"{len(items)} documents; at most {limit} are taken at once")
     return items
 
 

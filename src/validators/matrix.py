@@ -151,6 +151,49 @@ file, or `entry[N] Type/id` in a Bundle of documents, and `path` the place in it
 prints the documents in course order with their findings, then the course's; `--json`
 prints the HTTP body. Exit codes as for single documents.
 
+## Progression (FKO)
+
+`termserver progression PATH... [--icf CODE] [--json] [--html FILE]` and `POST
+/api/v1/progression[?icf=CODE][&format=html]` (the body as for a course, with the
+documents of any number of citizens) answer what FFB's reporting and Frederiksberg's FKO
+exist for: did the citizens' functioning change, and did the interventions help. The
+documents are grouped into courses by citizen (the Patient's CPR number, else its id;
+documents without a Patient are listed as `unattributed`) and read in date order; they
+are not validated here (`validate --course` does that).
+
+* Per tilstand of each citizen (`courses[].tilstande`): every assessment of a Condition
+  with a level on FFB's funktionsevneniveau or FSIII's funktionsniveau, dated by its
+  conditionLastAssertedDate, else its recordedDate (a later report repeating an
+  assessment date restates that assessment). Levels are ordinals, 0 the best: FFB Ingen
+  (0), Let (1), Moderat (2), Svært (3), Fuldstændig (4) nedsat funktionsevne; FSIII 0–4
+  begrænsninger; »Ikke vurderet« and »Ikke relevant« are no level (the tables are in
+  `validators/progression.py`, and a test holds them to the code systems).
+* `direction`: the last level against the first, `bedre` (lower), `uændret` or `værre`;
+  null with fewer than two levelled assessments.
+* `goal`: the latest goal that addresses the tilstand as primary (ConditionRank 1), else
+  the latest that addresses it at all, with its target (forventet funktionsevneniveau,
+  measure 66959f77) and måltype (measure 90c48f03).
+* `goal_met` at the last follow-up: the latest follow-up Observation (712744002) about
+  the tilstand (its focus names it, or names no tilstand at all, as FFB's follow-ups of a
+  social indsats do); met when the level then (the latest assessment on or before it) is
+  at least as good as the target.
+* Per intervention (`interventions`, an FFB ydelse or FSIII indsats: a CarePlan's
+  `activity.detail.code`): of the citizens who got it, how many got better, stayed,
+  got worse or cannot be judged yet (`unknown`) on each tilstand it addresses, and how
+  many met their goal. The tilstande an intervention addresses are those of its goals
+  (`goal`, `activity.detail.goal`, else those of the plan it is `basedOn`) and its reasons
+  (`activity.detail.reasonReference`, `addresses`); when it links none, as in KL's FFB
+  reporting examples, the tilstande of every goal of the course (FFB's indsatsmål are the
+  goals of the indsatser). A citizen counts once per intervention and tilstand. The
+  direction is the course's, not limited to the intervention's period.
+* `icf`: the ICF codes our crosswalks (`vocab/crosswalk-*-icf.ttl`) relate each tilstand
+  to; `?icf=d450` / `--icf d450` keeps only tilstande related to d450 or a code below it.
+* The page (`--html`, `?format=html` or `Accept: text/html`) is Danish, self-contained
+  and without JavaScript: per intervention a table with a bar of bedre / uændret / værre
+  per tilstand, and for up to 50 citizens a chart per tilstand of its level at each
+  assessment against the goal's target (SVG made on the server, the numbers beside it in
+  text). The JSON is `ProgressionReportOut` in docs/openapi.json.
+
 Limits come from the settings: `max_upload_bytes` (default 10 MB) and `max_xml_depth`
 (nesting depth of JSON and XML alike; libxml2 itself stops at 256). A store holding none
 of KL's code systems cannot validate: HTTP 503 `terminology_missing`, CLI exit 2.

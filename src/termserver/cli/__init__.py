@@ -39,14 +39,15 @@ def _register() -> None:
         history,
         imports,
         interventions,
+        progression,
         reads,
         serve,
         users,
         validate,
     )
 
-    for module in (serve, imports, reads, history, interventions, validate, check, users, drafts,
-                   draft_workflow, draft_publish):
+    for module in (serve, imports, reads, history, interventions, validate, progression, check,
+                   users, drafts, draft_workflow, draft_publish):
         for command in module.COMMANDS:
             main.add_command(command)
 
