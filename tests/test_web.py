@@ -150,7 +150,7 @@ def test_qualifiers_are_explained_in_danish(client: TestClient) -> None:
 def test_intervention_paths_name_codes_and_tilstande(client: TestClient) -> None:
     page = client.get("/indsatser", params={"icf": "d450"}).text
     assert ("FFB-tilstanden Gå og bevæge sig (bredere end koden)") in page
-    assert '<code>d4</code> Mobilitet</span> <span class="label-note">' in page
+    assert '<code>d4</code> Mobilitet</span> <span class="label-note" title="' in page
 
 
 def test_counts_are_danish_singular_and_plural(client: TestClient) -> None:

@@ -93,14 +93,18 @@ def working_label(store: Any, concept: Concept | None) -> tuple[str, str] | None
 
 
 def _label_note(store: Any, scheme: str | None, code: str | None,
-                version: str | None = None) -> Markup:
+                version: str | None = None, short: bool = False) -> Markup:
     """Beside a label that is one of our working labels: a link that says so (its note as
-    the title) and WHO's own title, so a Danish ICF label is never taken for WHO's."""
+    the title) and WHO's own title, so a Danish ICF label is never taken for WHO's; `short`
+    (inside a path) gives WHO's title alone, the note as its tooltip."""
     concept = store.concept(scheme, code, version) if scheme and code else None
     found = working_label(store, concept)
     if found is None or concept is None:
         return Markup("")
     note, own = found
+    if short:
+        return Markup(' <span class="label-note" title="{}">(WHO: <span lang="en">{}</span>)'
+                      '</span>').format(note, own) if own else Markup("")
     who = Markup(' · WHO: <span lang="en">{}</span>').format(own) if own else Markup("")
     return Markup(' <span class="label-note"><a href="/begreb/{}" title="{}">'
                   'dansk arbejdsbetegnelse</a>{}</span>').format(
