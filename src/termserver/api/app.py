@@ -16,6 +16,7 @@ from ..services import Services, open_services
 from ..settings import Settings
 from .docs_pages import install_api_docs
 from .fhir import fhir_error_response, is_fhir_path
+from .fhir import hot_routes as fhir_hot_routes
 from .fhir import router as fhir_terminology_router
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.router.routes.append(WellFormedSearchRoute("/api/v1/search"))
     app.router.routes.append(Route("/id/{scheme}/{code}", linked_data_hot_path,
                                    methods=["GET"], include_in_schema=False))
+    app.router.routes.extend(fhir_hot_routes())
     from . import (
         auth,
         changes,
