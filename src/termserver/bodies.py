@@ -11,7 +11,8 @@ from typing import Any
 from .diff import ReleaseDiff
 from .errors import NotFound
 from .model import Concept, Release
-from .search import SearchResults
+from .search import SearchResults, facets
+from .search.matching import highlight
 from .store import Resolved, Store
 
 
@@ -134,19 +135,25 @@ def search_body(results: SearchResults, store: Store | None = None) -> dict[str,
     return {
         "query": results.query,
         "total": results.total,
+        "offset": results.offset,
         "results": [
             {
                 "scheme": h.scheme,
                 "version": h.version,
                 "code": h.code,
                 "label": h.label,
-                "matched": h.matched,
                 "label_source": label_source_body(store, h.label_source),
+                "matched": h.matched,
+                "matched_marks": [list(m) for m in h.marks],
                 "field": h.field,
                 "score": round(h.score, 4),
                 "other_codes": h.other_codes,
+                "status": h.status,
+                "kind": h.kind,
+                "path": [{"code": code, "label": label} for code, label in
+                         (facets.where(store, h.scheme, h.version, h.code) if store else [])],
             }
-            for h in results.hits
+            for h in map(highlight, results.hits)
         ],
     }
 

@@ -109,6 +109,11 @@ class DescendantsOut(_Open):
     descendants: list[ConceptRef]
 
 
+class WhereStep(_Open):
+    code: str
+    label: str
+
+
 class SearchHitOut(_Open):
     scheme: str
     version: str
@@ -123,11 +128,26 @@ class SearchHitOut(_Open):
         default_factory=list,
         description="The same concept under other codes in this release (FSIII lists each "
         "concept under its UUID and its older letter code); folded into this result.")
+    matched_marks: list[list[int]] = Field(
+        default_factory=list,
+        description="[start, end) character offsets in `matched` of the words the query "
+        "found, for highlighting. `matched` is the label that matched, or the one sentence "
+        "of a definition that did (cut to about 180 characters), never a whole definition.")
+    status: str = Field(default="active", description="The concept's status: `active`, or "
+                        "`deprecated`/`retired` (found only with `include_retired=true`).")
+    kind: str = Field(default="", description="tilstand, indsats (also FFB ydelser), icf, "
+                      "maalgruppe or andet (scales, statuses, administrative codes).")
+    path: list[WhereStep] = Field(
+        default_factory=list,
+        description="Where the concept sits: its ancestors from the top of the hierarchy "
+        "down to its parent, so concepts with one label can be told apart.")
 
 
 class SearchOut(_Open):
     query: str
-    total: int
+    total: int = Field(description="How many results there are: page through them with "
+                       "`offset` (at most 1000).")
+    offset: int = 0
     results: list[SearchHitOut]
 
 

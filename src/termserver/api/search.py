@@ -19,7 +19,7 @@ from starlette.routing import Match, Route
 from starlette.types import Scope
 
 from ..bodies import search_body
-from ..search import check_filters
+from ..search import MAX_RESULTS, search_filters
 from ..search.matching import MAX_QUERY_CHARS
 from .responses import json_response
 from .schemas import ERROR_RESPONSES, SearchOut
@@ -40,13 +40,23 @@ _PARAMS = "termserver.search_params"
 (the top-level router merges a route's child scope into the request's scope)."""
 
 
-def run_search(request: Request, q: str, scheme: str | None, version: str | None,
-               limit: int) -> Response:
+def run_search(request: Request, q: str, scheme: str | list[str] | None, version: str | None,
+               limit: int, offset: int = 0, kind: list[str] | None = None,
+               area: str | None = None, law: str | None = None,
+               include_retired: bool = False) -> Response:
     """The search itself, shared by both routes: filters checked, hits as JSON."""
     services = request.app.state.services
-    check_filters(services.store, scheme, version)
-    results = services.search.search(q, scheme=scheme, version=version, limit=limit)
+    schemes = [scheme] if isinstance(scheme, str) else scheme
+    filters = search_filters(services.store, schemes, version, kind, area, law,
+                             include_retired)
+    results = services.search.search(q, limit=limit, offset=offset, filters=filters)
     return json_response(search_body(results, services.store))
+
+
+_SCHEMES = Query(None, description="Only these schemes: repeat the parameter or separate "
+                 "names by commas (`scheme=ffb,fsiii`).")
+_KINDS = Query(None, description="Only these kinds: `tilstand`, `indsats` (also `ydelse`), "
+               "`icf`, `maalgruppe`, `andet`; repeat or separate by commas.")
 
 
 @router.get("/search", response_model=SearchOut, responses=ERROR_RESPONSES,
@@ -56,12 +66,31 @@ def search(
     q: str = Query(..., max_length=MAX_QUERY_CHARS,
                    description="Words, a code or a code prefix, e.g. `hukommelse`, "
                    "`d450`, `§ 85`."),
-    scheme: str | None = Query(None, description="Only this scheme."),
-    version: str | None = Query(None, description="Only this version (needs scheme)."),
+    scheme: list[str] | None = _SCHEMES,
+    version: str | None = Query(None, description="Only this version (needs one scheme)."),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT,
                        description="Most results to return."),
+    offset: int = Query(0, ge=0, le=MAX_RESULTS - 1,
+                        description="Results to skip, for the next page: `total` says how "
+                        "many there are."),
+    kind: list[str] | None = _KINDS,
+    area: str | None = Query(None, description="Only the catalogue's area (`social`, "
+                             "`employment`, `family`, `health`): its entries and the "
+                             "official ydelser and indsatser they match."),
+    law: str | None = Query(None, description="Only interventions with this law as legal "
+                            "basis, e.g. `Serviceloven`, `Ældreloven` (entries and the "
+                            "official concepts they match)."),
+    include_retired: bool = Query(False, description="Also deprecated and retired concepts, "
+                                  "which are otherwise never offered (each hit's `status` "
+                                  "says which)."),
 ) -> Response:
-    return run_search(request, q, scheme, version, limit)
+    return run_search(request, q, scheme, version, limit, offset, kind, area, law,
+                      include_retired)
+
+
+_FILTER_PARAMS = frozenset({"offset", "kind", "area", "law", "include_retired"})
+"""Parameters the fast route leaves to the documented one (paging and filtering are
+checked there; the plain one-word search stays fast)."""
 
 
 def well_formed(query_string: bytes) -> tuple[str, str | None, str | None, int] | None:
@@ -71,7 +100,11 @@ def well_formed(query_string: bytes) -> tuple[str, str | None, str | None, int] 
     Parsed as Starlette parses a query string, and a repeated parameter resolves as in
     FastAPI (the last one wins), so both routes read the same values.
     """
-    params = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    params = dict(pairs)
+    if not _FILTER_PARAMS.isdisjoint(params) or "," in params.get("scheme", "") or \
+            sum(name == "scheme" for name, _ in pairs) > 1:
+        return None
     q = params.get("q")
     if q is None or len(q) > MAX_QUERY_CHARS or len(q.split(None, FAST_MAX_WORDS)) > \
             FAST_MAX_WORDS:

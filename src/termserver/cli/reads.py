@@ -11,7 +11,7 @@ import click
 
 from ..bodies import concept_body, diff_body, schemes_body, search_body
 from ..diff import diff_releases
-from ..search import check_filters
+from ..search import search_filters
 from .common import handle_errors, json_option, print_json, services_from
 
 
@@ -74,19 +74,30 @@ def lookup_command(ctx: click.Context, scheme: str, code: str, version: str | No
 
 @click.command("search")
 @click.argument("text")
-@click.option("--scheme", help="Only this scheme.")
+@click.option("--scheme", multiple=True,
+              help="Only this scheme; repeat, or separate by commas, for several.")
 @click.option("--version", help="Only this version of --scheme.")
 @click.option("--limit", type=click.IntRange(1, 200), default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(0, 999), default=0, show_default=True,
+              help="Results to skip: the next page starts at offset + limit.")
+@click.option("--kind", multiple=True,
+              help="Only tilstand, indsats (or ydelse), icf, maalgruppe or andet; repeatable.")
+@click.option("--area", help="Only the catalogue's area: social, employment, family, health.")
+@click.option("--law", help="Only interventions with this law as legal basis, e.g. Ældreloven.")
+@click.option("--include-retired", is_flag=True,
+              help="Also deprecated and retired concepts (never offered otherwise).")
 @json_option
 @click.pass_context
 @handle_errors
-def search_command(ctx: click.Context, text: str, scheme: str | None, version: str | None,
-                   limit: int, as_json: bool) -> None:
+def search_command(ctx: click.Context, text: str, scheme: tuple[str, ...], version: str | None,
+                   limit: int, offset: int, kind: tuple[str, ...], area: str | None,
+                   law: str | None, include_retired: bool, as_json: bool) -> None:
     """Search labels, codes and definitions (GET /api/v1/search)."""
     services = services_from(ctx, with_search=True)
-    check_filters(services.store, scheme, version)
-    body = search_body(services.search.search(text, scheme=scheme, version=version,
-                                              limit=limit), services.store)
+    filters = search_filters(services.store, list(scheme), version, list(kind), area, law,
+                             include_retired)
+    body = search_body(services.search.search(text, limit=limit, offset=offset,
+                                              filters=filters), services.store)
     if as_json:
         print_json(body)
         return
@@ -96,7 +107,13 @@ def search_command(ctx: click.Context, text: str, scheme: str | None, version: s
     for hit in body["results"]:
         matched = "" if hit["matched"] == hit["label"] else f"   (matched: {hit['matched']})"
         also = f"   (also: {', '.join(hit['other_codes'])})" if hit["other_codes"] else ""
-        click.echo(f"{hit['scheme']:<10} {hit['code']:<38} {hit['label']}{matched}{also}")
+        status = "" if hit["status"] == "active" else f"   [{hit['status']}]"
+        click.echo(f"{hit['scheme']:<10} {hit['code']:<38} {hit['label']}{matched}{also}"
+                   f"{status}")
+    shown = offset + len(body["results"])
+    if shown < body["total"]:
+        click.echo(f"{offset + 1}-{shown} of {body['total']}; next page: --offset {shown}",
+                   err=True)
 
 
 @click.command("diff")

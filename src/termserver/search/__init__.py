@@ -18,8 +18,8 @@ from pathlib import Path
 from .. import atomic
 from ..errors import BadRequest
 from ..store import Store
-from . import generations
-from .base import Hit, SearchBackend, SearchIndex, SearchResults
+from . import facets, generations
+from .base import MAX_RESULTS, NO_FILTERS, Filters, Hit, SearchBackend, SearchIndex, SearchResults
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,9 @@ BACKENDS = ("tantivy", "whoosh")
 
 __all__ = [
     "BACKENDS",
+    "MAX_RESULTS",
+    "NO_FILTERS",
+    "Filters",
     "Hit",
     "OpenedIndex",
     "SearchBackend",
@@ -37,6 +40,7 @@ __all__ = [
     "open_index",
     "open_search",
     "rebuild_index",
+    "search_filters",
 ]
 
 
@@ -52,6 +56,47 @@ def check_filters(store: Store, scheme: str | None, version: str | None) -> None
             "Give both, e.g. scheme=icf&version=2001.",
             details={"version": version},
         )
+
+
+def search_filters(store: Store, schemes: list[str] | None = None, version: str | None = None,
+                   kinds: list[str] | None = None, area: str | None = None,
+                   law: str | None = None, include_retired: bool = False) -> Filters:
+    """A search's filters from a caller's parameters, each checked: an unknown scheme or
+    version is a 404 naming what exists, an unknown kind, area or law a 400 naming the ones
+    there are. `schemes` may repeat and each may hold several names separated by commas."""
+    names = [name.strip() for value in schemes or () for name in value.split(",")]
+    if version is not None and len(names) != 1:
+        check_filters(store, None, version)  # the version-without-scheme 400
+        raise BadRequest(
+            f"version={version!r} needs exactly one scheme; {len(names)} were given.",
+            details={"version": version, "schemes": names})
+    for name in dict.fromkeys(names):
+        check_filters(store, name, version)
+    chosen = []
+    for word in [k.strip() for value in kinds or () for k in value.split(",") if k.strip()]:
+        kind = facets.kind_name(word)
+        if kind is None:
+            raise BadRequest(
+                f"kind={word!r} is not a kind. Use tilstand, indsats (or ydelse), icf, "
+                "maalgruppe or andet; several separated by commas.",
+                details={"kind": word, "kinds": list(facets.KINDS)})
+        chosen.append(kind)
+    if area is not None and area not in facets.AREAS:
+        raise BadRequest(f"area={area!r} is not an area of the catalogue. Use one of "
+                         f"{', '.join(facets.AREAS)}.",
+                         details={"area": area, "areas": list(facets.AREAS)})
+    law_name = None
+    if law is not None:
+        laws = facets.known_laws(store)
+        law_name = laws.get(facets.law_key(law))
+        if law_name is None:
+            raise BadRequest(f"law={law!r} is no legal basis in the catalogue. Laws: "
+                             f"{'; '.join(sorted(laws.values()))}.",
+                             details={"law": law, "laws": sorted(laws.values())})
+    if not (names or version or chosen or area or law_name or include_retired):
+        return NO_FILTERS
+    return Filters(tuple(dict.fromkeys(names)), version, tuple(dict.fromkeys(chosen)), area,
+                   law_name, include_retired)
 
 
 def get_backend(name: str) -> SearchBackend:

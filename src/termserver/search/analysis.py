@@ -72,6 +72,14 @@ def _paragraph(match: re.Match[str]) -> str:
     return " " + " ".join(tokens) + " "
 
 
+def paragraph_spans(text: str) -> list[tuple[int, int, list[str]]]:
+    """(start, end, tokens) of each legal paragraph cited in `text` (`§ 85` →
+    `paragraf85`), so a match on one can be shown where it is."""
+    if "§" not in text:
+        return []
+    return [(m.start(), m.end(), _paragraph(m).split()) for m in _PARAGRAPH.finditer(text)]
+
+
 def fold(text: str) -> str:
     """Lowercase, § normalized, Danish letters and accents folded to ASCII-ish letters."""
     if "§" in text:

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import NotFound
 from ..model import Concept
 from ..store import Store
-from . import analysis
+from . import analysis, facets
 
 SKIPPED_KINDS = ("overlay", "mappings")
 """Release kinds that carry no concepts of their own to find (their labels are merged)."""
@@ -22,7 +22,7 @@ SKIPPED_KINDS = ("overlay", "mappings")
 DOCS_FILE = "docs.json"
 """Side file mapping the index's document number to (scheme, version, code)."""
 
-FORMAT = "termserver-search-6"
+FORMAT = "termserver-search-7"
 """Changes whenever analysis or fields change, so older indexes are rebuilt on open."""
 
 TEXT_FIELDS = (
@@ -30,8 +30,17 @@ TEXT_FIELDS = (
 )
 """Whitespace-separated token fields."""
 
-KEY_FIELDS = ("code", "pref_exact", "alt_exact", "scheme", "version", "latest", "lang")
-"""Fields whose every value is one whole term (codes, label keys, filters)."""
+KEY_FIELDS = ("code", "pref_exact", "alt_exact", "scheme", "version", "latest", "lang",
+              "kind", "area", "law", "current", "offer")
+"""Fields whose every value is one whole term (codes, label keys, filters). `current` is
+"1" for a concept that is neither deprecated nor retired, `offer` for one that is current
+and in its scheme's latest release (what a search offers by default, as one term)."""
+
+CODE_FIELDS = ("code", "code_pfx", "scheme", "version", "latest", "lang", "kind", "area",
+               "law", "current", "offer")
+"""What an alias (the same concept under a second code, `alias_leaders`) is indexed with:
+found by its own code, never by the words its leader is already found by, so every
+concept is one document for words and the engine's count is the number of concepts."""
 
 
 @dataclass(slots=True)
@@ -128,22 +137,40 @@ def iter_documents(store: Store) -> Iterator[SearchDoc]:
     """Every concept of every vocabulary release, numbered in a stable order."""
     n = 0
     vocabulary = danish_label_words(store)
+    found = facets.catalogue_facets(store)
     for release in store.releases():
         if release.info.kind in SKIPPED_KINDS:
             continue
-        latest = "1" if store.latest(release.scheme) is release else "0"
-        for concept in release.concepts.values():
+        latest = store.latest(release.scheme) is release
+        rows = [(release.scheme, release.version, c.code, c) for c in release.concepts.values()]
+        leaders = alias_leaders(rows)
+        for i, concept in enumerate(release.concepts.values()):
             fields = concept_fields(concept, vocabulary)
+            if leaders[i] != i:
+                fields = {name: fields[name] for name in CODE_FIELDS if name in fields}
+            current = facets.is_current(concept)
             fields["scheme"] = [release.scheme]
             fields["version"] = [release.version]
-            fields["latest"] = [latest]
+            fields["latest"] = ["1" if latest else "0"]
+            fields["kind"] = [facets.kind_of(store, release, concept)]
+            fields["area"] = found.area_of(release.scheme, concept.code)
+            fields["law"] = [facets.law_key(name)
+                             for name in found.laws_of(release.scheme, concept.code)]
+            fields["current"] = ["1"] if current else []
+            fields["offer"] = ["1"] if current and latest else []
             yield SearchDoc(n, release.scheme, release.version, concept.code, fields)
             n += 1
 
 
-def write_doc_table(directory: Path, table: list[tuple[str, str, str]]) -> None:
-    body = {"format": FORMAT, "docs": table}
+def write_doc_table(directory: Path, table: list[tuple[str, str, str]],
+                    kinds: list[str] | None = None) -> None:
+    body = {"format": FORMAT, "docs": table, "kinds": kinds or []}
     (Path(directory) / DOCS_FILE).write_text(json.dumps(body, ensure_ascii=False))
+
+
+def read_doc_kinds(directory: Path) -> list[str]:
+    """Document number → its kind (`facets`), as worked out when the index was built."""
+    return json.loads((Path(directory) / DOCS_FILE).read_text()).get("kinds", [])
 
 
 def is_current(directory: Path) -> bool:

@@ -7,6 +7,7 @@ per-text cache so repeated labels cost a dict lookup.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from ..errors import BadRequest
@@ -162,30 +163,148 @@ def make_hit(q: QueryTerms, row: tuple[str, str, str, Concept | None], score: fl
     explained = _explain_by_tier(q, concept, tiers) if tiers else None
     fld, text = explained or explain_match(q, concept)
     return Hit(scheme, version, code, concept.label(), text, score, fld,
-               label_source=concept.label_source())
+               label_source=concept.label_source(), status=concept.status, terms=q)
 
 
-def fetch_size(limit: int) -> int:
-    """How many ranked documents to ask the engine for so that `limit` hits remain after
-    aliases are folded together (`make_hits`)."""
-    return limit * 2 + 4
+# -- showing why a hit matched ---------------------------------------------------------------
+# Worked out when a hit is shown (`highlight`), not while searching: a search ranks and
+# explains ten hits in well under 100 µs, and finding the sentence of a definition and the
+# words to mark would double that for hits a caller may never show.
+
+_TOKEN = re.compile(r"[^\W_]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9\"»(])|\n+")
+SNIPPET_CHARS = 180
+"""Longest "found via" text: a definition's sentence beyond this is cut around the match."""
+
+_folded: dict[str, str] = {}
 
 
-def make_hits(q: QueryTerms, table: list, leaders: list[int], ranked: list[tuple[float, int]],
-              limit: int) -> list[Hit]:
-    """Hits for the best `limit` concepts, each alias (same concept, other code; see
-    `documents.alias_leaders`) folded into the hit of its best-ranked twin (on equal
-    scores the engines rank the earlier document, the alias leader, first)."""
+def _fold_token(token: str) -> str:
+    word = _folded.get(token)
+    if word is None:
+        if len(_folded) > 200_000:
+            _folded.clear()
+        word = _folded[token] = "".join(analysis.words(token))
+    return word
+
+
+def _query_words(q: QueryTerms) -> tuple[frozenset[str], tuple[str, ...]]:
+    scored = [i for i in q.scored if q.words[i] not in analysis.STOPWORDS] or list(q.scored)
+    return (frozenset(q.stems[i] for i in scored),
+            tuple(q.words[i] for i in scored if len(q.words[i]) >= 4))
+
+
+def _is_match(word: str, stems: frozenset[str], long_words: tuple[str, ...],
+              prefix: str) -> bool:
+    if analysis.stem(word) in stems or (prefix and word.startswith(prefix)):
+        return True
+    # a compound whose first or last part is a query word (hukommelses|problemer, krops|pleje)
+    return any(word.startswith(w) or word.endswith(w) for w in long_words)
+
+
+def marks(q: QueryTerms, text: str, fld: str = "") -> list[tuple[int, int]]:
+    """[start, end) of each word of `text` that a word of the query found: its Danish stem,
+    the word still being typed, a compound with a query word at either end, a cited
+    paragraph (`§ 85`), or (when none of those) a typo of one. A code is marked whole."""
+    if fld == "code":
+        return [(0, len(text))]
+    stems, long_words = _query_words(q)
+    prefix = q.last_prefix
+    tokens = [(m.start(), m.end(), _fold_token(m.group())) for m in _TOKEN.finditer(text)]
+    found = [(start, end) for start, end, word in tokens
+             if word and _is_match(word, stems, long_words, prefix)]
+    if "§" in text:
+        cited = [(start, end) for start, end, words in analysis.paragraph_spans(text)
+                 if stems.intersection(words)]
+        found = sorted(cited + [f for f in found
+                                if not any(s <= f[0] < e for s, e in cited)])
+    if found or not q.words:
+        return found
+    return [(start, end) for start, end, word in tokens
+            if word and any(analysis.is_typo_of(w, word) for w in q.words)]
+
+
+def sentence(q: QueryTerms, definition: str) -> str:
+    """The sentence of a definition that holds the most query words (by stem, the first of
+    equals), cut to about SNIPPET_CHARS around its first match: "found via" shows why,
+    never a whole text."""
+    parts = [p.strip() for p in _SENTENCE_END.split(definition) if p and p.strip()]
+    if not parts:
+        return definition[:SNIPPET_CHARS]
+    if len(parts) > 1:
+        stems = _query_words(q)[0] | {f"paragraf{w}" for w in q.words if w.isdigit()}
+        stems = stems | {q.last_prefix} if q.last_prefix else stems
+        parts = [max(parts, key=lambda p: sum(s in analysis.fold(p) for s in stems))]
+    best = parts[0]
+    if len(best) <= SNIPPET_CHARS:
+        return best
+    found = marks(q, best)
+    start = found[0][0] if found else 0
+    begin = max(0, min(start - SNIPPET_CHARS // 3, len(best) - SNIPPET_CHARS))
+    if begin:
+        begin = best.rfind(" ", 0, begin) + 1
+    end = best.find(" ", begin + SNIPPET_CHARS)
+    end = len(best) if end == -1 else end
+    return ("…" if begin else "") + best[begin:end].strip() + ("…" if end < len(best) else "")
+
+
+def highlight(hit: Hit) -> Hit:
+    """Make `hit.matched` what a person is shown (the label, or the one sentence of a
+    definition that matched) and mark the query's words in it; done once per hit (a
+    memoised result keeps it)."""
+    q = hit.terms
+    if q is None:
+        return hit
+    if hit.field == "definition":
+        hit.matched = sentence(q, hit.matched)
+    hit.marks = marks(q, hit.matched, hit.field)
+    hit.terms = None
+    return hit
+
+
+def fetch_size(offset: int, limit: int) -> int:
+    """How many ranked documents to ask the engine for to fill the page at `offset`:
+    aliases are indexed by code only (`documents.CODE_FIELDS`), so only a code query can
+    return two documents of one concept; a small margin covers those."""
+    return offset + limit + 4
+
+
+def alias_groups(leaders: list[int]) -> dict[int, list[int]]:
+    """Leader document → every document of its concept (itself first), for the concepts
+    published under more than one code."""
+    groups: dict[int, list[int]] = {}
+    for n, leader in enumerate(leaders):
+        if leader != n:
+            groups.setdefault(leader, [leader]).append(n)
+    return groups
+
+
+def make_hits(q: QueryTerms, table: list, leaders: list[int], groups: dict[int, list[int]],
+              ranked: list[tuple[float, int]], offset: int, limit: int,
+              kinds: list[str]) -> list[Hit]:
+    """Hits for the concepts ranked `offset` to `offset + limit`, each alias (same concept,
+    other code; see `documents.alias_leaders`) folded into the hit of its best-ranked
+    document, with the other codes named."""
     hits: list[Hit] = []
-    by_leader: dict[int, Hit] = {}
+    seen: set[int] = set()
+    skipped = 0
     for score, n in ranked:
         leader = leaders[n]
-        hit = by_leader.get(leader)
-        if hit is not None:
-            hit.other_codes.append(table[n][2])
-        elif len(hits) < limit:
-            hit = by_leader[leader] = make_hit(q, table[n], score)
-            hits.append(hit)
+        if leader in seen:
+            continue
+        seen.add(leader)
+        if skipped < offset:
+            skipped += 1
+            continue
+        hit = make_hit(q, table[n], score)
+        members = groups.get(leader)
+        if members:
+            hit.other_codes = [table[m][2] for m in members if m != n]
+        if n < len(kinds):
+            hit.kind = kinds[n]
+        hits.append(hit)
+        if len(hits) >= limit:
+            break
     return hits
 
 

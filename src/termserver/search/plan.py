@@ -31,6 +31,8 @@ from .analysis import (
     is_code_prefix_shaped,
     split_compound,
 )
+from .base import MAX_RESULTS, Filters
+from .facets import law_key
 
 CODE_EXACT = 64_000.0
 PREF_EXACT = 32_000.0
@@ -104,12 +106,27 @@ def _all(b: QueryBuilder[Q], clauses: list[Q]) -> Q:
     return clauses[0] if len(clauses) == 1 else b.all(clauses)
 
 
-def _filters(b: QueryBuilder[Q], scheme: str | None, version: str | None) -> list[Q]:
-    out = [b.term("scheme", scheme)] if scheme else []
-    if version and version != "latest":
-        out.append(b.term("version", version))
+def _filters(b: QueryBuilder[Q], f: Filters) -> list[Q]:
+    """Unscored conditions: by default the latest releases' current concepts (`offer`,
+    one term); several schemes or kinds are any of their terms."""
+    term = b.term
+    out: list[Q] = []
+    if f.schemes:
+        out.append(term("scheme", f.schemes[0]) if len(f.schemes) == 1
+                   else b.any([term("scheme", s) for s in f.schemes]))
+    if f.version and f.version != "latest":
+        out.append(term("version", f.version))
+        if not f.include_retired:
+            out.append(term("current", "1"))
     else:
-        out.append(b.term("latest", "1"))
+        out.append(term("latest", "1") if f.include_retired else term("offer", "1"))
+    if f.kinds:
+        out.append(term("kind", f.kinds[0]) if len(f.kinds) == 1
+                   else b.any([term("kind", k) for k in f.kinds]))
+    if f.area:
+        out.append(term("area", f.area))
+    if f.law:
+        out.append(term("law", law_key(f.law)))
     return out
 
 
@@ -135,24 +152,34 @@ def _coordination(b: QueryBuilder[Q], q: QueryTerms) -> list[Q]:
     return out
 
 
-def _tie_break(b: QueryBuilder[Q], q: QueryTerms) -> list[Q]:
-    """BM25 of the query words, weighted by field, to order the hits inside a tier."""
+def _tie_break(b: QueryBuilder[Q], q: QueryTerms, positions: list[int]) -> list[Q]:
+    """BM25 of the query words at `positions`, weighted by field, to order the hits inside
+    a tier."""
     term, boost = b.term, b.boost
     words: list[Q] = []
-    for s in dict.fromkeys(q.stems[i] for i in q.scored):
+    for s in dict.fromkeys(q.stems[i] for i in positions):
         words.append(boost(term("pref", s), _PREF_WORD))
         words.append(boost(term("alt", s), _ALT_WORD))
         words.append(boost(term("defn", s), _DEF_WORD))
-    for w in dict.fromkeys(q.words[i] for i in q.scored):  # English or German labels
+    for w in dict.fromkeys(q.words[i] for i in positions):  # English or German labels
         words.append(boost(term("pref", foreign(w)), _PREF_WORD))
-    if q.last_prefix:
+    if q.last_prefix and q.required and q.required[-1] in positions:
         words.append(boost(term("pref_pfx", q.last_prefix), _PREF_PREFIX))
         words.append(boost(term("alt_pfx", q.last_prefix), _ALT_PREFIX))
     return words
 
 
-def main_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
-               version: str | None) -> Q:
+def _split_scored(q: QueryTerms) -> tuple[list[int], list[int]]:
+    """The scored words that may find a concept on their own (the required ones), and the
+    rest (`hjælp`, `støtte` beside a more specific word), which only add to the score of
+    what the others found: a concept that has only `hjælp` is no answer to `hjælp til
+    bad`, and counting it would promise pages of noise."""
+    required = set(q.required)
+    finding = [i for i in q.scored if i in required] or list(q.scored)
+    return finding, [i for i in q.scored if i not in required]
+
+
+def main_query(b: QueryBuilder[Q], q: QueryTerms, f: Filters) -> Q:
     term, const = b.term, b.const
     tiers: list[Q] = []
     if q.code:
@@ -172,13 +199,16 @@ def main_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
                            ALT_ALL))
         tiers.append(const(_all(b, [_word_clause(b, q, i, "defn", None) for i in req]),
                            DEF_ALL))
-        tiers.append(b.any(_tie_break(b, q)))
+        finding, framing = _split_scored(q)
+        tiers.append(b.any(_tie_break(b, q, finding)))
         tiers.extend(_coordination(b, q))
-    return b.query(b.any(tiers), _danish_bonus(b), _filters(b, scheme, version))
+        if framing:
+            return b.query(b.any(tiers), _danish_bonus(b) + _tie_break(b, q, framing),
+                           _filters(b, f))
+    return b.query(b.any(tiers), _danish_bonus(b), _filters(b, f))
 
 
-def fuzzy_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
-                version: str | None) -> Q | None:
+def fuzzy_query(b: QueryBuilder[Q], q: QueryTerms, f: Filters) -> Q | None:
     """Every content word a typo away from a label word (`analysis.is_typo_of`); None when
     no word is long enough to allow a typo."""
     clauses: list[Q] = []
@@ -192,8 +222,7 @@ def fuzzy_query(b: QueryBuilder[Q], q: QueryTerms, scheme: str | None,
             clauses.append(b.term("words", word))
     if not fuzzy_any:
         return None
-    return b.query(b.const(_all(b, clauses), FUZZY_ALL), _danish_bonus(b),
-                   _filters(b, scheme, version))
+    return b.query(b.const(_all(b, clauses), FUZZY_ALL), _danish_bonus(b), _filters(b, f))
 
 
 COMPOUND_MIN = 7
@@ -273,47 +302,55 @@ def compound_heads(q: QueryTerms, compounds: list[str],
 def with_fallbacks(
     b: QueryBuilder[Q],
     q: QueryTerms,
-    scheme: str | None,
-    version: str | None,
-    limit: int,
+    f: Filters,
+    main: Q,
     found: tuple[int, Ranked],
     run: Callable[[Q, int], tuple[int, Ranked]],
 ) -> tuple[int, Ranked, QueryTerms]:
     """When the query found nothing convincing (no concept has all its words), in turn:
     its compound words split into known parts, typo tolerance, the split parts found apart,
-    and the compounds reduced to their last part. Returns the hits and the query that
-    explains them.
+    and the compounds reduced to their last part. Returns the total, the ranked documents
+    and the query that explains them.
 
-    Fallback hits go first (they are what the user meant), the weak hits after them.
+    Fallback hits go first (they are what the user meant), the weak hits after them. A
+    fallback is run for all its results (`MAX_RESULTS`) and merged with all of the main
+    query's, so the total is the number of documents in the merged list, the list a caller
+    pages through; without a fallback, `found` stands (the engine's count).
     """
     total, ranked = found
     top = ranked[0][0] if ranked else 0.0
     if top >= ALT_ALL:
         return total, ranked, q
+
+    def merged(better: Ranked) -> tuple[int, Ranked]:
+        rest = ranked if len(ranked) >= total else run(main, MAX_RESULTS)[1]
+        out = _first(better, rest, MAX_RESULTS)
+        return len(out), out
+
     is_word = _LabelWords(b)
     compounds = _unknown_long_words(is_word, q)
     split = split_compounds(q, compounds, is_word) if compounds else None
-    s_total, s_ranked = 0, []
+    s_ranked: Ranked = []
     if split is not None:  # also when only a definition had the compound
-        s_total, s_ranked = run(main_query(b, split, scheme, version), limit)
+        s_ranked = run(main_query(b, split, f), MAX_RESULTS)[1]
         if s_ranked and s_ranked[0][0] >= ALT_ALL:
-            return max(total, s_total), _first(s_ranked, ranked, limit), split
+            return (*merged(s_ranked), split)
     if top >= ALL_WORDS_FLOOR:
         return total, ranked, q
-    fuzzy = fuzzy_query(b, q, scheme, version)
+    fuzzy = fuzzy_query(b, q, f)
     if fuzzy is not None:
-        f_total, f_ranked = run(fuzzy, limit)
+        f_ranked = run(fuzzy, MAX_RESULTS)[1]
         if f_ranked:
-            return max(total, f_total), _first(f_ranked, ranked, limit), q
+            return (*merged(f_ranked), q)
     if split is not None and s_ranked:
         # no concept has both parts whole, but the coordination tier ranks those that
         # have one in a label and the other nearby (`sår|pleje` → "…pleje af hudproblem")
-        return max(total, s_total), _first(s_ranked, ranked, limit), split
+        return (*merged(s_ranked), split)
     heads = compound_heads(q, compounds, is_word) if compounds else None
     if heads is not None:
-        h_total, h_ranked = run(main_query(b, heads, scheme, version), limit)
+        h_ranked = run(main_query(b, heads, f), MAX_RESULTS)[1]
         if h_ranked and h_ranked[0][0] >= ALL_WORDS_FLOOR:
-            return max(total, h_total), _first(h_ranked, ranked, limit), heads
+            return (*merged(h_ranked), heads)
     return total, ranked, q
 
 

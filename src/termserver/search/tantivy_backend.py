@@ -8,6 +8,7 @@ needs no stored-document reads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import tantivy
@@ -16,7 +17,7 @@ from ..caching import BoundedCache
 from ..settings import Settings
 from ..store import Store
 from . import analysis, documents, matching, plan
-from .base import SearchResults
+from .base import MAX_RESULTS, Filters, SearchResults, filters_of
 
 WARM_LIMIT = 50_000
 """Releases up to this size get their labels analysed when the index opens."""
@@ -67,6 +68,7 @@ class TantivyBackend:
         index = tantivy.Index(schema, path=str(directory))
         writer = index.writer(heap_size=128_000_000, num_threads=1)
         table: list[tuple[str, str, str]] = []
+        kinds: list[str] = []
         for doc in documents.iter_documents(store):
             tdoc = tantivy.Document()
             tdoc.add_unsigned("n", doc.n)
@@ -82,16 +84,18 @@ class TantivyBackend:
                     tdoc.add_json(_BY_INITIAL[name], _by_initial(tokens))
             writer.add_document(tdoc)
             table.append((doc.scheme, doc.version, doc.code))
+            kinds.append(doc.fields["kind"][0])
         writer.commit()
         writer.wait_merging_threads()
-        documents.write_doc_table(directory, table)
+        documents.write_doc_table(directory, table, kinds)
 
     def open(self, store: Store, directory: Path) -> TantivyIndex:
         table = documents.read_doc_table(directory, store)
         latest = [c for r in store.latest_releases() if len(r.concepts) <= WARM_LIMIT
                   for c in r.concepts.values()]
         matching.warm(latest)
-        return TantivyIndex(tantivy.Index.open(str(directory)), table)
+        return TantivyIndex(tantivy.Index.open(str(directory)), table,
+                            documents.read_doc_kinds(directory))
 
 
 _NOTHING = None
@@ -216,11 +220,13 @@ class _Builder:
 
 
 class TantivyIndex:
-    def __init__(self, index: tantivy.Index, table: list) -> None:
+    def __init__(self, index: tantivy.Index, table: list, kinds: list[str]) -> None:
         self._index = index
         self._searcher = index.searcher()
         self._table = table
         self._leaders = documents.alias_leaders(table)
+        self._groups = matching.alias_groups(self._leaders)
+        self._kinds = kinds
         self._builder = _Builder(index.schema, self._searcher)
         self._results = BoundedCache(_DEFAULT_ENTRIES, _DEFAULT_BYTES, _results_size)
 
@@ -241,26 +247,28 @@ class TantivyIndex:
         numbers = self._searcher.fast_field_values("n", [addr for _, addr in hits])
         return result.count or 0, [(score, n) for (score, _), n in zip(hits, numbers, strict=True)]
 
-    def search(self, query: str, *, scheme: str | None = None, version: str | None = None,
-               limit: int = 10) -> SearchResults:
-        """Results are memoised per (query, filters, limit): the index never changes while
-        it is open, and caseworkers (and autocomplete) repeat the same queries a lot."""
-        key = (query, scheme, version, limit)
+    def search(self, query: str, *, scheme: str | Sequence[str] | None = None,
+               version: str | None = None, limit: int = 10, offset: int = 0,
+               filters: Filters | None = None) -> SearchResults:
+        """Results are memoised per (query, filters, limit, offset): the index never changes
+        while it is open, and caseworkers (and autocomplete) repeat the same queries a lot."""
+        flt = filters_of(scheme, version, filters)
+        key = (query, flt, limit, offset)
         cached = self._results.get(key)
         if cached is not None:
             return cached
-        results = self._search(query, scheme, version, limit)
+        results = self._search(query, flt, limit, offset)
         self._results[key] = results
         return results
 
-    def _search(self, query: str, scheme: str | None, version: str | None,
-                limit: int) -> SearchResults:
+    def _search(self, query: str, flt: Filters, limit: int, offset: int) -> SearchResults:
         q = matching.parse_query(query)
-        compiled = plan.main_query(self._builder, q, scheme, version)
-        limit = max(1, min(int(limit), 1000))
-        fetch = matching.fetch_size(limit)
-        found = self._run(compiled, fetch)
-        total, ranked, explained_by = plan.with_fallbacks(self._builder, q, scheme, version,
-                                                          fetch, found, self._run)
-        hits = matching.make_hits(explained_by, self._table, self._leaders, ranked, limit)
-        return SearchResults(query, total, hits)
+        limit = max(1, min(int(limit), MAX_RESULTS))
+        offset = max(0, min(int(offset), MAX_RESULTS - 1))
+        compiled = plan.main_query(self._builder, q, flt)
+        found = self._run(compiled, matching.fetch_size(offset, limit))
+        total, ranked, explained_by = plan.with_fallbacks(self._builder, q, flt, compiled,
+                                                          found, self._run)
+        hits = matching.make_hits(explained_by, self._table, self._leaders, self._groups,
+                                  ranked, offset, limit, self._kinds)
+        return SearchResults(query, min(total, MAX_RESULTS), hits, offset)

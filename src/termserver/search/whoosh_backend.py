@@ -7,6 +7,7 @@ BM25 tie-breaks inside a tier can differ.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from whoosh import fields as wf
@@ -15,7 +16,7 @@ from whoosh import query as wq
 
 from ..store import Store
 from . import analysis, documents, matching, plan
-from .base import SearchResults
+from .base import MAX_RESULTS, Filters, SearchResults, filters_of
 
 _KEY_SEPARATOR = ","
 """Key fields (whole labels, codes) are comma-separated: analysis leaves no commas."""
@@ -37,6 +38,7 @@ class WhooshBackend:
         ix = windex.create_in(str(directory), _schema())
         writer = ix.writer(limitmb=256, procs=1)
         table: list[tuple[str, str, str]] = []
+        kinds: list[str] = []
         for doc in documents.iter_documents(store):
             values: dict[str, object] = {"n": doc.n}
             for name, tokens in doc.fields.items():
@@ -48,12 +50,14 @@ class WhooshBackend:
                     values[name] = " ".join(tokens)
             writer.add_document(**values)
             table.append((doc.scheme, doc.version, doc.code))
+            kinds.append(doc.fields["kind"][0])
         writer.commit()
-        documents.write_doc_table(directory, table)
+        documents.write_doc_table(directory, table, kinds)
 
     def open(self, store: Store, directory: Path) -> WhooshIndex:
         return WhooshIndex(windex.open_dir(str(directory)),
-                           documents.read_doc_table(directory, store))
+                           documents.read_doc_table(directory, store),
+                           documents.read_doc_kinds(directory))
 
 
 class _Builder:
@@ -102,11 +106,13 @@ class _Builder:
 
 
 class WhooshIndex:
-    def __init__(self, ix: windex.Index, table: list) -> None:
+    def __init__(self, ix: windex.Index, table: list, kinds: list[str]) -> None:
         self._ix = ix
         self._searcher = ix.searcher()
         self._table = table
         self._leaders = documents.alias_leaders(table)
+        self._groups = matching.alias_groups(self._leaders)
+        self._kinds = kinds
         self._builder = _Builder(self._searcher)
 
     def bound_caches(self, max_entries: int, max_bytes: int) -> None:
@@ -119,13 +125,17 @@ class WhooshIndex:
         ranked = [(float(hit.score), hit["n"]) for hit in results]
         return len(results), ranked
 
-    def search(self, query: str, *, scheme: str | None = None, version: str | None = None,
-               limit: int = 10) -> SearchResults:
+    def search(self, query: str, *, scheme: str | Sequence[str] | None = None,
+               version: str | None = None, limit: int = 10, offset: int = 0,
+               filters: Filters | None = None) -> SearchResults:
+        flt = filters_of(scheme, version, filters)
         q = matching.parse_query(query)
-        limit = max(1, min(int(limit), 1000))
-        fetch = matching.fetch_size(limit)
-        found = self._run(plan.main_query(self._builder, q, scheme, version), fetch)
-        total, ranked, explained_by = plan.with_fallbacks(self._builder, q, scheme, version,
-                                                          fetch, found, self._run)
-        hits = matching.make_hits(explained_by, self._table, self._leaders, ranked, limit)
-        return SearchResults(query, total, hits)
+        limit = max(1, min(int(limit), MAX_RESULTS))
+        offset = max(0, min(int(offset), MAX_RESULTS - 1))
+        compiled = plan.main_query(self._builder, q, flt)
+        found = self._run(compiled, matching.fetch_size(offset, limit))
+        total, ranked, explained_by = plan.with_fallbacks(self._builder, q, flt, compiled,
+                                                          found, self._run)
+        hits = matching.make_hits(explained_by, self._table, self._leaders, self._groups,
+                                  ranked, offset, limit, self._kinds)
+        return SearchResults(query, min(total, MAX_RESULTS), hits, offset)
