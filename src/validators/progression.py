@@ -42,7 +42,6 @@ from typing import Any
 from .context import all_codings, lst, obj, rank
 from .course import CourseDocument, Item, read_course
 from .dates import after, sort_key
-from .engine import Validator
 from .rules_dates import FOLLOW_UP
 from .rules_ffb import CHANGE_MEASURE, SEVERITY_MEASURE
 from .standard import CPR_SYSTEM, FFB, FSIII, LEGACY_CANONICALS
@@ -213,23 +212,37 @@ class _Course:
         self.plans: dict[str, dict] = {}
         self.follow_ups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
         for order, doc in enumerate(documents):
-            for entry in Validator.entries_of(doc.document or {}):
-                resource, rid = entry.resource, entry.resource.get("id")
+            for kind, resource in _resources(doc.document or {}):
+                rid = resource.get("id")
                 if type(rid) is not str:
                     continue
-                if entry.kind == "Condition":
+                if kind == "Condition":
                     self.conditions.setdefault(rid, []).append((doc, resource))
-                elif entry.kind == "Goal":
+                elif kind == "Goal":
                     self.goals[rid] = (order, resource)
-                elif entry.kind == "CarePlan":
+                elif kind == "CarePlan":
                     self.plans[rid] = resource
-                elif entry.kind == "Observation" and any(
+                elif kind == "Observation" and any(
                         c["code"] == FOLLOW_UP for c in all_codings(resource.get("code"))):
                     when = resource.get("effectiveDateTime") or obj(
                         resource.get("effectivePeriod")).get("start")
                     if type(when) is str:
                         self.follow_ups[rid] = (when, [k for k in map(_key, lst(
                             resource.get("focus"))) if k is not None])
+
+
+def _resources(document: dict) -> Iterable[tuple[str, dict]]:
+    """(type, resource) of the document itself or each resource of its Bundle (bundles of
+    bundles included): what Validator.entries_of gives, without the profiles."""
+    kind = document.get("resourceType")
+    if kind != "Bundle":
+        if type(kind) is str:
+            yield kind, document
+        return
+    for item in lst(document.get("entry")):
+        resource = item.get("resource") if type(item) is dict else None
+        if type(resource) is dict:
+            yield from _resources(resource)
 
 
 def progress_of(documents: list[CourseDocument], labels: Labels,
@@ -369,10 +382,9 @@ def _addressed(course: _Course, goals: list[str]) -> list[str]:
 def citizen_identity(document: dict) -> tuple[str, str] | None:
     """(identity, `Patient/<id>`) of the document's citizen: the CPR number when the
     Patient has one (never shown), else the Patient's id."""
-    for entry in Validator.entries_of(document):
-        if entry.kind != "Patient":
+    for kind, patient in _resources(document):
+        if kind != "Patient":
             continue
-        patient = entry.resource
         cpr = next((str(i.get("value")) for i in lst(patient.get("identifier"))
                     if type(i) is dict and i.get("system") == CPR_SYSTEM and i.get("value")),
                    None)
