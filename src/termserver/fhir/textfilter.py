@@ -15,6 +15,7 @@ from typing import Any
 
 from ..model import Concept, Release
 from ..search import SearchIndex
+from ..search.base import Filters
 from ..store import Store
 
 _INDEXES: weakref.WeakKeyDictionary[Store, SearchIndex] = weakref.WeakKeyDictionary()
@@ -83,8 +84,10 @@ def filter_members(store: Store, members: list[tuple[Release, Concept]], text: s
 
 
 def _ranked_codes(index: SearchIndex, release: Release, text: str) -> dict[str, int]:
-    results = index.search(text, scheme=release.scheme, version=release.version,
-                           limit=min(MAX_HITS, max(1, len(release.concepts))))
+    # retired and deprecated codes are members of an expansion (unless activeOnly) too
+    results = index.search(text, limit=min(MAX_HITS, max(1, len(release.concepts))),
+                           filters=Filters(schemes=(release.scheme,), version=release.version,
+                                           include_retired=True))
     ranks: dict[str, int] = {}
     for rank, hit in enumerate(results.hits):
         for code in (hit.code, *hit.other_codes):
