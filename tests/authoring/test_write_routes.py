@@ -26,6 +26,10 @@ from .conftest import bearer
 PUBLIC_READS = {
     ("POST", "/api/v1/validate"): "validates a document sent in the body; changes nothing",
     ("POST", "/fhir/$validate"): "the same validation as a FHIR OperationOutcome",
+    ("POST", "/api/v1/validate/course"): "validates a citizen's documents sent in the body "
+    "together; changes nothing",
+    ("POST", "/api/v1/progression"): "reports the progression of the courses sent in the "
+    "body; changes nothing",
     ("POST", "/sparql"): "a read-only SPARQL query too long for a URL (SPARQL protocol)",
     **{("POST", f"/fhir/{operation}"): "a FHIR terminology operation (lookup, validation, "
        "subsumption, expansion, translation) with its Parameters in the body; reads only"
