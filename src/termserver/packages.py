@@ -14,17 +14,17 @@ a file instead.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
 import tempfile
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import orjson
 
@@ -77,29 +77,47 @@ def how_to_import(label: str) -> str:
 
 
 def _get(url: str, settings: Settings, limit: int, timeout: float) -> bytes:
-    request = urllib.request.Request(url, headers={
-        "Accept": "application/tar+gzip, application/json;q=0.9, */*;q=0.5",
-        "User-Agent": "termserver"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > limit:
+    """The body at `url` (following up to 3 redirects), at most `limit` bytes; the
+    connection is closed whatever happens."""
+    for _ in range(4):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise PackageUnavailable(f"{url} is not an http(s) URL", details={"url": url})
+        kind = http.client.HTTPSConnection if parts.scheme == "https" else \
+            http.client.HTTPConnection
+        connection = kind(parts.hostname, parts.port, timeout=timeout)
+        response: http.client.HTTPResponse | None = None
+        try:
+            connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
+                               headers={"Accept": "application/tar+gzip, application/json;"
+                                        "q=0.9, */*;q=0.5", "User-Agent": "termserver"})
+            response = connection.getresponse()
+            if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
+                url = urljoin(url, response.getheader("Location", ""))
+                continue
+            if response.status != 200:
+                why = ("not found in the registry" if response.status == 404
+                       else f"HTTP {response.status}")
+                raise PackageUnavailable(f"{url}: {why}",
+                                         details={"url": url, "status": response.status})
+            declared = response.getheader("Content-Length") or ""
+            if declared.isdigit() and int(declared) > limit:
                 raise PackageUnavailable(
-                    f"{url} is {declared} bytes, more than fhir_package_max_bytes ({limit}).",
+                    f"{url} is {declared} bytes, more than fhir_package_max_bytes ({limit})",
                     details={"url": url})
             data = response.read(limit + 1)
-    except urllib.error.HTTPError as exc:
-        why = "not found in the registry" if exc.code == 404 else f"HTTP {exc.code}"
-        raise PackageUnavailable(f"{url}: {why}", details={"url": url,
-                                                            "status": exc.code}) from None
-    except urllib.error.URLError as exc:
-        raise PackageUnavailable(f"{url}: {exc.reason}", details={"url": url}) from None
-    except (TimeoutError, OSError) as exc:
-        raise PackageUnavailable(f"{url}: {exc or 'timed out'}", details={"url": url}) from None
-    if len(data) > limit:
-        raise PackageUnavailable(f"{url} is larger than fhir_package_max_bytes ({limit}).",
-                                 details={"url": url})
-    return data
+        except (OSError, http.client.HTTPException) as exc:
+            raise PackageUnavailable(f"{url}: {exc or type(exc).__name__}",
+                                     details={"url": url}) from None
+        finally:
+            if response is not None:
+                response.close()  # else its socket outlives the connection
+            connection.close()
+        if len(data) > limit:
+            raise PackageUnavailable(f"{url} is larger than fhir_package_max_bytes ({limit})",
+                                     details={"url": url})
+        return data
+    raise PackageUnavailable(f"{url}: too many redirects", details={"url": url})
 
 
 def latest_version(settings: Settings, name: str, timeout: float) -> str:
