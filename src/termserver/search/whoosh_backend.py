@@ -120,10 +120,15 @@ class WhooshIndex:
 
     def _run(self, built: tuple[wq.Query, wq.Query | None],
              limit: int) -> tuple[int, list[tuple[float, int]]]:
+        """Every match scored and ranked here: whoosh's top-N collection over several
+        segments can miss a better document than one it keeps, and pages fetched with
+        different limits would then disagree (equal scores go in document order, as
+        tantivy gives them)."""
         query, flt = built
-        results = self._searcher.search(query, limit=limit, filter=flt)
-        ranked = [(float(hit.score), hit["n"]) for hit in results]
-        return len(results), ranked
+        results = self._searcher.search(query, limit=None, filter=flt)
+        ranked = sorted(((float(hit.score), hit["n"]) for hit in results),
+                        key=lambda r: (-r[0], r[1]))
+        return len(ranked), ranked[:limit]
 
     def search(self, query: str, *, scheme: str | Sequence[str] | None = None,
                version: str | None = None, limit: int = 10, offset: int = 0,
