@@ -3,9 +3,16 @@ search and `ConceptMap/$translate` (forward and R4's reverse) over the real rele
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+
+from termserver.api import create_app
+from termserver.importers import ImportOptions
+from termserver.publishing import import_paths
+from termserver.settings import Settings
 
 ICF = "http://hl7.org/fhir/sid/icf"
 FFB = "urn:oid:1.2.208.176.2.22"
@@ -104,3 +111,26 @@ def test_translate_reverse_turns_the_equivalence_round(client: TestClient) -> No
         "code": "b130", "system": ICF, "reverse": "true", "targetsystem": FFB}).json()
     equivalences = {m["concept"]["code"]: m["equivalence"] for m in _matches(broad)}
     assert equivalences["8028b034-cad2-42df-b51c-aaba9c0bba61"] == "narrower"
+
+
+def test_published_concept_maps_are_listed_and_read_beside_our_crosswalks(
+        empty_settings: Settings, tmp_path: Path) -> None:
+    concept_map = {"resourceType": "ConceptMap", "url": "http://example.org/cm",
+                   "version": "1.0", "name": "ExampleMap", "title": "Example map",
+                   "status": "active", "group": [{
+                       "source": "http://example.org/a", "target": "http://example.org/b",
+                       "element": [{"code": "x", "target": [
+                           {"code": "y", "equivalence": "equivalent"}]}]}]}
+    path = tmp_path / "ConceptMap-example.json"
+    path.write_text(json.dumps(concept_map))
+    import_paths(empty_settings, [path], ImportOptions())
+    client = TestClient(create_app(empty_settings))
+    bundle = client.get("/fhir/ConceptMap", params={"name": "example"}).json()
+    assert bundle["total"] == 1
+    entry = bundle["entry"][0]
+    assert entry["resource"]["url"] == "http://example.org/cm"
+    read = client.get("/fhir" + entry["fullUrl"].split("/fhir", 1)[1]).json()
+    assert read["group"][0]["element"][0]["code"] == "x"
+    translated = client.get("/fhir/ConceptMap/$translate", params={
+        "code": "x", "system": "http://example.org/a"}).json()
+    assert translated["parameter"][0] == {"name": "result", "valueBoolean": True}

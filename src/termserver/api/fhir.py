@@ -268,28 +268,36 @@ def _map_matches(resource: dict[str, Any], request: Request) -> bool:
     return not status or resource["status"] == status
 
 
-@router.get("/ConceptMap", summary="Search our crosswalks by url, version, name, title, "
-            "status")
+@router.get("/ConceptMap", summary="Search our crosswalks and the published concept maps "
+            "by url, version, name, title, status")
 async def search_concept_maps(request: Request) -> Response:
     _check_format(request)
-    store = request.app.state.services.store
+    services = request.app.state.services
     base = _base_url(request)
-    found = [m for m in (conceptmap_resource(store, r, summary=True)
-                         for r in crosswalk_releases(store)) if _map_matches(m, request)]
-    return fhir_response({
-        "resourceType": "Bundle", "type": "searchset", "total": len(found),
-        "entry": [{"fullUrl": f"{base}/ConceptMap/{m['id']}", "resource": m,
-                   "search": {"mode": "match"}} for m in found]}, request=request)
+    found = [m for m in (conceptmap_resource(services.store, r, summary=True)
+                         for r in crosswalk_releases(services.store))
+             if _map_matches(m, request)]
+    entries = [{"fullUrl": f"{base}/ConceptMap/{m['id']}", "resource": m,
+                "search": {"mode": "match"}} for m in found]
+    # concept maps imported from files and packages (KL's), after our own
+    entries += published.search(services.resources, "ConceptMap", request.query_params,
+                                base)["entry"]
+    return fhir_response({"resourceType": "Bundle", "type": "searchset",
+                          "total": len(entries), "entry": entries}, request=request)
 
 
-@router.get("/ConceptMap/{resource_id}", summary="Read one crosswalk release as a ConceptMap")
+@router.get("/ConceptMap/{resource_id}", summary="Read one ConceptMap: a crosswalk release "
+            "or a published concept map")
 async def read_concept_map(request: Request) -> Response:
     _check_format(request)
     resource_id = request.path_params["resource_id"]
-    store = request.app.state.services.store
-    for resource in stored_concept_maps(store):
+    services = request.app.state.services
+    for resource in stored_concept_maps(services.store):
         if resource["id"] == resource_id:
             return fhir_response(resource, request=request)
+    found = published.read(services.resources, "ConceptMap", resource_id)
+    if found is not None:
+        return fhir_response(found, request=request)
     raise FhirError(f"No ConceptMap with id {resource_id!r}; search GET /fhir/ConceptMap "
                     "to list them.", status_code=404, issue_code="not-found")
 
