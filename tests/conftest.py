@@ -32,6 +32,10 @@ ICF_OWL = SHARED_DATA / "icf" / "ICF_1.0.2_2012-08-05.owl"
 ICF_CLAML = SHARED_DATA / "icf" / "icf2005syst_claml_20120619.xml"
 KL_CURRENT = sorted(KL_TERM.glob("CodeSystem-*.json"))
 
+# Every `termserver serve` a test starts (the replicas, the end-to-end server) serves
+# what the test gave it: no FHIR package is fetched unless a test asks for one.
+os.environ.setdefault("TERMSERVER_SERVE_PACKAGES", "[]")
+
 
 def require_shared(*paths: Path) -> None:
     """Fail in CI, skip elsewhere, when reference data is missing."""
