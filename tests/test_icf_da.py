@@ -164,3 +164,14 @@ def test_scheme_page_of_the_working_labels_says_what_they_are(client) -> None:
     assert "ikke WHO's eller Sundhedsstyrelsens officielle danske oversættelse" in \
         page.replace("&#39;", "'")
     assert 'href="/begreb/icf-da/' not in page  # the labels live on the ICF pages
+
+
+def test_our_labels_rank_below_the_publishers_own(client) -> None:
+    """A working label is not the publisher's name: it ranks as an alternative label, so
+    KL's concept named by the same word comes first, and the ICF code follows."""
+    hits = client.get("/api/v1/search", params={"q": "hukommelse", "limit": 10}).json()
+    order = [(h["scheme"], h["label"]) for h in hits["results"]]
+    assert order.index(("ffb", "Hukommelse")) < order.index(("icf", "Hukommelse"))
+    # `ryger` stems to `ryg` (back): KL's tobacco concepts first, then d4303's "ryg"
+    smoker = client.get("/api/v1/search", params={"q": "ryger", "limit": 3}).json()
+    assert [h["scheme"] for h in smoker["results"][:2]] in (["ffb", "fsiii"], ["fsiii", "ffb"])
