@@ -384,3 +384,56 @@ def test_serve_offline_starts_at_once_and_says_what_it_could_not_fetch(
     assert f"could not fetch the FHIR package {NAME}#{VERSION} from {silent_registry}" \
         in lines[0]
     assert f"termserver import {NAME}-{VERSION}.tgz" in lines[0]
+
+
+def test_a_package_concept_map_translates_and_check_data_verifies_resources(
+        tmp_path: Path) -> None:
+    """A small package of our own: a code system without a version (it takes the
+    package's), a value set and a concept map; check-data finds a damaged value set."""
+    system = "http://example.org/fhir/CodeSystem/colours"
+    members = {
+        "package/package.json": b'{"name": "example.colours", "version": "1.0.0"}',
+        "package/CodeSystem-colours.json": json.dumps({
+            "resourceType": "CodeSystem", "id": "colours", "url": system, "status": "active",
+            "content": "complete", "concept": [{"code": "r", "display": "rød"},
+                                               {"code": "g", "display": "grøn"}]}).encode(),
+        "package/ValueSet-red.json": json.dumps({
+            "resourceType": "ValueSet", "id": "red", "url": "http://example.org/vs/red",
+            "status": "active",
+            "compose": {"include": [{"system": system, "concept": [{"code": "r"}]}]}}).encode(),
+        "package/ConceptMap-colours-en.json": json.dumps({
+            "resourceType": "ConceptMap", "id": "colours-en", "status": "active",
+            "url": "http://example.org/cm/colours-en", "group": [{
+                "source": system, "target": "http://example.org/en",
+                "element": [{"code": "r", "target": [{"code": "red",
+                                                      "equivalence": "equivalent"}]}]}]}).encode(),
+        "package/StructureDefinition-x.json": b'{"resourceType": "StructureDefinition"}',
+    }
+    archive = build_package(tmp_path / "example.colours-1.0.0.tgz", members)
+    data = tmp_path / "data"
+    code, out, err = cli(data, "import", str(archive))
+    assert code == 0, err
+    assert "colours 1.0.0: published" in out
+    assert "ConceptMap http://example.org/cm/colours-en|1.0.0: published" in out
+    client = fhir(make_settings(data))
+    answer = client.get("/fhir/ConceptMap/$translate", params={
+        "url": "http://example.org/cm/colours-en", "system": system, "code": "r"}).json()
+    parts = {p["name"]: p for p in answer["parameter"]}
+    assert parts["result"]["valueBoolean"] is True
+    match = {p["name"]: p for p in parts["match"]["part"]}
+    assert match["concept"]["valueCoding"]["code"] == "red"
+    found = client.get("/fhir/ConceptMap", params={"url": "http://example.org/cm/colours-en"})
+    assert found.json()["total"] == 1
+    assert client.get("/fhir/ConceptMap/colours-en-1.0.0").json()["group"][0]["source"] == system
+    expanded = client.get("/fhir/ValueSet/$expand",
+                          params={"url": "http://example.org/vs/red"}).json()
+    assert [c["code"] for c in expanded["expansion"]["contains"]] == ["r"]
+
+    code, out, _ = cli(data, "check-data")
+    assert code == 0 and "ValueSet http://example.org/vs/red|1.0.0: ok" in out
+    stored = next((data / "resources" / "ValueSet").glob("*/1.0.0/resource.json"))
+    stored.chmod(0o644)
+    stored.write_text(stored.read_text().replace('"r"', '"g"'))
+    code, out, _ = cli(data, "check-data")
+    assert code == 1
+    assert "ValueSet http://example.org/vs/red|1.0.0: DAMAGED: resource.json has checksum" in out

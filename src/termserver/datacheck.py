@@ -19,6 +19,8 @@ from . import atomic
 from .errors import TermserverError
 from .model import Release, ReleaseInfo
 from .releases import ReleaseRepository, release_from_json, version_from_dir
+from .resources import ResourceRepository, check_dir
+from .resources import version_from_dir as resource_dir_name
 from .search import generations, get_backend
 from .store import Store
 
@@ -32,16 +34,26 @@ class ReleaseCheck:
 
 
 @dataclass(slots=True)
+class ResourceCheck:
+    """A published value set or concept map (`resources/`)."""
+
+    name: str
+    path: str
+    problem: str | None = None
+
+
+@dataclass(slots=True)
 class DataCheck:
     data_dir: str
     backend: str
     releases: list[ReleaseCheck] = field(default_factory=list)
+    resources: list[ResourceCheck] = field(default_factory=list)
     index_status: str = generations.MISSING
     index_problem: str | None = None
 
     @property
     def ok(self) -> bool:
-        return (all(r.problem is None for r in self.releases)
+        return (all(r.problem is None for r in [*self.releases, *self.resources])
                 and self.index_status == generations.CURRENT and self.index_problem is None)
 
     def as_dict(self) -> dict:
@@ -51,6 +63,8 @@ class DataCheck:
             "releases": [{"scheme": r.scheme, "version": r.version, "path": r.path,
                           "ok": r.problem is None, "problem": r.problem}
                          for r in self.releases],
+            "resources": [{"name": r.name, "path": r.path, "ok": r.problem is None,
+                           "problem": r.problem} for r in self.resources],
             "index": {"backend": self.backend, "status": self.index_status,
                       "problem": self.index_problem},
         }
@@ -101,6 +115,10 @@ def check_data_dir(data_dir: Path, backend: str,
         result.releases.append(check)
         if release is not None:
             loaded.append(release)
+    for directory in ResourceRepository(data_dir).iter_dirs():
+        kind, url, version = resource_dir_name(directory)
+        result.resources.append(ResourceCheck(f"{kind} {url}|{version}", str(directory),
+                                              check_dir(directory)))
     infos = [r.info for r in loaded]
     found = generations.current(data_dir, backend, infos)
     result.index_status = found.status

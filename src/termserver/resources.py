@@ -233,3 +233,19 @@ def _damaged(path: Path, exc: Exception) -> DataDirDamaged:
 
 def version_from_dir(path: Path) -> tuple[str, str, str]:
     return path.parent.parent.name, unquote(path.parent.name), unquote(path.name)
+
+
+def check_dir(directory: Path) -> str | None:
+    """Why a published resource directory cannot be served as published, or None: its
+    resource.json must have the checksum meta.json recorded (`termserver check-data`)."""
+    try:
+        info = ResourceInfo(**orjson.loads((directory / "meta.json").read_bytes()))
+        actual = resource_checksum(orjson.loads((directory / "resource.json").read_bytes()))
+    except (OSError, ValueError, TypeError) as exc:
+        return (f"{directory}: cannot be read ({type(exc).__name__}: {str(exc)[:200]}); "
+                "restore the directory from a backup or import it again")
+    if actual != info.checksum:
+        return (f"resource.json has checksum {actual[:12]}…, but it was published with "
+                f"{info.checksum[:12]}…: the file was changed or damaged; restore the "
+                "directory from a backup")
+    return None

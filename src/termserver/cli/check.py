@@ -33,6 +33,9 @@ def check_data_command(ctx: click.Context, as_json: bool) -> None:
         for release in result.releases:
             state = "ok" if release.problem is None else f"DAMAGED: {release.problem}"
             click.echo(f"{release.scheme} {release.version}: {state}")
+        for resource in result.resources:
+            state = "ok" if resource.problem is None else f"DAMAGED: {resource.problem}"
+            click.echo(f"{resource.name}: {state}")
         index = "ok" if result.index_problem is None else result.index_problem
         click.echo(f"search index ({result.backend}): {index}")
         click.echo(f"{settings.data_dir}: "
