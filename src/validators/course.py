@@ -18,7 +18,7 @@ from typing import Any
 from .dates import document_date, sort_key
 from .engine import Validator
 from .parsing import DocumentError, parse_document
-from .report import Report, _clipped, shown
+from .report import Report, clipped, shown
 
 
 @dataclass(slots=True)
@@ -31,7 +31,7 @@ class CourseFinding:
     message: str
 
     def __post_init__(self) -> None:
-        self.message = _clipped(self.message)
+        self.message = clipped(self.message)
 
     def as_dict(self) -> dict[str, str]:
         return {"severity": self.severity, "rule": self.rule, "document": self.document,

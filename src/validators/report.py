@@ -26,7 +26,8 @@ def shown(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _clipped(message: str) -> str:
+def clipped(message: str) -> str:
+    """A message as reported: long runs of a value shortened, the whole under MAX_MESSAGE."""
     if len(message) <= 300:
         return message
     message = _LONG_RUN.sub(lambda m: m.group()[:119] + "…", message)
@@ -41,7 +42,7 @@ class Finding:
     message: str
 
     def __post_init__(self) -> None:
-        self.message = _clipped(self.message)
+        self.message = clipped(self.message)
 
     def as_dict(self) -> dict[str, str]:
         return {"severity": self.severity, "rule": self.rule, "path": self.path,
