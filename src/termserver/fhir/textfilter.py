@@ -11,7 +11,6 @@ label (any case) or the beginning of the code. A code either way matches.
 from __future__ import annotations
 
 import weakref
-from typing import Any
 
 from ..model import Concept, Release
 from ..search import SearchIndex
@@ -40,19 +39,20 @@ def plain_match(concept: Concept, text: str) -> bool:
         concept.code.lower().startswith(text))
 
 
-_LOWERED: dict[int, tuple[Release, dict[str, str]]] = {}
-"""id(release) → (the release, code → its labels lower-cased and joined): the plain
-reading over a whole code system on every filtered expansion, without lower-casing every
-label each time. The release is kept beside its id, so the id cannot be reused."""
+_LOWERED: dict[int, tuple[Release, list[tuple[str, str, str]]]] = {}
+"""id(release) → (the release, [(code, code lower-cased, labels lower-cased and joined)]):
+the plain reading over a whole code system on every filtered expansion, without
+lower-casing every label each time. The release is kept beside its id, so the id cannot
+be reused."""
 
 
-def _lowered(release: Release) -> dict[str, str]:
+def _lowered(release: Release) -> list[tuple[str, str, str]]:
     entry = _LOWERED.get(id(release))
     if entry is None or entry[0] is not release:
         if len(_LOWERED) > 64:
             _LOWERED.clear()
-        entry = (release, {c.code: "\n".join(c.labels.values()).lower()
-                           for c in release.concepts.values()})
+        entry = (release, [(c.code, c.code.lower(), "\n".join(c.labels.values()).lower())
+                           for c in release.concepts.values()])
         _LOWERED[id(release)] = entry
     return entry[1]
 
@@ -62,25 +62,31 @@ def filter_members(store: Store, members: list[tuple[Release, Concept]], text: s
     """The members the filter matches: those the search index finds first, in its order,
     then those only the plain reading finds, in expansion order."""
     index = _INDEXES.get(store)
-    lowered = text.lower()
+    needle = text.lower()
     ranks: dict[int, dict[str, int]] = {}
+    plain: dict[int, set[str]] = {}
     if index is not None and text.strip():
-        for release in {id(r): r for r, _ in members}.values():
+        for key, release in {id(r): r for r, _ in members}.items():
             if _stored(store, release):
-                ranks[id(release)] = _ranked_codes(index, release, text)
-    found: list[tuple[int, int, Any]] = []
-    for position, (release, concept) in enumerate(members):
-        rank = ranks.get(id(release), {}).get(concept.code)
+                ranks[key] = _ranked_codes(index, release, text)
+                plain[key] = {code for code, lowered_code, labels in _lowered(release)
+                              if needle in labels or lowered_code.startswith(needle)}
+    ranked: list[tuple[int, int, tuple[Release, Concept]]] = []
+    rest: list[tuple[Release, Concept]] = []
+    for position, member in enumerate(members):
+        release, concept = member
+        found = ranks.get(id(release))
+        if found is None:
+            if plain_match(concept, needle):
+                rest.append(member)
+            continue
+        rank = found.get(concept.code)
         if rank is not None:
-            found.append((0, rank, (release, concept)))
-        elif id(release) in ranks:  # a stored release: its labels lower-cased once
-            if lowered in _lowered(release).get(concept.code, "") or \
-                    concept.code.lower().startswith(lowered):
-                found.append((1, position, (release, concept)))
-        elif plain_match(concept, lowered):
-            found.append((1, position, (release, concept)))
-    found.sort(key=lambda item: (item[0], item[1]))
-    return [member for _, _, member in found]
+            ranked.append((rank, position, member))
+        elif concept.code in plain[id(release)]:
+            rest.append(member)
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    return [member for _, _, member in ranked] + rest
 
 
 def _ranked_codes(index: SearchIndex, release: Release, text: str) -> dict[str, int]:
