@@ -20,6 +20,8 @@ from .show import Describer
 router = APIRouter(route_class=PageRoute)
 CHANGES = {"added": "tilføjet", "changed": "ændret", "retired": "udgået",
            "removed": "fjernet"}
+_BOOKKEEPING = ("code", "uri")
+"""Shown in the page's heading, not as changed fields (a rename says so as its kind)."""
 _RELEASE_FIELDS = {"label": "labels", "definition": "definitions", "parent": "broader"}
 
 
@@ -29,11 +31,12 @@ def concept_history(request: Request, scheme: str, code: str) -> Response:
     body = history_body(store, scheme, code)
     drafts = draft_history.drafts_part(db(request), actor(request), scheme, code)
     whole = with_drafts(store, body, drafts)
-    describe = Describer(store)
+    describe = Describer(store, scheme=scheme)
     return page(request, "redaktion/history.html", {
         "h": whole, "change_names": CHANGES,
         "releases": list(reversed(whole["releases"])),
-        "edits": [{**e, "fields": [_field(describe, f) for f in e["fields"]]}
+        "edits": [{**e, "fields": [_field(describe, f) for f in e["fields"]
+                                   if f["field"] not in _BOOKKEEPING]}
                   for e in reversed(whole["drafts"]["edits"])],
         "release_fields": lambda fields: [_release_field(f) for f in fields]})
 
@@ -42,11 +45,8 @@ def _field(describe: Describer, change: dict[str, Any]) -> dict[str, Any]:
     from .danish import FIELD_NAMES
 
     field = change["field"]
-    return {"name": FIELD_NAMES.get(field, field),
-            "old": describe.lines(field, change["old"]) if field != "code" else
-            [str(change["old"] or "")],
-            "new": describe.lines(field, change["new"]) if field != "code" else
-            [str(change["new"] or "")]}
+    return {"name": FIELD_NAMES.get(field, field), "old": describe.lines(field, change["old"]),
+            "new": describe.lines(field, change["new"])}
 
 
 def _release_field(change: dict[str, Any]) -> str:

@@ -36,12 +36,17 @@ class Describer:
 
     store: Any
     content: DraftContent | None = None
+    scheme: str | None = None
+    """Without a draft: the scheme whose latest release names the codes."""
 
     def code_label(self, code: str) -> str:
         """`label (code)` of a concept of the draft (or of its scheme)."""
         label = None
         if self.content is not None:
             label = self.content.ref(code)["label"]
+        elif self.scheme is not None:
+            concept = self.store.concept(self.scheme, code)
+            label = concept.label() if concept is not None else None
         return f"{label} ({code})" if label and label != code else code
 
     def iri_label(self, iri: str) -> str:
