@@ -245,3 +245,16 @@ def test_passwords_from_the_command_line(settings: Settings, web: TestClient,
     assert code == 1 and "needs a token" in err  # an admin's action
     code, out, _ = run(settings, "users", "list", token=team["admin"])
     assert "bo: editor on catalogue  (web login)" in out
+
+
+def test_a_database_that_cannot_be_reached_is_a_danish_page(tmp_path) -> None:
+    (tmp_path / "blocker").write_text("not a directory")
+    broken = Settings(data_dir=tmp_path / "data", vocab_dir=tmp_path / "none",
+                      database_url=f"sqlite:///{tmp_path}/blocker/authoring.sqlite3")
+    for client in app_client(broken):
+        assert client.get("/api/v1/schemes").status_code == 200  # reading keeps working
+        answer = log_in(client, "anna", ANNA)
+        assert answer.status_code == 503
+        assert "Redaktionen er utilgængelig" in answer.text and ANNA not in answer.text
+        client.cookies.set(COOKIE, "x" * 43, path="/redaktion")
+        assert client.get("/redaktion").status_code == 503
