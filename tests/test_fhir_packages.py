@@ -437,3 +437,9 @@ def test_a_package_concept_map_translates_and_check_data_verifies_resources(
     code, out, _ = cli(data, "check-data")
     assert code == 1
     assert "ValueSet http://example.org/vs/red|1.0.0: DAMAGED: resource.json has checksum" in out
+
+
+def test_a_package_keeps_its_own_versions(kl_package: Path, tmp_path: Path) -> None:
+    code, _, err = cli(tmp_path / "data", "import", "--version", "9", str(kl_package))
+    assert code != 0 and "--version and --scheme apply to single files only" in err
+    assert not (tmp_path / "data" / "releases").exists()

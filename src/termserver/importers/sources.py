@@ -50,6 +50,12 @@ def load_source(path: Path, options: ImportOptions) -> Loaded:
         raise ImportRefused(f"{path}: cannot read the file ({exc.strerror or exc}).",
                             details={"file": str(path)}) from None
     if options.format == "auto" and package.is_package(path, head):
+        if options.version or options.scheme:
+            raise ImportRefused(
+                f"{path.name}: a FHIR package's resources keep the ids and versions they "
+                "declare (and the package's version where they declare none); --version "
+                "and --scheme apply to single files only. Import without them.",
+                details={"file": str(path)})
         found = package.parse(path.name, package.archive_files(path))
         return Loaded(found.releases, found.resources, [found])
     if options.format in ("auto", "fhir") and resource_type(head) is not None:
