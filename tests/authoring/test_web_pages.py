@@ -196,6 +196,8 @@ def test_only_the_buttons_the_roles_allow(app: object, db: AuthoringDB) -> None:
     reviewing = rita.get(draft).text
     assert "Godkend" in reviewing and "Bed om ændringer" in reviewing
     assert "Tilføj et nyt begreb" not in reviewing  # a reviewer does not edit
+    reading = rita.get(f"{draft}/begreb/1").text
+    assert "ændringer kræver rollen redaktør" in reading and "Gem begrebet" not in reading
     empty = rita.post(f"{draft}/review", data={"csrf": csrf(reviewing),
                                                "beslutning": "changes"})
     assert empty.status_code == 400 and "Skriv, hvad der skal ændres" in empty.text

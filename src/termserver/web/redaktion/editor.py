@@ -24,7 +24,7 @@ from ...authoring.drafts import DraftContent, PreconditionFailed
 from ...errors import BadRequest, NotFound
 from ..labels import AREA_NAMES, LANG_NAMES, NOTE_NAMES, RELATION_NAMES, SCHEME_NAMES
 from . import danish
-from .common import PageRoute, actor, back_to, db, page, services
+from .common import PageRoute, actor, back_to, db, may, page, services
 from .fields import (
     CODE,
     NOTE_KINDS,
@@ -191,6 +191,7 @@ def _editor(request: Request, draft_id: int, code: str | None, fields: dict[str,
         "relations": RELATION_NAMES, "scheme_name": SCHEME_NAMES.get(draft.scheme,
                                                                      draft.scheme),
         "editable": draft.status in ("open", "in_review", "approved"),
+        "can_edit": may(who, "draft.edit", draft.scheme),
         "title": (fields["labels"].get("da") or next(iter(fields["labels"].values()), "")
                   or code or "Nyt begreb"),
     }
