@@ -213,6 +213,8 @@ def test_only_the_buttons_the_roles_allow(app: object, db: AuthoringDB) -> None:
     assert denied[0]["outcome"] == "denied" and denied[0]["actor"] == "anna"
     publishing = pia.get(draft).text
     assert f'action="{draft}/udgiv"' in publishing
+    bad = pia.post(f"{draft}/udgiv", data={"csrf": csrf(publishing), "version": "2026 1"})
+    assert bad.status_code == 400 and "Versionen kan ikke bruges" in bad.text
     done = pia.post(f"{draft}/udgiv", data={"csrf": csrf(publishing)})
     assert "Udkastet er udgivet" in done.text
     assert publish.published_version(app.state.services.settings, "catalogue", number)

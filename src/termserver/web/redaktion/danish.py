@@ -55,6 +55,14 @@ def explain(exc: TermserverError) -> tuple[str, str]:
                 "sekunder.")
     if exc.status_code == 409:
         return "Det kan ikke lade sig gøre lige nu", conflict(exc)
+    if isinstance(exc, BadRequest) and "version" in details and "field" not in details:
+        return ("Versionen kan ikke bruges",
+                "En version består af bogstaver, tal og . - _ ~ (højst 64 tegn), fx 2026.3. "
+                "Lad feltet stå tomt for samlingens næste version.")
+    if isinstance(exc, BadRequest) and details.get("field") == "concept":
+        return ("Begrebet findes ikke i udkastet",
+                f"Kommentaren peger på »{details.get('code')}«, som ikke er et begreb i "
+                "udkastet; vælg et af udkastets begreber eller hele udkastet.")
     if isinstance(exc, BadRequest):
         field = FIELD_NAMES.get(str(details.get("field", "")), details.get("field"))
         where = f"{field}: " if field else ""
