@@ -121,8 +121,8 @@ def _memo_key(request: Request) -> tuple[Any, ...] | None:
             headers.get("x-too-costly-threshold"))
 
 
-async def _run(request: Request, operation: Callable[[Context, Params], dict[str, Any]]
-               ) -> Response:
+async def _run(request: Request, operation: Callable[[Context, Params], dict[str, Any]],
+               inline: bool = False) -> Response:
     services = request.app.state.services
     key = _memo_key(request)
     if key is not None:
@@ -130,14 +130,14 @@ async def _run(request: Request, operation: Callable[[Context, Params], dict[str
         if body is not None:  # XML answers begin with their declaration
             return Response(body, media_type=FHIR_XML if body[:1] == b"<" else FHIR_JSON)
     _check_format(request)
-    response = await _answer(request, operation)
+    response = await _answer(request, operation, inline)
     if key is not None:
         services.cache[key] = bytes(response.body)
     return response
 
 
-async def _answer(request: Request, operation: Callable[[Context, Params], dict[str, Any]]
-                  ) -> Response:
+async def _answer(request: Request, operation: Callable[[Context, Params], dict[str, Any]],
+                  inline: bool) -> Response:
     params = await _params(request)
     language = request.headers.get("accept-language")
     if language and params.get("displayLanguage") is None:  # FHIR: the header is the default
@@ -159,6 +159,8 @@ async def _answer(request: Request, operation: Callable[[Context, Params], dict[
             raise FhirError(f"The X-TOO-COSTLY-THRESHOLD header must be a whole number of "
                             f"codes above 0, not {threshold!r}.")
         context.max_expansion = min(context.max_expansion, int(threshold))
+    if inline and not resources:  # a bounded answer: no worker thread hand-off
+        return fhir_response(operation(context, params), request=request)
     return fhir_response(await run_in_threadpool(operation, context, params),
                          request=request)
 
@@ -189,11 +191,19 @@ _OPERATIONS: dict[str, Callable[[Context, Params], dict[str, Any]]] = {
 }
 
 
+_INLINE = frozenset(("CodeSystem/$lookup", "CodeSystem/$validate-code",
+                     "CodeSystem/$subsumes"))
+"""Operations on one code of one code system: tens of microseconds over a stored release,
+answered on the event loop (value sets and expansions, which can take milliseconds, and
+anything with resources sent along, go to a worker thread)."""
+
+
 def _endpoint(path: str) -> Callable[[Request], Awaitable[Response]]:
     operation = _OPERATIONS[path]
+    inline = path in _INLINE
 
     async def endpoint(request: Request) -> Response:
-        return await _run(request, operation)
+        return await _run(request, operation, inline)
 
     return endpoint
 
