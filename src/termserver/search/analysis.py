@@ -104,6 +104,42 @@ def stem(word: str) -> str:
     return stemmer.stem(word)
 
 
+_DERIVATIONS = ("ation", "ering", "ning", "ing", "else", "els", "somhed", "som", "lig", "isk")
+"""Danish derivational endings (on the stem) that turn one matter into a noun or an
+adjective: koncentr-ation, orient-ering, spis-ning, forvirr-ing, glem-som, psyk-isk."""
+
+ROOT_MIN = 4
+"""Shortest root left after an ending is taken off (`en-som` stays `ensom`)."""
+
+
+@lru_cache(maxsize=200_000)
+def root(word: str) -> str:
+    """The stem of a folded word without a derivational ending, so the verb, the noun and
+    the adjective of one matter meet: koncentrere and koncentration (`koncentr`), forvirret
+    and forvirring (`forvir`), glemmer and glemsom (`glem`), spiser and spisning (`spis`).
+    Weaker evidence than the stem: a label found by a root ranks as an alternative
+    label found by its stems, a definition as a definition; never as a preferred label's
+    match or an exact one."""
+    base = stem(word)
+    for ending in _DERIVATIONS:  # the first ending that fits decides (regn-ing is reg-ning)
+        if base.endswith(ending):
+            rest = base[: -len(ending)]
+            return stem(rest) if len(rest) >= ROOT_MIN else base
+    return base
+
+
+def content_roots(text: str) -> list[str]:
+    """Roots of the content words of `text` that differ from their stems (the stems are
+    indexed already): what the `roots` and `defn_roots` fields hold."""
+    out = []
+    for w in words(text):
+        if w not in STOPWORDS:
+            r = root(w)
+            if r != stem(w):
+                out.append(r)
+    return out
+
+
 _LINKING = "se"
 """Danish linking letters between the parts of a compound."""
 
@@ -270,8 +306,8 @@ class QueryTerms:
     prefix while the user is still typing, when it is one of the required words.
     """
 
-    __slots__ = ("code", "code_base", "key", "last_prefix", "required", "scored", "stems",
-                 "text", "words")
+    __slots__ = ("code", "code_base", "key", "last_prefix", "required", "roots", "scored",
+                 "stems", "text", "words")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -279,6 +315,7 @@ class QueryTerms:
         self.words = words(text)
         self.key = " ".join(self.words)
         self.stems = [stem(w) for w in self.words]
+        self.roots = [root(w) for w in self.words]
         content = [i for i, w in enumerate(self.words) if w not in STOPWORDS]
         specific = [i for i in content if self.words[i] not in GENERIC_WORDS
                     and not self.words[i].isdigit()]

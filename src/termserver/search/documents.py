@@ -22,11 +22,11 @@ SKIPPED_KINDS = ("overlay", "mappings")
 DOCS_FILE = "docs.json"
 """Side file mapping the index's document number to (scheme, version, code)."""
 
-FORMAT = "termserver-search-8"
+FORMAT = "termserver-search-9"
 """Changes whenever analysis or fields change, so older indexes are rebuilt on open."""
 
 TEXT_FIELDS = (
-    "pref", "pref_pfx", "alt", "alt_pfx", "defn", "words", "code_pfx",
+    "pref", "pref_pfx", "alt", "alt_pfx", "defn", "words", "code_pfx", "roots", "defn_roots",
 )
 """Whitespace-separated token fields."""
 
@@ -108,6 +108,13 @@ def _content_tokens(texts: list[tuple[str, str]]) -> list[str]:
                           else [analysis.foreign(w) for w in analysis.words(text)])]
 
 
+def _root_tokens(texts: list[tuple[str, str]]) -> list[str]:
+    """Roots (`analysis.root`) of the Danish texts' words where they differ from the stems:
+    `koncentration` is also found by `koncentrere`, `glemsomhed` by `glemmer`."""
+    return [r for lang, text in texts if analysis.is_danish(lang)
+            for r in analysis.content_roots(text)]
+
+
 def _prefix_tokens(texts: list[tuple[str, str]]) -> list[str]:
     seen: dict[str, None] = {}
     for _lang, text in texts:
@@ -132,6 +139,8 @@ def concept_fields(concept: Concept,
         "alt_pfx": _prefix_tokens(others),
         "alt_exact": sorted({analysis.key(t) for _lang, t in others} - {""}),
         "defn": _content_tokens(definitions),
+        "roots": _root_tokens(prefs + others),
+        "defn_roots": _root_tokens(definitions),
         "words": sorted(set(words)),
         # the nudge for Danish is for publishers' Danish; ours on ICF do not outrank KL's
         "lang": ["da"] if concept.labels.get("da") and "da" not in concept.label_sources

@@ -27,7 +27,9 @@ def _analysed(text: str) -> tuple[str, list[str], frozenset[str]]:
         if len(_cache) > 200_000:
             _cache.clear()
         words = analysis.words(text)
-        entry = (" ".join(words), words, frozenset(analysis.stem(w) for w in words))
+        # stems and roots (`analysis.root`): a text matched by a word's root is explained
+        entry = (" ".join(words), words, frozenset(analysis.stem(w) for w in words)
+                 | frozenset(analysis.root(w) for w in words))
         _cache[text] = entry
     return entry
 
@@ -52,7 +54,7 @@ def _all_words(q: QueryTerms, key: str, stems: frozenset[str]) -> bool:
     last one still being typed also as the beginning of a word?"""
     last = q.required[-1] if q.required else -1
     for i in q.required:
-        if q.stems[i] in stems:
+        if q.stems[i] in stems or q.roots[i] in stems:
             continue
         if i == last and q.last_prefix and _begins_a_word(key, q.last_prefix):
             continue

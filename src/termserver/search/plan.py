@@ -10,6 +10,11 @@ matched words only breaks ties inside a tier):
     > all words in a preferred label (last word may be a prefix) > all words in an alt or
     hidden label > all words in a definition > any word (OR fallback)
 
+In the alt/hidden and definition tiers (and the coordination shares) a word also matches
+by its root (`analysis.root`: koncentrere meets koncentration), so a situation described
+with verbs reaches the concept whose labels are nouns; a root never makes a preferred
+label's or an exact match.
+
 Two fallbacks run only when no tier above "any word" matched: compound words split into
 label words (`split_compounds`), then typo tolerance (`fuzzy_query`).
 
@@ -91,15 +96,24 @@ class QueryBuilder(Protocol[Q]):
 
 
 def _word_clause(b: QueryBuilder[Q], q: QueryTerms, i: int, stem_field: str,
-                 prefix_field: str | None) -> Q:
+                 prefix_field: str | None, root_field: str | None = None) -> Q:
     """One query word in a field: its Danish stem, or the word as typed in a text of
     another language (indexed unstemmed, `documents`), or, for the word still being
-    typed, any label word it begins (which covers the foreign words too)."""
+    typed, any label word it begins (which covers the foreign words too). With
+    `root_field`, also the word's root (`analysis.root`) among the text's stems and roots,
+    so the verb a caseworker writes meets the noun of a label (`koncentrere sig` →
+    "koncentration")."""
     if prefix_field and q.last_prefix and i == q.required[-1]:
         other = b.term(prefix_field, q.last_prefix)
     else:
         other = b.term(stem_field, foreign(q.words[i]))
-    return b.any([b.term(stem_field, q.stems[i]), other])
+    clauses = [b.term(stem_field, q.stems[i]), other]
+    if root_field:
+        root = q.roots[i]
+        if root != q.stems[i]:
+            clauses.append(b.term(stem_field, root))
+        clauses.append(b.term(root_field, root))
+    return b.any(clauses)
 
 
 def _all(b: QueryBuilder[Q], clauses: list[Q]) -> Q:
@@ -146,9 +160,9 @@ def _coordination(b: QueryBuilder[Q], q: QueryTerms) -> list[Q]:
     out: list[Q] = []
     for i in firsts:
         labels = b.any([_word_clause(b, q, i, "pref", "pref_pfx"),
-                        _word_clause(b, q, i, "alt", "alt_pfx")])
+                        _word_clause(b, q, i, "alt", "alt_pfx", "roots")])
         out.append(b.const(labels, in_label))
-        out.append(b.const(_word_clause(b, q, i, "defn", None), in_definition))
+        out.append(b.const(_word_clause(b, q, i, "defn", None, "defn_roots"), in_definition))
     return out
 
 
@@ -195,10 +209,10 @@ def main_query(b: QueryBuilder[Q], q: QueryTerms, f: Filters) -> Q:
         req = q.required
         tiers.append(const(_all(b, [_word_clause(b, q, i, "pref", "pref_pfx") for i in req]),
                            PREF_ALL))
-        tiers.append(const(_all(b, [_word_clause(b, q, i, "alt", "alt_pfx") for i in req]),
-                           ALT_ALL))
-        tiers.append(const(_all(b, [_word_clause(b, q, i, "defn", None) for i in req]),
-                           DEF_ALL))
+        tiers.append(const(_all(b, [_word_clause(b, q, i, "alt", "alt_pfx", "roots")
+                                    for i in req]), ALT_ALL))
+        tiers.append(const(_all(b, [_word_clause(b, q, i, "defn", None, "defn_roots")
+                                    for i in req]), DEF_ALL))
         finding, framing = _split_scored(q)
         tiers.append(b.any(_tie_break(b, q, finding)))
         tiers.extend(_coordination(b, q))
