@@ -18,6 +18,8 @@ from .bodies import label_source_body
 from .errors import BadRequest, NotFound
 from .model import Concept, Release
 from .namespaces import concept_iri, parse_concept_iri
+from .search.facets import ICF as ICF_KIND
+from .search.facets import MAALGRUPPE, NOT_CURRENT, TILSTAND, kind_of
 from .store import Store
 
 CATALOGUE = "catalogue"
@@ -84,6 +86,7 @@ class InterventionIndex:
     icf: Release | None
     by_icf: dict[str, list[str]] = field(default_factory=dict)
     by_condition: dict[str, list[str]] = field(default_factory=dict)
+    by_target_group: dict[str, list[str]] = field(default_factory=dict)
     _answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Answers per existing ICF code (so at most one per ICF concept), without qualifier."""
 
@@ -95,6 +98,10 @@ class InterventionIndex:
         if catalogue is None:
             return index
         for entry in catalogue.concepts.values():
+            if entry.status in NOT_CURRENT:  # a withdrawn entry is never offered
+                continue
+            for iri in entry.properties.get("targetGroup", ()):
+                index.by_target_group.setdefault(iri, []).append(entry.code)
             for iri in entry.properties.get("addressesIcf", ()):
                 parsed = parse_concept_iri(iri)
                 if parsed and parsed[0] == ICF:
@@ -136,6 +143,7 @@ class InterventionIndex:
                 "path": [*path, self._step(CATALOGUE, entry, "addresses")],
                 "area": _first(entry.properties.get("area")),
                 "legal_basis": entry.properties.get("legalBasis", []),
+                "in_force_from": _first(entry.properties.get("inForceFrom")),
             })
 
         for entry_code in self.by_icf.get(code, ()):
@@ -180,8 +188,12 @@ class InterventionIndex:
             "code": code,
             "label": entry.label(),
             "definition": entry.definition(),
+            "status": entry.status,
+            "status_reason": retirement_reason(entry),
+            "replaced_by": [self._ref(concept_iri(CATALOGUE, c)) for c in entry.replaced_by],
             "area": _first(entry.properties.get("area")),
             "legal_basis": entry.properties.get("legalBasis", []),
+            "in_force_from": _first(entry.properties.get("inForceFrom")),
             "icf": [self._ref(iri) for iri in entry.properties.get("addressesIcf", [])],
             "conditions": [self._ref(iri) for iri in entry.properties.get("addressesCondition",
                                                                           [])],
@@ -192,17 +204,121 @@ class InterventionIndex:
             ],
         }
 
-    # -- tilstand → interventions -------------------------------------------------------------
+    # -- tilstand, målgruppe → interventions -------------------------------------------------
     def for_condition(self, scheme: str, code: str) -> list[dict[str, Any]]:
-        """Catalogue entries that name an FFB/FSIII tilstand, in catalogue order."""
+        """Current catalogue entries that name an FFB/FSIII tilstand, in catalogue order."""
+        return self._entries(self.by_condition, scheme, code)
+
+    def for_target_group(self, scheme: str, code: str) -> list[dict[str, Any]]:
+        """Current catalogue entries for an FFB målgruppe (or a group above it: an entry for
+        "Psykisk funktionsnedsættelse" is also for "Angst" under it), nearest first."""
+        found: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        release = self.store.latest(scheme) if scheme in self.store.schemes() else None
+        chain = [code]
+        if release is not None and code in release.concepts:
+            chain += [a.code for a in self.store.ancestors(release, code)]
+        for position, group in enumerate(chain):
+            for entry in self._entries(self.by_target_group, scheme, group):
+                if entry["code"] not in seen:
+                    seen.add(entry["code"])
+                    found.append({**entry, "via": None if position == 0 else
+                                  {"scheme": scheme, "code": group,
+                                   "label": release.concepts[group].label()
+                                   if release is not None else group}})
+        return found
+
+    def icf_codes_of(self, scheme: str, code: str) -> list[dict[str, Any]]:
+        """The ICF codes our crosswalks relate a tilstand to, with the relation."""
+        concept = self.store.concept(scheme, code)
+        iris = [concept_iri(scheme, code)] + ([concept.uri] if concept is not None else [])
+        out: dict[str, dict[str, Any]] = {}
+        for iri in dict.fromkeys(iris):
+            for view in self.store.mappings(iri):
+                target = self.store.resolve_uri(view.target)
+                if target is None or target[0] != ICF or target[1] in out:
+                    continue
+                icf = self.store.concept(ICF, target[1])
+                out[target[1]] = {"scheme": ICF, "code": target[1],
+                                  "label": icf.label() if icf is not None else target[1],
+                                  "relation": view.relation}
+        return list(out.values())
+
+    def for_tilstand(self, scheme: str, code: str) -> dict[str, Any]:
+        """A tilstand's way on: the entries that name it, else those that address the ICF
+        codes it corresponds to (directly or by a more specific code)."""
+        icf = self.icf_codes_of(scheme, code)
+        direct = self.for_condition(scheme, code)
+        via_icf: list[dict[str, Any]] = []
+        if not direct and self.icf is not None:
+            seen: set[str] = set()
+            for ref in icf:
+                for hit in self.for_icf(ref["code"])["results"]:
+                    if hit["match"] in ("exact", "narrower") and hit["code"] not in seen:
+                        seen.add(hit["code"])
+                        via_icf.append({**hit, "via": {"scheme": ICF, "code": ref["code"],
+                                                       "label": ref["label"]}})
+        return {"icf": icf, "interventions": direct or via_icf,
+                "match": "direct" if direct else "icf"}
+
+    def for_concept(self, scheme: str, code: str) -> dict[str, Any]:
+        """The interventions for any concept a caseworker lands on: an ICF code's (as
+        `for_icf`), a målgruppe's, a tilstand's (`for_tilstand`), or the catalogue entries
+        that match an official ydelse or indsats. Raises NotFound for an unknown code."""
+        release = self.store.latest(scheme)
+        concept = release.concepts.get(code)
+        if concept is None:
+            raise NotFound(f"No concept {code!r} in the latest {scheme}.",
+                           details={"scheme": scheme, "code": code})
+        kind = kind_of(self.store, release, concept)
+        icf: list[dict[str, Any]] = []
+        if kind == ICF_KIND and scheme == ICF:
+            found = [{**self._summary(self.catalogue.concepts[hit["code"]]),
+                      "match": hit["match"]} for hit in self.for_icf(code)["results"]
+                     ] if self.catalogue is not None else []
+            match = "icf"
+        elif kind == MAALGRUPPE:
+            found, match = self.for_target_group(scheme, code), "target_group"
+        elif kind == TILSTAND:
+            answer = self.for_tilstand(scheme, code)
+            icf, match = answer["icf"], answer["match"]
+            found = [{key: hit.get(key) for key in
+                      ("scheme", "code", "label", "area", "legal_basis", "in_force_from", "via")}
+                     for hit in answer["interventions"]]
+        else:
+            found, match = self._matching_entries(concept), "direct"
+        return {"scheme": scheme, "code": code, "label": concept.label(), "kind": kind,
+                "icf": icf, "match": match if found else "none", "total": len(found),
+                "interventions": found}
+
+    def _matching_entries(self, concept: Concept) -> list[dict[str, Any]]:
+        """Current catalogue entries stated as the same as an official ydelse or indsats."""
+        if self.catalogue is None:
+            return []
+        out = []
+        for view in self.store.mappings(concept.uri):
+            target = self.store.resolve_uri(view.target)
+            if target is not None and target[0] == CATALOGUE and view.relation == "exactMatch":
+                entry = self.catalogue.concepts.get(target[1])
+                if entry is not None and entry.status not in NOT_CURRENT:
+                    out.append(self._summary(entry))
+        return out
+
+    def _entries(self, table: dict[str, list[str]], scheme: str,
+                 code: str) -> list[dict[str, Any]]:
         if self.catalogue is None:
             return []
         concept = self.store.concept(scheme, code)
         iris = {concept_iri(scheme, code), *([concept.uri] if concept is not None else [])}
-        codes = dict.fromkeys(c for iri in iris for c in self.by_condition.get(iri, ()))
-        return [{"scheme": CATALOGUE, "code": c, "label": self.catalogue.concepts[c].label(),
-                 "legal_basis": self.catalogue.concepts[c].properties.get("legalBasis", [])}
-                for c in codes]
+        codes = dict.fromkeys(c for iri in iris for c in table.get(iri, ()))
+        return [self._summary(self.catalogue.concepts[c]) for c in codes]
+
+    @staticmethod
+    def _summary(entry: Concept) -> dict[str, Any]:
+        return {"scheme": CATALOGUE, "code": entry.code, "label": entry.label(),
+                "area": _first(entry.properties.get("area")),
+                "legal_basis": entry.properties.get("legalBasis", []),
+                "in_force_from": _first(entry.properties.get("inForceFrom"))}
 
     # -- helpers -----------------------------------------------------------------------------
     def suggest(self, code: str, limit: int = 5) -> list[dict[str, str]]:
@@ -250,6 +366,18 @@ class InterventionIndex:
         if relation:
             step["relation"] = relation
         return step
+
+
+def retirement_reason(concept: Concept) -> str | None:
+    """Why a concept was withdrawn, as its publisher wrote it (a history or change note),
+    for a deprecated or retired concept; None for a current one."""
+    if concept.status not in NOT_CURRENT:
+        return None
+    for kind in ("history", "change", "editorial"):
+        for note in concept.notes:
+            if note.kind == kind and note.text:
+                return note.text
+    return None
 
 
 def _shared_prefix(a: str, b: str) -> int:

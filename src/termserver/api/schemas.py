@@ -194,6 +194,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+class CodeLabelRef(_Open):
+    scheme: str
+    code: str
+    label: str
+
+
 class PathStep(_Open):
     scheme: str
     code: str
@@ -210,6 +216,36 @@ class InterventionMatch(_Open):
     path: list[PathStep]
     area: str | None = None
     legal_basis: list[str] = []
+    in_force_from: str | None = Field(
+        default=None, description="Since when the law the legal basis names is in force "
+        "(YYYY-MM-DD), where the catalogue records it.")
+
+
+class InterventionSummary(_Open):
+    scheme: str
+    code: str
+    label: str
+    area: str | None = None
+    legal_basis: list[str] = []
+    in_force_from: str | None = None
+    via: CodeLabelRef | None = Field(
+        default=None, description="The broader målgruppe or the ICF code that led here, when "
+        "the entry does not name the concept itself.")
+
+
+class ConceptInterventionsOut(_Open):
+    scheme: str
+    code: str
+    label: str
+    kind: str = Field(description="tilstand, maalgruppe, icf, indsats or andet.")
+    icf: list[PathStep] = Field(default_factory=list,
+                                description="For a tilstand: the ICF codes our crosswalks "
+                                "relate it to, with the relation.")
+    match: str = Field(description="direct (the entries name the concept), icf (for a "
+                       "tilstand no entry names: entries for its ICF codes), target_group, "
+                       "or none.")
+    total: int
+    interventions: list[InterventionSummary]
 
 
 class InterventionsOut(_Open):
@@ -236,8 +272,15 @@ class InterventionOut(_Open):
     code: str
     label: str
     definition: str | None
+    status: str = Field(default="active", description="`active`, or `deprecated` for an "
+                        "entry withdrawn from the catalogue: it is never offered in lists, "
+                        "searches or interventions for an ICF code.")
+    status_reason: str | None = Field(default=None, description="Why it was withdrawn.")
+    replaced_by: list[AddressedRef] = Field(default_factory=list,
+                                            description="The entries to use instead.")
     area: str | None
     legal_basis: list[str]
+    in_force_from: str | None = None
     icf: list[AddressedRef]
     conditions: list[AddressedRef]
     target_groups: list[AddressedRef]

@@ -20,12 +20,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from ..bodies import concept_body, search_body
+from ..bodies import concept_body
 from ..diff import concept_changes
 from ..errors import BadRequest, NotFound, TermserverError
 from ..interventions import MATCH_EXPLAINED, MATCH_ORDER, intervention_index
 from ..model import Concept
+from ..search.facets import NOT_CURRENT
 from . import labels
+from .ways_on import ways_on
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -109,27 +111,6 @@ def _label_note(store: Any, scheme: str | None, code: str | None,
     return Markup(' <span class="label-note"><a href="/begreb/{}" title="{}">'
                   'dansk arbejdsbetegnelse</a>{}</span>').format(
                       concept.label_source(), note, who)
-
-
-@router.get("/", response_class=HTMLResponse)
-def search_page(request: Request, q: str = "") -> HTMLResponse:
-    services = request.app.state.services
-    context: dict[str, Any] = {"nav": "search", "q": q, "results": None, "icf": None,
-                               "error": None}
-    if q.strip():
-        if _ICF_LIKE.match(q):
-            try:
-                context["icf"] = intervention_index(services).for_icf(q)
-            except TermserverError as exc:  # say why, and offer the neighbouring codes
-                context["icf_error"] = _danish_error(exc, q.strip())
-                context["suggestions"] = exc.details.get("suggestions", [])
-        try:
-            context["results"] = search_body(services.search.search(q, limit=20),
-                                              services.store)
-        except BadRequest as exc:
-            context["error"] = _danish_search_error(exc)
-            return _page(request, "search.html", context, exc.status_code)
-    return _page(request, "search.html", context)
 
 
 def _danish_search_error(exc: BadRequest) -> str:
@@ -300,7 +281,9 @@ def render_concept_page(request: Request, scheme: str, code: str,
         "for_condition": index.for_condition(scheme, code) if scheme in ("ffb", "fsiii")
         else [],
         "icf_link": scheme == "icf",
+        "back": f"/begreb/{scheme}/{quote(code)}",
     }
+    context.update(ways_on(services, resolved))
     return _page(request, "concept.html", context)
 
 
@@ -438,7 +421,8 @@ def catalogue_page(request: Request, omraade: str = "", lov: str = "") -> HTMLRe
     error = None
     if has_catalogue:
         release = store.latest("catalogue")
-        items = [c for c in release.concepts.values() if c.properties.get("legalBasis")]
+        items = [c for c in release.concepts.values()  # withdrawn entries are not offered
+                 if c.properties.get("legalBasis") and c.status not in NOT_CURRENT]
         for item in items:
             laws.update(_law_name(b) for b in item.properties["legalBasis"])
         if omraade and omraade not in labels.AREA_NAMES:
