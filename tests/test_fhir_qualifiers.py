@@ -66,3 +66,13 @@ def test_validate_code_accepts_a_qualified_code_where_its_category_is(
     unknown_category = _values(client.get("/fhir/CodeSystem/$validate-code", params={
         "url": ICF, "code": "d4507.2"}).json())
     assert unknown_category["result"] is False
+
+
+def test_lookup_asked_for_other_properties_leaves_the_qualifier_out(
+        client: TestClient) -> None:
+    only_parent = _properties(client.get("/fhir/CodeSystem/$lookup", params={
+        "system": ICF, "code": "d450.2", "property": "parent"}).json())
+    assert set(only_parent) == {"parent"}
+    asked = _properties(client.get("/fhir/CodeSystem/$lookup", params={
+        "system": ICF, "code": "d450.2", "property": "qualifier"}).json())
+    assert asked["qualifier"] == [".2"]

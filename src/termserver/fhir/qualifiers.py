@@ -119,9 +119,11 @@ def meaning(context: Context, qualified: Qualified) -> dict[str, Any] | None:
 
 
 def annotate(context: Context, answer: dict[str, Any], found: list[Qualified],
-             problems: list[str], *, lookup: bool) -> dict[str, Any]:
+             problems: list[str], *, lookup: bool, params: Params | None = None
+             ) -> dict[str, Any]:
     """Put the codes as sent back into the answer, with the qualifier (and its meaning)
-    as a property of `$lookup`; a wrong qualifier's explanation goes into the message."""
+    as properties of `$lookup` unless `property` asks for others; a wrong qualifier's
+    explanation goes into the message."""
     parameters = answer.get("parameter")
     if not isinstance(parameters, list):
         return answer
@@ -129,7 +131,8 @@ def annotate(context: Context, answer: dict[str, Any], found: list[Qualified],
     for parameter in parameters:
         if parameter.get("name") == "code" and parameter.get("valueCode") in by_code:
             parameter["valueCode"] = by_code[parameter["valueCode"]].sent
-    if lookup:
+    wanted = {str(p) for p in params.all("property")} if params is not None else set()
+    if lookup and (not wanted or "*" in wanted or wanted & {"qualifier", "qualifier-meaning"}):
         for qualified in found:
             parts = [{"name": "code", "valueCode": "qualifier"},
                      {"name": "value", "valueString": qualified.qualifier}]
@@ -154,7 +157,8 @@ def lookup(context: Context, params: Params) -> dict[str, Any]:
     found, problems = unqualify(context, params)
     if problems:
         raise FhirError(" ".join(problems), issue_code="code-invalid")
-    return annotate(context, operations.lookup(context, params), found, [], lookup=True)
+    return annotate(context, operations.lookup(context, params), found, [], lookup=True,
+                    params=params)
 
 
 def validate_code(context: Context, params: Params, *, value_set: bool) -> dict[str, Any]:
