@@ -40,8 +40,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .context import all_codings, lst, obj, rank
-from .course import CourseDocument, Item, read_course
-from .dates import after, sort_key
+from .course import CourseDocument, Item
+from .dates import after, document_date, sort_key
+from .parsing import DocumentError, parse_document
 from .rules_dates import FOLLOW_UP
 from .rules_ffb import CHANGE_MEASURE, SEVERITY_MEASURE
 from .standard import CPR_SYSTEM, FFB, FSIII, LEGACY_CANONICALS
@@ -457,21 +458,53 @@ def progression(items: Iterable[Item], labels: Labels,
                 icf: Callable[[str, str], list[str]] | None = None, *,
                 max_bytes: int = 10 * 1024 * 1024, max_depth: int = 256) -> ProgressionReport:
     """The progression of every citizen's course among the documents given (grouped by
-    citizen, each course in date order)."""
-    documents, _ = read_course(items, max_bytes=max_bytes, max_depth=max_depth)
+    citizen, each course in date order).
+
+    Each document is cut down to what progression reads as soon as it is parsed: keeping
+    thousands of whole reports alive made Python's garbage collector walk them again and
+    again, which cost more than everything else together."""
     courses: dict[str, list[CourseDocument]] = {}
     report = ProgressionReport([])
-    for doc in documents:  # already in date order; the grouping keeps it
-        if doc.document is None:
-            report.unreadable.append(doc.source)
-            continue
-        found = citizen_identity(doc.document)
+    for position, (source, data, content_type) in enumerate(items):
+        if isinstance(data, dict):
+            document = data
+        else:
+            try:
+                document = parse_document(data, content_type, max_bytes, max_depth)
+            except DocumentError:
+                report.unreadable.append(source)
+                continue
+        found = citizen_identity(document)
         if found is None:
-            report.unattributed.append(doc.source)
+            report.unattributed.append(source)
             continue
-        courses.setdefault(found[0], []).append(doc)
+        courses.setdefault(found[0], []).append(
+            CourseDocument(source, position, _slim(document), document_date(document)))
+    for course in courses.values():
+        course.sort(key=lambda d: d.key)
     report.citizens = [progress_of(course, labels, icf) for course in courses.values()]
     return report
+
+
+_KEEP = {"Condition": ("id", "code", "severity", "extension", "recordedDate"),
+         "Goal": ("id", "addresses", "target"),
+         "CarePlan": ("id", "activity", "goal", "addresses", "basedOn"),
+         "Patient": ("id", "identifier"),
+         "Observation": ("id", "code", "focus", "effectiveDateTime", "effectivePeriod")}
+"""Per resource type, the elements progression reads."""
+
+
+def _slim(document: dict) -> dict:
+    """The document as a Bundle of only the resources and elements progression reads."""
+    entries = []
+    for kind, resource in _resources(document):
+        keep = _KEEP.get(kind)
+        if keep is None or (kind == "Observation" and not any(
+                c["code"] == FOLLOW_UP for c in all_codings(resource.get("code")))):
+            continue
+        entries.append({"resource": {"resourceType": kind,
+                                     **{k: resource[k] for k in keep if k in resource}}})
+    return {"resourceType": "Bundle", "entry": entries}
 
 
 class StoreLabels:
