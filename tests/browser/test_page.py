@@ -92,8 +92,8 @@ def test_keyboard_only_search_opens_a_concept(page, server: str) -> None:
     page.goto(server + "/")
     page.keyboard.press("Tab")  # skip link
     page.keyboard.press("Tab")  # brand
-    for _ in range(3):
-        page.keyboard.press("Tab")  # the three menu links
+    for _ in range(4):
+        page.keyboard.press("Tab")  # the four menu links (search, ICF, catalogue, list)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "q"
     page.keyboard.type("hukommelse")
