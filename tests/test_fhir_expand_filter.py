@@ -65,3 +65,24 @@ def test_a_code_system_sent_along_keeps_the_plain_reading(client: TestClient) ->
         {"name": "tx-resource", "resource": code_system}]}
     expansion = client.post("/fhir/ValueSet/$expand", json=body).json()["expansion"]
     assert [c["code"] for c in expansion["contains"]] == ["a"]
+
+
+def test_evaluations_are_reused_only_where_nothing_in_the_request_changes_them(
+        client: TestClient) -> None:
+    fboe = "http://fhir.kl.dk/term/CodeSystem/FBOE"
+    stored = client.get("/fhir/ValueSet/$expand", params={"url": fboe, "count": "1"}).json()
+    total = stored["expansion"]["total"]
+    assert total > 1
+    sent = {"resourceType": "CodeSystem", "url": fboe, "version": "99990101",
+            "status": "active", "content": "complete",
+            "concept": [{"code": "only", "display": "Kun denne"}]}
+    with_resource = client.post("/fhir/ValueSet/$expand", json={
+        "resourceType": "Parameters", "parameter": [
+            {"name": "url", "valueUri": fboe},
+            {"name": "tx-resource", "resource": sent}]}).json()
+    assert [c["code"] for c in with_resource["expansion"]["contains"]] == ["only"]
+    again = client.get("/fhir/ValueSet/$expand", params={"url": fboe, "offset": "1"}).json()
+    assert again["expansion"]["total"] == total
+    active = client.get("/fhir/ValueSet/$expand",
+                        params={"url": fboe, "activeOnly": "true"}).json()
+    assert active["expansion"]["total"] <= total

@@ -7,12 +7,15 @@ Each takes a `Context` (where code systems and value sets come from) and the req
 
 from __future__ import annotations
 
+import threading
 import uuid
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
 from ..exporters.fhir import codesystem_dict
 from ..model import Concept, Release
+from ..store import Store
 from . import supplements
 from .concepts import (
     CONCEPT_PROPERTIES,
@@ -199,6 +202,7 @@ def subsumes(context: Context, params: Params) -> dict[str, Any]:
 
 def expand(context: Context, params: Params) -> dict[str, Any]:
     vs = params.get("valueSet")
+    url: str | None = None
     if not isinstance(vs, dict):
         url = params.text("url")
         if not url:
@@ -212,7 +216,7 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
         params.values["displayLanguage"] = [vs["language"]]
         params.kinds["displayLanguage"] = "valueCode"
     rules = VersionRules.from_params(params)
-    evaluated = evaluate(context, vs, rules=rules)
+    evaluated = _evaluated(context, vs, rules, params, url, used_supplements)
     members = evaluated.members
     if params.flag("activeOnly"):
         members = [m for m in members if not is_inactive(m[1])]
@@ -271,6 +275,37 @@ def expand(context: Context, params: Params) -> dict[str, Any]:
     out["resourceType"] = "ValueSet"
     out["expansion"] = expansion
     return out
+
+
+_EVALUATED: weakref.WeakKeyDictionary[Store, dict[tuple[str, str | None], tuple[Any, Evaluated]]]
+_EVALUATED = weakref.WeakKeyDictionary()
+_EVALUATED_LOCK = threading.Lock()
+_VERSION_PARAMETERS = ("system-version", "force-system-version", "check-system-version",
+                       "default-valueset-version")
+
+
+def _evaluated(context: Context, vs: dict[str, Any], rules: VersionRules, params: Params,
+               url: str | None, used_supplements: list[str]) -> Evaluated:
+    """The value set's members, evaluated once per loaded store and published resources
+    when nothing in the request can change them (a stored value set or code system by its
+    URL; no resources sent along, no supplements, no version parameters): a KL value set's
+    filters and imports cost a millisecond or more, its paging, filter and languages
+    are applied afresh to every request."""
+    if url is None or context.code_systems or context.value_sets or context.replacements \
+            or used_supplements or any(params.get(n) is not None for n in _VERSION_PARAMETERS):
+        return evaluate(context, vs, rules=rules)
+    key = (url, params.text("valueSetVersion"))
+    with _EVALUATED_LOCK:
+        memo = _EVALUATED.setdefault(context.store, {})
+        found = memo.get(key)
+    if found is not None and found[0] is context.stored:
+        return found[1]
+    evaluated = evaluate(context, vs, rules=rules)
+    with _EVALUATED_LOCK:
+        if len(memo) >= 1000:  # the keys are URLs that resolved: bounded by what is held
+            memo.clear()
+        memo[key] = (context.stored, evaluated)
+    return evaluated
 
 
 def _canonical_of(vs: dict[str, Any]) -> str:
