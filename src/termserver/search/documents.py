@@ -22,7 +22,7 @@ SKIPPED_KINDS = ("overlay", "mappings")
 DOCS_FILE = "docs.json"
 """Side file mapping the index's document number to (scheme, version, code)."""
 
-FORMAT = "termserver-search-9"
+FORMAT = "termserver-search-10"
 """Changes whenever analysis or fields change, so older indexes are rebuilt on open."""
 
 TEXT_FIELDS = (
@@ -53,13 +53,12 @@ class SearchDoc:
 
 
 def _label_texts(concept: Concept) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(language, text) of the publisher's preferred labels, and of the other ones:
-    alternative and hidden labels, and preferred labels an overlay added (our Danish ICF
-    working labels rank as alternative labels do: they are not the publisher's names)."""
-    added = concept.label_sources
-    prefs = [(lang, t) for lang, t in concept.labels.items() if t and lang not in added]
-    others = [(lang, t) for lang, t in concept.labels.items() if t and lang in added]
-    others += [(lang, t) for lang, ts in concept.alt_labels.items() for t in ts if t]
+    """(language, text) of the preferred labels (an overlay's too: our Danish ICF working
+    labels), and of the alternative and hidden ones. A preferred label in the alternative
+    fields instead would count twice beside the publisher's own in another language (a
+    typed `ga` is the prefix of both *Gait* and *Gangmønster*)."""
+    prefs = [(lang, t) for lang, t in concept.labels.items() if t]
+    others = [(lang, t) for lang, ts in concept.alt_labels.items() for t in ts if t]
     others += [(lang, t) for lang, ts in concept.hidden_labels.items() for t in ts if t]
     return prefs, others
 
@@ -142,7 +141,8 @@ def concept_fields(concept: Concept,
         "roots": _root_tokens(prefs + others),
         "defn_roots": _root_tokens(definitions),
         "words": sorted(set(words)),
-        # the nudge for Danish is for publishers' Danish; ours on ICF do not outrank KL's
+        # the nudge for Danish is for publishers' Danish: among equally good matches KL's
+        # concept comes before the ICF code our working label names
         "lang": ["da"] if concept.labels.get("da") and "da" not in concept.label_sources
         else [],
     }

@@ -49,6 +49,8 @@ DEF_ALL = 1_000.0
 FUZZY_ALL = 500.0
 DANISH_BONUS = 200.0
 """Small nudge for concepts with a Danish label: our users search in Danish."""
+LABEL_ROOTS = "roots"
+"""The field of label words' roots (`documents`); definitions' are in `defn_roots`."""
 WORD_SCALE = 0.05
 """BM25 tie-break weight; keeps the OR fallback well below the all-words tiers."""
 
@@ -112,6 +114,8 @@ def _word_clause(b: QueryBuilder[Q], q: QueryTerms, i: int, stem_field: str,
         root = q.roots[i]
         if root != q.stems[i]:
             clauses.append(b.term(stem_field, root))
+            if root_field == LABEL_ROOTS:  # a preferred label met by a root counts as alt
+                clauses.append(b.term("pref", root))
         clauses.append(b.term(root_field, root))
     return b.any(clauses)
 
@@ -160,7 +164,7 @@ def _coordination(b: QueryBuilder[Q], q: QueryTerms) -> list[Q]:
     out: list[Q] = []
     for i in firsts:
         labels = b.any([_word_clause(b, q, i, "pref", "pref_pfx"),
-                        _word_clause(b, q, i, "alt", "alt_pfx", "roots")])
+                        _word_clause(b, q, i, "alt", "alt_pfx", LABEL_ROOTS)])
         out.append(b.const(labels, in_label))
         out.append(b.const(_word_clause(b, q, i, "defn", None, "defn_roots"), in_definition))
     return out
@@ -209,7 +213,7 @@ def main_query(b: QueryBuilder[Q], q: QueryTerms, f: Filters) -> Q:
         req = q.required
         tiers.append(const(_all(b, [_word_clause(b, q, i, "pref", "pref_pfx") for i in req]),
                            PREF_ALL))
-        tiers.append(const(_all(b, [_word_clause(b, q, i, "alt", "alt_pfx", "roots")
+        tiers.append(const(_all(b, [_word_clause(b, q, i, "alt", "alt_pfx", LABEL_ROOTS)
                                     for i in req]), ALT_ALL))
         tiers.append(const(_all(b, [_word_clause(b, q, i, "defn", None, "defn_roots")
                                     for i in req]), DEF_ALL))
