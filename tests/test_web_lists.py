@@ -68,6 +68,10 @@ def test_childrens_health_is_out_of_the_default_scope(client: TestClient) -> Non
     assert "/begreb/fboe/" not in default and "Søger ikke i børnesundhed (FBOE)" in default
     chosen = client.get("/", params=[("q", "ernæring"), ("samling", "fboe")]).text
     assert "/begreb/fboe/" in chosen
+    # scales, statuses and administrative codes too, unless chosen
+    scale = _code(client, "ffb", "Moderat støttebehov")
+    assert scale not in client.get("/", params={"q": "moderat støttebehov"}).text
+    assert scale in client.get("/", params={"q": "moderat støttebehov", "type": "andet"}).text
 
 
 def test_hits_say_where_they_sit_and_mark_what_matched(client: TestClient) -> None:
@@ -84,7 +88,7 @@ def test_an_empty_result_offers_a_way_on(client: TestClient) -> None:
     assert "Ingen resultater for »angst«" in page
     assert '<a href="/?q=angst">Søg uden filtre: »angst«</a>' in page
     children = client.get("/", params={"q": "ammes"}).text
-    assert "Søg også i børnesundhed (FBOE): »ammes«" in children
+    assert "Søg i alle samlinger og typer, også børnesundhed (FBOE): »ammes«" in children
     assert spelling(client.app.state.services, "hukomelse") == "hukommelse"
     assert spelling(client.app.state.services, "hukommelse") is None
 

@@ -40,7 +40,11 @@ PAGE_SIZE = 20
 CHILD_HEALTH = ("fboe",)
 """Schemes for children's health (the health visitors' FBOE): out of the default scope."""
 KIND_CHOICES = (("tilstand", "Tilstande"), ("indsats", "Indsatser og ydelser"),
-                ("icf", "ICF-koder"), ("maalgruppe", "Målgrupper"))
+                ("icf", "ICF-koder"), ("maalgruppe", "Målgrupper"),
+                ("andet", "Andet (skalaer, statusser, administrative koder)"))
+DEFAULT_KINDS = ["tilstand", "indsats", "icf", "maalgruppe"]
+"""What a caseworker acts on; the scales, statuses and administrative codes (`andet`) are
+searched only when chosen."""
 KIND_NAMES = {"tilstand": "tilstand", "indsats": "indsats", "icf": "ICF-kode",
               "maalgruppe": "målgruppe", "andet": ""}
 
@@ -58,8 +62,9 @@ def default_schemes(store: Any) -> list[str]:
 
 def page_filters(store: Any, schemes: list[str] | None = None, kinds: list[str] | None = None,
                  area: str | None = None, law: str | None = None) -> Filters:
-    """The page's filters: the chosen schemes, else the default scope."""
-    return search_filters(store, schemes or default_schemes(store), None, kinds, area, law)
+    """The page's filters: the chosen schemes and types, else the default scope."""
+    return search_filters(store, schemes or default_schemes(store), None,
+                          kinds or DEFAULT_KINDS, area, law)
 
 
 def page_search(services: Any, q: str, limit: int = PAGE_SIZE, offset: int = 0,
@@ -185,12 +190,13 @@ def broader_searches(services: Any, q: str, filters: Filters, chosen: dict[str, 
             out.append({"text": f"Søg uden filtre: »{q}«", "count": count,
                         "href": _link({"q": q})})
     everywhere = search_filters(store, searchable_schemes(store))
-    if not chosen["samling"]:
+    if not chosen["samling"] or not chosen["type"]:
         count = _count(services, q, everywhere) - _count(services, q, page_filters(store))
         if count > 0:
-            out.append({"text": f"Søg også i børnesundhed (FBOE): »{q}«", "count": count,
-                        "extra": True,
-                        "href": _link({"q": q, "samling": searchable_schemes(store)})})
+            out.append({"text": f"Søg i alle samlinger og typer, også børnesundhed (FBOE): »{q}«",
+                        "count": count, "extra": True,
+                        "href": _link({"q": q, "samling": searchable_schemes(store),
+                                       "type": [k for k, _ in KIND_CHOICES]})})
     words = [w for w in _WORD.findall(q) if "".join(analysis.words(w)) not in
              analysis.STOPWORDS]
     if len(words) > 1:
