@@ -18,7 +18,9 @@ each word once (words of the labels and their prefixes, as people type them), so
 the response memo nor the search memo answers them. The KL value set is
 `KLInterventionsFSIII` (209 codes, four value sets of FSIII subtrees), imported from
 ../shared/data/kl-fhir-examples as version 2.3.0; it is timed in process (the operation
-alone, no memo), over HTTP with distinct URLs, and over HTTP by its one URL (the memo).
+alone: evaluated each time, and with its evaluation reused as requests reuse it), over
+HTTP with distinct URLs (the evaluation reused, the answer built), and over HTTP by its one
+URL (the response memo).
 """
 
 from __future__ import annotations
@@ -106,8 +108,10 @@ def code_sample(store, count: int) -> list[tuple[str, str]]:
     return pairs[:count]
 
 
-def in_process_expansion(data: Path, rounds: int) -> tuple[float, float, int]:
-    """Median and p95 (ms) of expanding the KL value set with the operation alone."""
+def in_process_expansion(data: Path, rounds: int, *, cold: bool
+                         ) -> tuple[float, float, int]:
+    """Median and p95 (ms) of expanding the KL value set with the operation alone; `cold`
+    empties the operation's evaluation memo before each round."""
     from termserver.fhir import operations
     from termserver.fhir.context import Context
     from termserver.fhir.params import Params
@@ -118,6 +122,8 @@ def in_process_expansion(data: Path, rounds: int) -> tuple[float, float, int]:
     for _ in range(rounds):
         context = Context.for_request(services.store, [])
         context.stored = services.resources
+        if cold:
+            operations._EVALUATED.clear()
         start = time.perf_counter()
         answer = operations.expand(context, Params.from_query([("url", KL_VALUE_SET)]))
         times.append((time.perf_counter() - start) * 1000)
@@ -174,7 +180,8 @@ def bench(data: Path, work: Path, seconds: int) -> list[dict]:
         for process in (baseline, ours):
             process.terminate()
             process.wait(10)
-    median, p95, total = in_process_expansion(data, 200)
+    median, p95, total = in_process_expansion(data, 200, cold=True)
+    warm_median, warm_p95, _ = in_process_expansion(data, 200, cold=False)
     val_ratio, look_ratio = val_rps / base_rps, look_rps / base_rps
     unique = asked <= len(expand_paths) - 500
     return [
@@ -193,8 +200,10 @@ def bench(data: Path, work: Path, seconds: int) -> list[dict]:
             "≤ 10 ms" + ("" if unique else "; words ran out"), exp_p95 <= 10 and unique),
         row("FHIR $expand FSIII, one-word filter throughput (1 client)", exp_rps, "req/s",
             None, "", None, "(reported)", True),
-        row(f"FHIR $expand KL value set ({total} codes), in process p95", p95, "ms",
-            median, "median", None, "≤ 5 ms", p95 <= 5),
+        row(f"FHIR $expand KL value set ({total} codes), in process, evaluated each time, "
+            "p95", p95, "ms", median, "median", None, "≤ 5 ms", p95 <= 5),
+        row(f"FHIR $expand KL value set ({total} codes), in process, evaluation reused, p95",
+            warm_p95, "ms", warm_median, "median", None, "(reported)", True),
         row(f"FHIR $expand KL value set ({total} codes), HTTP distinct URLs p95", kl_p95,
             "ms", None, "", None, "≤ 5 ms", kl_p95 <= 5),
         row(f"FHIR $expand KL value set ({total} codes), HTTP one URL (memo) p95", memo_p95,
