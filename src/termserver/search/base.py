@@ -35,7 +35,7 @@ class Hit:
     status: str = "active"
     kind: str = ""
     """tilstand | indsats | icf | maalgruppe | andet (`facets`)."""
-    marks: list[tuple[int, int]] = dataclasses.field(default_factory=list)
+    marks: Sequence[tuple[int, int]] = ()
     """[start, end) of the query's words in `matched`, set by `matching.highlight`."""
     terms: QueryTerms | None = dataclasses.field(default=None, repr=False, compare=False)
     """The analysed query, until `matching.highlight` has used it."""

@@ -192,6 +192,8 @@ def _split_scored(q: QueryTerms) -> tuple[list[int], list[int]]:
     rest (`hjælp`, `støtte` beside a more specific word), which only add to the score of
     what the others found: a concept that has only `hjælp` is no answer to `hjælp til
     bad`, and counting it would promise pages of noise."""
+    if q.required == q.scored:  # most queries: one word, or only specific words
+        return q.scored, []
     required = set(q.required)
     finding = [i for i in q.scored if i in required] or list(q.scored)
     return finding, [i for i in q.scored if i not in required]
