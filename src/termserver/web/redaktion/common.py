@@ -24,13 +24,16 @@ from ...api.auth import authoring_db
 from ...authoring import sessions
 from ...authoring.db import AuthoringDB
 from ...authoring.permissions import ACTIONS, Actor, allows
-from ...errors import TermserverError
+from ...authoring.sheets import MAX_FILE_BYTES
+from ...errors import PayloadTooLarge, TermserverError
 from ..routes import templates
 from . import danish
 
 PUBLIC = {"/redaktion/login"}
 """Paths that need no session: the login form itself."""
 LOGIN = "/redaktion/login"
+MAX_BODY = MAX_FILE_BYTES + 1024 * 1024
+"""The largest form read at all: the bulk page's largest file and room for the rest."""
 
 
 class LoginNeeded(Exception):
@@ -66,6 +69,8 @@ class PageRoute(APIRoute):
                     "title": title, "message": message,
                     "back": request.headers.get("referer") or "/redaktion"},
                     exc.status_code)
+            finally:
+                await request.close()  # an uploaded file's temporary copy, if any
 
         return handler
 
@@ -90,6 +95,11 @@ async def _admit(request: Request) -> None:
         raise LoginNeeded(found.why)
     request.state.current = found
     if request.method == "POST":
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            raise PayloadTooLarge(
+                f"Formularen er større end {MAX_BODY // (1024 * 1024)} MB og blev ikke læst. "
+                "Del filen i flere, og indlæs dem en ad gangen.")
         form = await request.form()
         sent = form.get("csrf")
         if not sessions.csrf_matches(found.csrf, sent if isinstance(sent, str) else None):
