@@ -157,15 +157,17 @@ def _explain_by_tier(q: QueryTerms, concept: Concept, tiers: int) -> tuple[str, 
     return None
 
 
-def make_hit(q: QueryTerms, row: tuple[str, str, str, Concept | None], score: float) -> Hit:
+def make_hit(q: QueryTerms, row: tuple[str, str, str, Concept | None], score: float,
+             kind: str = "") -> Hit:
     scheme, version, code, concept = row
     if concept is None:
         return Hit(scheme, version, code, code, code, score, "code")
     tiers = _tier(score)
     explained = _explain_by_tier(q, concept, tiers) if tiers else None
     fld, text = explained or explain_match(q, concept)
-    return Hit(scheme, version, code, concept.label(), text, score, fld,
-               label_source=concept.label_source(), status=concept.status, terms=q)
+    # positional: a search makes ten of these, and keywords cost twice as much
+    return Hit(scheme, version, code, concept.label(), text, score, fld, [],
+               concept.label_source(), concept.status, kind, (), q)
 
 
 # -- showing why a hit matched ---------------------------------------------------------------
@@ -298,12 +300,10 @@ def make_hits(q: QueryTerms, table: list, leaders: list[int], groups: dict[int, 
         if skipped < offset:
             skipped += 1
             continue
-        hit = make_hit(q, table[n], score)
+        hit = make_hit(q, table[n], score, kinds[n] if n < len(kinds) else "")
         members = groups.get(leader)
         if members:
             hit.other_codes = [table[m][2] for m in members if m != n]
-        if n < len(kinds):
-            hit.kind = kinds[n]
         hits.append(hit)
         if len(hits) >= limit:
             break
