@@ -77,11 +77,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(fhir_terminology_router)
     app.include_router(sparql.router)
     app.include_router(linked_data.router)
-    from ..web import redaktion, search_page, shortlist
+    from ..web import history_page, redaktion, search_page, shortlist
     from ..web import routes as web_routes
 
     app.include_router(search_page.router)
     app.include_router(shortlist.router)
+    app.include_router(history_page.router)
     app.include_router(web_routes.router)
     app.include_router(redaktion.router)
     app.mount("/static", web_routes.static_files, name="static")

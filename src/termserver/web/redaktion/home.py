@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...authoring import drafts, publish
+from ...authoring.permissions import ADMIN
 from ..labels import SCHEME_NAMES, danish_sort_key
 from .common import PageRoute, actor, back_to, db, may, page, services
 from .messages import MESSAGES
@@ -38,7 +39,8 @@ def render_home(request: Request, *, message: str | None = None,
     return page(request, "redaktion/home.html", {
         "mine": mine, "review": review, "ready": ready, "others": others,
         "published": published, "schemes": creatable(request), "message": message,
-        "errors": errors or [], "title": title, "scheme": scheme}, status)
+        "errors": errors or [], "title": title, "scheme": scheme,
+        "admin": any(g.role == ADMIN for g in who.grants)}, status)
 
 
 def creatable(request: Request) -> list[dict[str, str]]:
