@@ -68,6 +68,8 @@ def test_childrens_health_is_out_of_the_default_scope(client: TestClient) -> Non
     assert "/begreb/fboe/" not in default and "Søger ikke i børnesundhed (FBOE)" in default
     chosen = client.get("/", params=[("q", "ernæring"), ("samling", "fboe")]).text
     assert "/begreb/fboe/" in chosen
+    typed = client.get("/autocomplete", params={"q": "ernæring"}).json()["suggestions"]
+    assert typed and not [s for s in typed if s["url"].startswith("/begreb/fboe/")]
     # scales, statuses and administrative codes too, unless chosen
     scale = _code(client, "ffb", "Moderat støttebehov")
     assert scale not in client.get("/", params={"q": "moderat støttebehov"}).text

@@ -137,7 +137,9 @@ def autocomplete(request: Request, q: str = Query("", max_length=200)) -> JSONRe
                 ]
             except TermserverError:
                 pass
-        for hit in services.search.search(q, limit=8).hits:
+        from .search_page import page_search  # the page's scope: no FBOE, no scales
+
+        for hit in page_search(services, q, limit=8).hits:
             concept = services.store.concept(hit.scheme, hit.code)
             kind = labels.SCHEME_NAMES.get(hit.scheme, hit.scheme)
             if hit.scheme == "icf":
