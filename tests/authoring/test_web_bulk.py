@@ -58,7 +58,7 @@ def test_preview_changes_nothing_and_confirm_applies_every_row(app: object,  # n
     assert "2 begreber ændres: 1 nyt begreb, 1 ændres" in shown
     assert re.search(r"<td>2</td><th scope=\"row\">Tøjvask \(1\.2\)</th><td>Ændres</td>"
                      r"<td>Betegnelser, Definition</td>", shown)
-    assert "<td>3</td><th scope=\"row\">1.5</th><td>Nyt begreb</td>" in shown
+    assert "<td>3</td><th scope=\"row\">1.5</th><td>Nyt begreb</td><td>hele begrebet</td>" in shown
     assert _edits(db, app, draft) == []  # the preview wrote nothing
     upload_id = _upload_id(preview.text)
     assert list((uploads.root() / upload_id).glob("*.csv"))  # kept on the server

@@ -28,7 +28,8 @@ pytestmark = pytest.mark.browser
 
 PORTS = range(18900, 19000)
 PASSWORD = {"mette": "mette-redigerer-kataloget", "rasmus": "rasmus-reviewer-kataloget",
-            "pia": "pia-udgiver-kataloget", "lone": "lone-redigerer-ogsaa"}
+            "pia": "pia-udgiver-kataloget", "lone": "lone-redigerer-ogsaa",
+            "anne": "anne-administrerer-alt"}
 ENTRY = "Træning i at gå på trapper"
 
 
@@ -56,6 +57,9 @@ def site(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
         code, _, err = run_cli(settings, "users", "add", name, *args, "--scheme", "catalogue",
                                "--password", PASSWORD[name], "--token", admin.strip())
         assert code == 0, err
+    code, _, err = run_cli(settings, "users", "add", "anne", "--role", "admin", "--scheme", "*",
+                           "--password", PASSWORD["anne"], "--token", admin.strip())
+    assert code == 0, err
     with serving(data, root / "serve.log", "--no-vocab", ports=PORTS, ready="/") as served:
         yield Site(served.base, settings, served.process)
 
@@ -101,6 +105,16 @@ def pick(tab, field: str, text: str, wanted: str) -> None:
         tab.press(f"#{field}-soeg", "ArrowDown")
     tab.press(f"#{field}-soeg", "Enter")
     tab.locator(f"#{field}-resultater input:checked").first.wait_for(timeout=5000)
+
+
+def narrow_width(tab) -> int:
+    """The page's width at 320 CSS pixels (WCAG 1.4.10: no sideways scrolling); the
+    viewport is set back afterwards."""
+    before = tab.viewport_size
+    tab.set_viewport_size({"width": 320, "height": 640})
+    width = tab.evaluate("document.documentElement.scrollWidth")
+    tab.set_viewport_size(before)
+    return width
 
 
 def check_text(tab) -> str:
@@ -232,6 +246,65 @@ def test_a_stale_edit_in_two_browser_contexts_shows_the_conflict(browser,  # noq
     assert "praktisk støtte" in two.input_value("#synonymer-da")
     first.close()
     second.close()
+
+
+def test_a_sheet_is_previewed_then_applied_and_the_history_and_audit_pages(
+        browser, site: Site, tmp_path) -> None:  # noqa: F811
+    context, tab = log_in(browser, site, "mette")
+    draft = new_draft(tab, site, "Fra regneark")
+    tab.click("text=Indlæs regneark")
+    bad = tmp_path / "fejl.csv"
+    bad.write_text("code;label_da;broader\nSEL-85-PRAKTISK;;FINDES-IKKE\n;Uden kode;\n",
+                   encoding="utf-8")
+    tab.set_input_files("#fil", str(bad))
+    tab.click("button:has-text('Vis, hvad filen ændrer')")
+    problems = tab.locator("#problemer").inner_text()
+    assert "række 2 (SEL-85-PRAKTISK), kolonne broader" in problems
+    assert "række 3, kolonne code: koden mangler" in problems
+    assert tab.evaluate("document.activeElement.id") == "problemer"
+    shoot(tab, "redaktion-ark-fejl.png")
+    good = tmp_path / "indsatser.csv"
+    good.write_text("code;label_da;definition_da\n"
+                    "SEL-85-PRAKTISK;;Støtte til praktiske opgaver i eget hjem.\n"
+                    "SEL-85-ARK;Indsats fra regneark;Oprettet fra et regneark.\n",
+                    encoding="utf-8")
+    tab.set_input_files("#fil", str(good))
+    tab.click("button:has-text('Vis, hvad filen ændrer')")
+    preview = tab.locator("#forhaandsvisning").inner_text()
+    assert "2 begreber ændres: 1 nyt begreb, 1 ændres" in preview
+    other = context.new_page()  # nothing is applied by the preview
+    other.goto(draft)
+    assert "SEL-85-ARK" not in other.locator("main").inner_text()
+    other.close()
+    shoot(tab, "redaktion-ark.png")
+    assert narrow_width(tab) <= 320, "the preview scrolls sideways at 320 px"
+    tab.fill("#kommentar", "Fra arbejdsgruppens regneark")
+    tab.click("button:has-text('Anvend ændringerne')")
+    tab.wait_for_url("**?besked=ark")
+    changes = tab.locator("section[aria-labelledby=changes-h]").inner_text()
+    assert "Indsats fra regneark (SEL-85-ARK)" in changes and "i eget hjem" in changes
+    context.close()
+
+    # the public concept page leads to the concept's release history
+    public = browser.new_context(locale="da-DK").new_page()
+    public.goto(site.base + "/begreb/catalogue/SEL-85-PRAKTISK")
+    public.click("text=Begrebets historik")
+    public.wait_for_url("**/historik/catalogue/SEL-85-PRAKTISK")
+    assert "i version" in public.locator("main").inner_text()
+    assert "i eget hjem" not in public.locator("main").inner_text()  # drafts stay private
+    shoot(public, "historik.png")
+    public.context.close()
+
+    # the audit log: an administrator's page, with the chain verified
+    context, tab = log_in(browser, site, "anne")
+    tab.click("text=Revisionslog")
+    assert "Loggen er intakt" in tab.locator("#kaede").inner_text()
+    tab.select_option("#handling", "draft.edit")
+    tab.click("button:has-text('Filtrér')")
+    assert "Fra arbejdsgruppens regneark" in tab.locator("table.audit").inner_text()
+    shoot(tab, "redaktion-audit.png")
+    assert narrow_width(tab) <= 320, "the audit page scrolls sideways at 320 px"
+    context.close()
 
 
 def test_a_form_without_its_csrf_token_is_refused(browser, site: Site) -> None:  # noqa: F811
