@@ -147,3 +147,28 @@ def test_a_file_of_the_wrong_kind_or_too_big_is_refused(app: object) -> None:  #
     assert big.status_code == 413 and "større end 10 MB" in big.text
     empty = upload(anna, draft, b"", "tom.csv")
     assert empty.status_code == 400 and "tom.csv kan ikke læses" in empty.text
+
+
+def test_an_upload_not_confirmed_within_the_hour_is_gone(app: object,  # noqa: F811
+                                                         db: AuthoringDB) -> None:
+    import json
+    import time
+
+    anna = person(app, "anna")
+    draft = new_draft(anna)
+    preview = upload(anna, draft, SHEET)
+    upload_id = _upload_id(preview.text)
+    note = uploads.root() / upload_id / "upload.json"
+    kept = json.loads(note.read_text())
+    note.write_text(json.dumps(kept | {"at": time.time() - uploads.MAX_AGE - 1}))
+    late = anna.post(f"{draft}/ark/anvend", data={"csrf": csrf(preview.text),
+                                                  "upload": upload_id})
+    assert late.status_code == 410 and "Indlæs filen igen" in late.text
+    assert not (uploads.root() / upload_id).exists()
+    assert _edits(db, app, draft) == []
+    stale = uploads.keep(b"x", "gammel.csv", 1, 1)  # never confirmed: swept by a later upload
+    old = json.loads((uploads.root() / stale.id / "upload.json").read_text())
+    (uploads.root() / stale.id / "upload.json").write_text(
+        json.dumps(old | {"at": time.time() - uploads.MAX_AGE - 1}))
+    upload(anna, draft, SHEET)
+    assert not (uploads.root() / stale.id).exists()

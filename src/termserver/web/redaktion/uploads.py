@@ -97,7 +97,10 @@ def sweep(now: float | None = None) -> None:
     for folder in root().iterdir():
         try:
             at = float(json.loads((folder / "upload.json").read_text()).get("at", 0))
-        except (OSError, ValueError):
-            at = folder.stat().st_mtime if folder.exists() else now
+        except (OSError, ValueError):  # being written, or a stray file: judge by its age
+            try:
+                at = folder.stat().st_mtime
+            except OSError:  # deleted meanwhile (another server sweeping)
+                continue
         if now - at > MAX_AGE:
             shutil.rmtree(folder, ignore_errors=True)
