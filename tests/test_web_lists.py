@@ -44,8 +44,9 @@ def test_the_count_is_what_the_pages_show(client: TestClient) -> None:
         seen += _hits(page)
     assert len(seen) == len(set(seen)) == total
     assert 'aria-current="page">2<' in client.get("/", params={"q": "støtte", "side": 2}).text
-    bad = client.get("/", params={"q": "støtte", "side": "x"})
-    assert bad.status_code == 400 and "Sidetallet" in bad.text
+    for side in ("x", "0", "51"):  # 51 pages of 20 would pass the 1,000 results one can reach
+        bad = client.get("/", params={"q": "støtte", "side": side})
+        assert bad.status_code == 400 and "Sidetallet" in bad.text
 
 
 def test_filters_narrow_the_list_and_keep_their_address(client: TestClient) -> None:
@@ -189,6 +190,10 @@ def test_the_shortlist_refuses_other_sites_and_unknown_entries(
     fetch = browser_like.post("/liste/tilfoej", data={"kode": "SEL-83-MAD"},
                               headers={"Sec-Fetch-Site": "cross-site"})
     assert fetch.status_code == 403 and "set-cookie" not in fetch.headers
+    proxied = browser_like.post("/liste/tilfoej", data={"kode": "SEL-83-MAD"}, headers={
+        "Origin": "https://termserver.kommune.example",
+        "X-Forwarded-Host": "termserver.kommune.example"}, follow_redirects=False)
+    assert proxied.status_code == 303 and "SEL-83-MAD" in proxied.headers["set-cookie"]
     retired = browser_like.post("/liste/tilfoej", data={"kode": "SEL-83-MADSERVICE"})
     assert retired.status_code == 404 and "kan sættes på listen" in retired.text
 

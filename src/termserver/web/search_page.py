@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from ..bodies import search_body
 from ..errors import BadRequest, NotFound, TermserverError
 from ..interventions import intervention_index
-from ..search import Filters, SearchResults, analysis, search_filters
+from ..search import MAX_RESULTS, Filters, SearchResults, analysis, search_filters
 from ..search.documents import SKIPPED_KINDS
 from ..search.facets import known_laws
 from . import labels
@@ -90,10 +90,14 @@ def marked(text: str, marks: Iterable[Iterable[int]]) -> Markup:
 templates.env.filters.update(marked=marked)
 
 
+LAST_PAGE = MAX_RESULTS // PAGE_SIZE
+
+
 def _page_number(text: str | None) -> int | None:
+    """The page asked for (`side`), None when it is no page a list can have."""
     if text is None or text == "":
         return 1
-    return int(text) if text.isdigit() and 1 <= int(text) <= 1000 else None
+    return int(text) if text.isdigit() and 1 <= int(text) <= LAST_PAGE else None
 
 
 def _danish_filter_error(exc: TermserverError, store: Any) -> str:
@@ -236,7 +240,8 @@ def search_page(request: Request) -> HTMLResponse:
             context["icf_error"] = _danish_error(exc, q.strip())
             context["suggestions"] = exc.details.get("suggestions", [])
     if page is None:
-        context["error"] = "Sidetallet kan ikke bruges; det skal være et tal fra 1 og op."
+        context["error"] = (f"Sidetallet kan ikke bruges; det skal være et tal fra 1 til "
+                            f"{LAST_PAGE}.")
         return _page(request, "search.html", context, 400)
     try:
         filters = page_filters(store, chosen["samling"], chosen["type"], chosen["omraade"],

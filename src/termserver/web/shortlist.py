@@ -31,12 +31,15 @@ COOKIE = "indsatsliste"
 MAX_ITEMS = 40
 """Entries a list holds: a cookie stays well under the browsers' 4 kB."""
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,40}$")
+_SEPARATOR = re.compile(r"[,. ]+")
+"""Codes are separated by dots in the cookie (a comma would have to be quoted there) and
+by commas in a shared link."""
 
 
 def codes_in(text: str | None) -> list[str]:
     """Catalogue codes from a cookie or `koder=` value, in order, each once; anything that
     cannot be a code is dropped (the value comes from the browser)."""
-    found = [c.strip().upper() for c in (text or "").replace(" ", ",").split(",")]
+    found = [c.strip().upper() for c in _SEPARATOR.split(text or "")]
     return list(dict.fromkeys(c for c in found if _CODE.match(c)))[:MAX_ITEMS]
 
 
@@ -76,14 +79,17 @@ def _back(request: Request, target: str | None) -> str:
 
 
 def _same_site(request: Request) -> bool:
-    """A form post from this site: no Origin, or one naming this host; and the browser's
-    Sec-Fetch-Site, when sent, is not cross-site."""
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        return False
+    """A form post from this site. Browsers say so in Sec-Fetch-Site; without it, an
+    Origin must name the host the request was sent to (behind a proxy, the one it
+    forwarded for)."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
     origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    if origin is None:
+        return True
+    hosts = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", "")}
+    return origin != "null" and urlsplit(origin).netloc in hosts - {""}
 
 
 def _refused(request: Request) -> HTMLResponse:
@@ -96,7 +102,7 @@ def _refused(request: Request) -> HTMLResponse:
 
 def _with(codes: list[str], response: Response) -> Response:
     if codes:
-        response.set_cookie(COOKIE, ",".join(codes), httponly=True, samesite="lax", path="/")
+        response.set_cookie(COOKIE, ".".join(codes), httponly=True, samesite="lax", path="/")
     else:
         response.delete_cookie(COOKIE, path="/")
     return response
