@@ -65,7 +65,7 @@ def test_preview_changes_nothing_and_confirm_applies_every_row(app: object,  # n
     done = anna.post(f"{draft}/ark/anvend", data={"csrf": csrf(preview.text),
                                                   "upload": upload_id,
                                                   "kommentar": "Fra arbejdsgruppen"})
-    assert done.status_code == 200 and "Regnearkets ændringer er anvendt" in done.text
+    assert done.status_code == 200 and "Filens ændringer er anvendt" in done.text
     edits = _edits(db, app, draft)
     assert sorted(e.code for e in edits) == ["1.2", "1.5"]
     assert {e.comment for e in edits} == {"Fra arbejdsgruppen"}
@@ -172,3 +172,19 @@ def test_an_upload_not_confirmed_within_the_hour_is_gone(app: object,  # noqa: F
         json.dumps(old | {"at": time.time() - uploads.MAX_AGE - 1}))
     upload(anna, draft, SHEET)
     assert not (uploads.root() / stale.id).exists()
+
+
+def test_a_turtle_file_is_previewed_and_applied_too(app: object,  # noqa: F811
+                                                    db: AuthoringDB) -> None:
+    from .test_drafts_cli import BULK
+
+    anna = person(app, "anna")
+    draft = new_draft(anna)
+    preview = upload(anna, draft, BULK.encode(), "changes.ttl")
+    assert preview.status_code == 200, preview.text
+    assert "2 begreber ændres: 1 nyt begreb, 1 ændres; 1 uændret" in preview.text
+    assert _edits(db, app, draft) == []
+    done = anna.post(f"{draft}/ark/anvend", data={"csrf": csrf(preview.text),
+                                                  "upload": _upload_id(preview.text)})
+    assert "Filens ændringer er anvendt" in done.text
+    assert sorted(e.code for e in _edits(db, app, draft)) == ["1.4", "2"]

@@ -15,6 +15,6 @@ MESSAGES = {
                  "til review igen.",
     "lukket": "Udkastet er lukket.",
     "gemt": "Begrebet er gemt.",
-    "ark": "Regnearkets ændringer er anvendt på udkastet; de står herunder. Kontrollér "
+    "ark": "Filens ændringer er anvendt på udkastet; de står herunder. Kontrollér "
            "udkastet igen.",
 }
