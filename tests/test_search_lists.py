@@ -186,3 +186,23 @@ def test_api_pages_filters_and_explains(client: TestClient) -> None:
                               if h["code"] == "SEL-83-MADSERVICE"}
     bad = client.get("/api/v1/search", params={"q": "x", "law": "Hundeloven"})
     assert bad.status_code == 400 and "Ældreloven" in bad.json()["error"]["message"]
+
+
+def test_cli_pages_and_filters_like_the_api(real_settings, client: TestClient) -> None:
+    import json
+
+    from .conftest import run_cli
+
+    code, out, err = run_cli(real_settings, "search", "støtte", "--limit", "5",
+                             "--offset", "5", "--json")
+    api = client.get("/api/v1/search", params={"q": "støtte", "limit": 5, "offset": 5}).json()
+    assert code == 0 and json.loads(out) == api
+    code, out, err = run_cli(real_settings, "search", "støtte", "--limit", "5")
+    assert code == 0 and "next page: --offset 5" in err
+    code, out, _ = run_cli(real_settings, "search", "madservice", "--law", "Ældreloven")
+    assert code == 0 and "AEL-MADSERVICE" in out and "SEL-83B" not in out
+    code, out, _ = run_cli(real_settings, "search", "madservice", "--include-retired",
+                           "--scheme", "catalogue")
+    assert "SEL-83-MADSERVICE" in out and "[deprecated]" in out
+    code, _, err = run_cli(real_settings, "search", "x", "--kind", "hest")
+    assert code != 0 and "not a kind" in err
