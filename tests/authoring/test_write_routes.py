@@ -42,6 +42,9 @@ PUBLIC_READS = {
 PUBLIC_FORMS = {
     ("POST", "/redaktion/login"): "the login form itself (no session yet); failed logins are "
     "limited and audited",
+    **{("POST", f"/liste/{action}"): "the caseworker's shortlist, kept in the browser's own "
+       "cookie (no account, nothing stored on the server); same-site posts only"
+       for action in ("tilfoej", "fjern", "toem", "gem")},
 }
 """Forms of the web pages that need no session, and why."""
 WEB_PAGES = "/redaktion"
