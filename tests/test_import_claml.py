@@ -68,7 +68,7 @@ def test_labels_definitions_and_notes_match_an_independent_reading(german: Relea
 def test_german_labels_show_on_icf_after_loading(real_settings: Settings) -> None:
     store = Store.open(real_settings.data_dir)
     d450 = store.concept("icf", "d450")
-    assert d450.labels == {"en": "Walking", "de": "Gehen"}
+    assert (d450.labels["en"], d450.labels["de"]) == ("Walking", "Gehen")
     assert d450.definitions["de"].startswith("Sich zu Fuß")
     assert store.release("icf").version == "2001"
 
