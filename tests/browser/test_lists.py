@@ -199,8 +199,9 @@ def test_keyboard_only_search_filter_and_shortlist(page, server: str) -> None:
             break
     else:
         pytest.fail("no list button reached with Tab")
-    page.keyboard.press("Enter")  # the post answers with the page the button was on
-    page.wait_for_url(lambda url: url.endswith("/?q=reng%C3%B8ring"))
+    with page.expect_navigation():  # the post answers with the page the button was on
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/?q=reng%C3%B8ring")
     assert page.locator("header nav").inner_text().count("Indsatsliste (1)") == 1
     summary = page.locator(".filters-box summary")
     summary.focus()
