@@ -200,7 +200,11 @@ def _query_words(q: QueryTerms) -> tuple[frozenset[str], tuple[str, ...]]:
 
 def _is_match(word: str, stems: frozenset[str], long_words: tuple[str, ...],
               prefix: str) -> bool:
-    if analysis.stem(word) in stems or (prefix and word.startswith(prefix)):
+    if prefix and word.startswith(prefix):
+        return True
+    # a Danish stem is what is left of the word after its endings are cut, so only a word
+    # that begins with a query stem is worth stemming (most words of a text are not)
+    if any(word.startswith(s) for s in stems) and analysis.stem(word) in stems:
         return True
     # a compound whose first or last part is a query word (hukommelses|problemer, krops|pleje)
     return any(word.startswith(w) or word.endswith(w) for w in long_words)
@@ -238,7 +242,9 @@ def sentence(q: QueryTerms, definition: str) -> str:
     if len(parts) > 1:
         stems = _query_words(q)[0] | {f"paragraf{w}" for w in q.words if w.isdigit()}
         stems = stems | {q.last_prefix} if q.last_prefix else stems
-        parts = [max(parts, key=lambda p: sum(s in analysis.fold(p) for s in stems))]
+        folded = [analysis.fold(p) for p in parts]  # once a sentence, not once a stem
+        counts = [sum(s in text for s in stems) for text in folded]
+        parts = [parts[counts.index(max(counts))]]
     best = parts[0]
     if len(best) <= SNIPPET_CHARS:
         return best
