@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_VOCAB_DIR = Path(__file__).resolve().parents[2] / "vocab"
@@ -15,6 +15,13 @@ OIDC_GRANT = re.compile(r"(editor|reviewer|publisher|admin):(\*|[A-Za-z0-9][A-Za
 grantable ones (termserver.authoring.models.GRANTABLE_ROLES; a test keeps them equal),
 spelled out here because the settings never import the authoring side."""
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def trusted_url(value: str) -> bool:
+    """https, or plain http on the loopback address: a URL an attacker in the network
+    path cannot answer."""
+    url = urlsplit(value)
+    return url.scheme == "https" or (url.scheme == "http" and url.hostname in _LOOPBACK)
 
 
 class Settings(BaseSettings):
@@ -177,6 +184,38 @@ class Settings(BaseSettings):
         default=5.0, gt=0, le=60,
         description="OpenID Connect: seconds fetching the key set may take.",
     )
+    oidc_client_id: str | None = Field(
+        default=None,
+        description="OpenID Connect login to the web pages: termserver's client id at the "
+        "provider (the `aud` of its ID tokens). Set, with oidc_issuer, to offer "
+        "\"Log ind med <provider>\" on /redaktion/login; unset, only passwords log in.",
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        default=None,
+        description="OpenID Connect login: the client secret, if the provider gave one "
+        "(sent to the token endpoint with HTTP Basic); unset for a public client (PKCE only).",
+    )
+    oidc_authorization_url: str | None = Field(
+        default=None,
+        description="OpenID Connect login: the provider's authorization endpoint; unset, "
+        "read from {oidc_issuer}/.well-known/openid-configuration.",
+    )
+    oidc_token_url: str | None = Field(
+        default=None,
+        description="OpenID Connect login: the provider's token endpoint; unset, read from "
+        "{oidc_issuer}/.well-known/openid-configuration.",
+    )
+    oidc_redirect_base: str | None = Field(
+        default=None,
+        description="OpenID Connect login: the server's public address (`https://"
+        "termer.kommune.dk`); the provider sends the browser back to "
+        "{base}/redaktion/login/oidc. Unset, the address the request came to.",
+    )
+    oidc_provider_name: str = Field(
+        default="organisationens login",
+        description="OpenID Connect login: the provider's name on the login button "
+        "(\"Log ind med <name>\").",
+    )
     session_idle_minutes: float = Field(
         default=120.0, gt=0,
         description="Minutes a login to the web pages under /redaktion lasts without use; "
@@ -246,6 +285,14 @@ class Settings(BaseSettings):
             if not (url.scheme == "https" or (url.scheme == "http"
                                               and url.hostname in _LOOPBACK)):
                 raise ValueError("TERMSERVER_OIDC_JWKS_URL must be an https:// URL (plain "
+                                 "http only on the loopback address)")
+        if self.oidc_client_id and not self.oidc_issuer:
+            raise ValueError("TERMSERVER_OIDC_CLIENT_ID needs TERMSERVER_OIDC_ISSUER, "
+                             "_AUDIENCE and _JWKS_URL too (the ID token is checked with them)")
+        for name in ("oidc_authorization_url", "oidc_token_url", "oidc_redirect_base"):
+            value = getattr(self, name)
+            if value and not trusted_url(value):
+                raise ValueError(f"TERMSERVER_{name.upper()} must be an https:// URL (plain "
                                  "http only on the loopback address)")
         for value, grants in self.oidc_role_map.items():
             for grant in grants:

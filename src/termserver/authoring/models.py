@@ -252,8 +252,15 @@ class WebSession(Base):
     __tablename__ = "web_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                index=True)
+    """The local user (password login); None for an OpenID Connect login."""
+    name: Mapped[str | None] = mapped_column(String(200))
+    """An OpenID Connect login's user name, from its ID token."""
+    issuer: Mapped[str | None] = mapped_column(String(500))
+    grants: Mapped[list[str] | None] = mapped_column(JSON)
+    """An OpenID Connect login's roles (`role:scheme`), from its ID token: as for API
+    JWTs, the database's grants are not consulted."""
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     csrf: Mapped[str] = mapped_column(String(64))
     client: Mapped[str] = mapped_column(String(100), default="")
@@ -262,7 +269,7 @@ class WebSession(Base):
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class LoginFailure(Base):

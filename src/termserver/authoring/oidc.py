@@ -232,6 +232,15 @@ class Verifier:
         except _Refused as refused:
             return Actor(problem=f"The OpenID Connect token was refused: {refused}")
 
+    def claims(self, token: str) -> dict[str, Any]:
+        """A token's claims once its signature, `iss`, `aud` and `exp` hold, else `Refused`
+        saying what failed: the web pages' OpenID Connect login checks ID tokens so."""
+        return self._claims(token)
+
+    def name(self, claims: dict[str, Any]) -> str:
+        """The acting user's name from verified claims, else `Refused`."""
+        return self._name(claims)
+
     def _claims(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
@@ -313,6 +322,9 @@ class Verifier:
 
 class _Refused(Exception):
     """Why a token is not accepted (becomes the Actor's problem)."""
+
+
+Refused = _Refused
 
 
 def _refused_algorithm(alg: Any) -> str:

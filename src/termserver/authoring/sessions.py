@@ -108,6 +108,28 @@ def login(db: AuthoringDB, settings: Settings, name: str, password: str,
     return Login(cookie=cookie, csrf=csrf, name=name, expires_at=expires)
 
 
+def login_oidc(db: AuthoringDB, settings: Settings, actor: Actor, client: str) -> Login:
+    """Start a session for the user an ID token named (`oidc_login`), with the roles its
+    claims gave; the database's users and grants are not consulted, as for API JWTs."""
+    assert actor.name is not None and actor.issuer is not None
+    now = utcnow()
+    cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    expires = now + timedelta(hours=settings.session_max_hours)
+    grants = sorted(f"{g.role}:{g.scheme}" for g in actor.grants)
+    with db.write() as session:
+        audit.lock(session)
+        session.execute(delete(WebSession).where(WebSession.expires_at < now - timedelta(days=1)))
+        made = WebSession(user=None, name=actor.name, issuer=actor.issuer, grants=grants,
+                          hash=cookie_hash(cookie), csrf=csrf, client=client[:100],
+                          created_at=now, last_seen_at=now, expires_at=expires)
+        session.add(made)
+        session.flush()
+        audit.append(session, actor=actor.name, action=LOGIN, target=f"user {actor.name}",
+                     detail={"client": client[:100], "session": made.id,
+                             "issuer": actor.issuer, "roles": grants})
+    return Login(cookie=cookie, csrf=csrf, name=actor.name, expires_at=expires)
+
+
 def _count_attempt(db: AuthoringDB, settings: Settings, name: str, client: str) -> int:
     """Count this attempt as a failure unless a limit is reached (then refuse it, audited);
     returns the attempt's row, which a successful login removes."""
@@ -183,8 +205,12 @@ def resume(db: AuthoringDB, settings: Settings, cookie: str | None) -> Current |
         if idle or now > _aware(found.expires_at):
             return Ended("expired")
         user = found.user
-        actor = Actor(name=user.name,
-                      grants=frozenset(Grant(g.role, g.scheme) for g in user.grants))
+        if user is None:  # an OpenID Connect login: name and roles from its ID token
+            actor = Actor(name=found.name, issuer=found.issuer, grants=frozenset(
+                Grant(*g.split(":", 1)) for g in found.grants or []))
+        else:
+            actor = Actor(name=user.name,
+                          grants=frozenset(Grant(g.role, g.scheme) for g in user.grants))
         current = Current(id=found.id, actor=actor, csrf=found.csrf)
     if now - last_seen > _TOUCH_EVERY:
         # bookkeeping of the session itself, not an authoring action: no audit entry

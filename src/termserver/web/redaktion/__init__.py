@@ -11,7 +11,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..routes import templates
-from . import audit_log, concept_history, danish, editor, home, login, overview, sheet_upload
+from . import (
+    audit_log,
+    concept_history,
+    danish,
+    editor,
+    home,
+    login,
+    oidc_login,
+    overview,
+    sheet_upload,
+)
 
 templates.env.globals.update(draft_status=danish.DRAFT_STATUS, role_names=danish.ROLE_NAMES,
                              field_names=danish.FIELD_NAMES,
@@ -19,5 +29,5 @@ templates.env.globals.update(draft_status=danish.DRAFT_STATUS, role_names=danish
                              impact_change=danish.IMPACT_CHANGES)
 
 router = APIRouter(include_in_schema=False)
-for module in (login, home, overview, editor, concept_history, sheet_upload, audit_log):
+for module in (login, oidc_login, home, overview, editor, concept_history, sheet_upload, audit_log):
     router.include_router(module.router)

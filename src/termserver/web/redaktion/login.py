@@ -51,9 +51,12 @@ def login_form(request: Request, next: str = HOME, udlobet: str = "",
 def _form(request: Request, *, next: str, username: str = "", error: str | None = None,
           notice: str | None = None, status: int = 200) -> Response:
     token = secrets.token_urlsafe(32)
+    settings = services(request).settings
+    oidc = settings.oidc_provider_name if settings.oidc_client_id and settings.oidc_issuer \
+        else None
     response = page(request, "redaktion/login.html", {
         "title": "Log ind", "next": next, "username": username, "error": error,
-        "notice": notice, "csrf": token, "nav": "login"}, status)
+        "notice": notice, "csrf": token, "nav": "login", "oidc_provider": oidc}, status)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="lax",
                         secure=_secure(request), path="/redaktion/login")
     return response
@@ -87,12 +90,17 @@ async def login(request: Request) -> Response:
         return _form(request, next=target, username=username, status=401,
                      error="Forkert brugernavn eller adgangskode.")
     response = RedirectResponse(target, status_code=303)
+    login_cookie(request, response, made)
+    return response
+
+
+def login_cookie(request: Request, response: Response, made: sessions.Login) -> None:
+    """Give the browser its session (password or OpenID Connect login alike)."""
     settings = services(request).settings
     response.set_cookie(sessions.COOKIE, made.cookie, httponly=True, samesite="lax",
                         secure=_secure(request), path="/redaktion",
                         max_age=int(settings.session_max_hours * 3600))
     response.delete_cookie(LOGIN_COOKIE, path="/redaktion/login")
-    return response
 
 
 @router.post("/redaktion/logout")
