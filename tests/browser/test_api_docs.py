@@ -7,7 +7,6 @@ Here the browser may reach 127.0.0.1 only: any other request is aborted and reco
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -15,8 +14,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from servers import serving
-
-from .test_page import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -29,21 +26,6 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                  ready="/api/v1/openapi.json",
                  env={"TERMSERVER_VOCAB_DIR": str(root / "no-vocab")}) as served:
         yield served.base
-
-
-@pytest.fixture(scope="module")
-def offline_browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        message = "Debian chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def _offline_page(browser, refused: list[str]):
@@ -66,13 +48,13 @@ def _offline_page(browser, refused: list[str]):
     ("/api/v1/docs", ".opblock-summary-description", ".opblock"),
     ("/api/v1/redoc", "h2", "[data-section-id*='/operation/']"),
 ])
-def test_api_docs_render_offline(offline_browser, empty_server: str, path: str, summary: str,
+def test_api_docs_render_offline(browser, empty_server: str, path: str, summary: str,
                                  operation: str) -> None:
     """The operations list renders: an endpoint's summary is visible, every operation is there."""
     with urllib.request.urlopen(f"{empty_server}/api/v1/openapi.json") as response:
         operations = sum(len(ops) for ops in json.load(response)["paths"].values())
     refused: list[str] = []
-    context, page = _offline_page(offline_browser, refused)
+    context, page = _offline_page(browser, refused)
     try:
         page.goto(empty_server + path)
         page.locator(f"{summary}:text-is('Search concepts')").first.wait_for(

@@ -11,7 +11,7 @@ import pytest
 from servers import serving
 from termserver.settings import Settings
 
-from .test_page import CHROMIUM_ARGS, SCREENSHOTS, browser  # noqa: F401  (fixture)
+from .chromium import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -26,21 +26,13 @@ def server(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
         yield served.base
 
 
-@pytest.fixture
-def page(browser):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1100, "height": 800}, locale="da-DK")
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
 @pytest.mark.parametrize(("query", "code", "who", "shot"), [
     ("hukommelse", "b144", "Memory functions", "hukommelse"),
     ("gå", "d450", "Walking", "gaa"),
     ("bad", "d510", "Washing oneself", "bad"),
 ])
 def test_danish_words_find_the_icf_code_shown_with_its_danish_label(
-        browser, server: str, query: str, code: str, who: str, shot: str) -> None:  # noqa: F811
+        browser, server: str, query: str, code: str, who: str, shot: str) -> None:
     context = browser.new_context(viewport={"width": 1100, "height": 800}, locale="da-DK",
                                   java_script_enabled=False)
     tab = context.new_page()

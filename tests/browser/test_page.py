@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from servers import serving
 from termserver.settings import Settings
 
+from .chromium import SCREENSHOTS
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(os.environ.get("TERMSERVER_SCREENSHOTS", "/tmp/termserver-screenshots"))
-"""Where screenshots go; `TERMSERVER_SCREENSHOTS=docs/screenshots` refreshes the docs' copies."""
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -27,31 +21,6 @@ def server(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
     with serving(real_settings.data_dir, log, ready="/",
                  env={"TERMSERVER_VOCAB_DIR": str(real_settings.vocab_dir)}) as served:
         yield served.base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        message = "Debian chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 800}, locale="da-DK")
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def test_typing_d450_shows_walking_interventions(page, server: str) -> None:

@@ -22,7 +22,7 @@ from conftest import run_cli
 from servers import get, serving
 from termserver.settings import Settings
 
-from .test_page import SCREENSHOTS, browser  # noqa: F401 - the shared Chromium fixture
+from .chromium import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -71,7 +71,7 @@ def shoot(tab, name: str) -> None:
     assert path.stat().st_size < 1_500_000, f"{name} is {path.stat().st_size} bytes"
 
 
-def log_in(browser, site: Site, name: str, **options):  # noqa: F811 - the fixture's value
+def log_in(browser, site: Site, name: str, **options):
     context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="da-DK",
                                   **options)
     tab = context.new_page()
@@ -121,7 +121,7 @@ def check_text(tab) -> str:
     return tab.locator(".check-result").inner_text()
 
 
-def test_the_whole_workflow_in_the_browser(browser, site: Site) -> None:  # noqa: F811
+def test_the_whole_workflow_in_the_browser(browser, site: Site) -> None:
     editor, tab = log_in(browser, site, "mette")
     shoot(tab, "redaktion-forside.png")
     draft = new_draft(tab, site, "Gangtræning")
@@ -219,7 +219,7 @@ def test_the_whole_workflow_in_the_browser(browser, site: Site) -> None:  # noqa
         context.close()
 
 
-def test_a_stale_edit_in_two_browser_contexts_shows_the_conflict(browser,  # noqa: F811
+def test_a_stale_edit_in_two_browser_contexts_shows_the_conflict(browser,
                                                                  site: Site) -> None:
     first, one = log_in(browser, site, "mette")
     second, two = log_in(browser, site, "lone")
@@ -249,7 +249,7 @@ def test_a_stale_edit_in_two_browser_contexts_shows_the_conflict(browser,  # noq
 
 
 def test_a_sheet_is_previewed_then_applied_and_the_history_and_audit_pages(
-        browser, site: Site, tmp_path) -> None:  # noqa: F811
+        browser, site: Site, tmp_path) -> None:
     context, tab = log_in(browser, site, "mette")
     draft = new_draft(tab, site, "Fra regneark")
     tab.click("text=Indlæs regneark")
@@ -307,7 +307,7 @@ def test_a_sheet_is_previewed_then_applied_and_the_history_and_audit_pages(
     context.close()
 
 
-def test_a_form_without_its_csrf_token_is_refused(browser, site: Site) -> None:  # noqa: F811
+def test_a_form_without_its_csrf_token_is_refused(browser, site: Site) -> None:
     context, tab = log_in(browser, site, "mette")
     tab.evaluate("document.querySelector(\"form[action='/redaktion/udkast'] "
                  "input[name=csrf]\").remove()")
@@ -322,7 +322,7 @@ def test_a_form_without_its_csrf_token_is_refused(browser, site: Site) -> None: 
 
 
 def test_the_login_page_and_editor_work_with_the_keyboard_and_without_javascript(
-        browser, site: Site) -> None:  # noqa: F811
+        browser, site: Site) -> None:
     context = browser.new_context(java_script_enabled=False, locale="da-DK")
     tab = context.new_page()
     tab.goto(site.base + "/redaktion/login")
@@ -359,7 +359,7 @@ def test_the_login_page_and_editor_work_with_the_keyboard_and_without_javascript
 
 
 @pytest.mark.parametrize("path", ["/redaktion/login", "/redaktion", "draft", "concept"])
-def test_the_pages_reflow_at_320_css_pixels(browser, site: Site, path: str) -> None:  # noqa: F811
+def test_the_pages_reflow_at_320_css_pixels(browser, site: Site, path: str) -> None:
     context, tab = log_in(browser, site, "mette")
     if path in ("draft", "concept"):
         draft = new_draft(tab, site, "Smal skærm")
