@@ -26,22 +26,19 @@ URL (the response memo).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
 import random
 import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
 
 import run
-from run import BIN, REPO, SHARED, free_port, percentile, row, wait_for
+from run import BIN, REPO, SHARED, free_port, percentile, report_rows, row, wait_for
 
 KL_VALUE_SETS = SHARED / "kl-fhir-examples" / "kl-term" / "conformance"
 KL_VALUE_SET = "http://fhir.kl.dk/term/ValueSet/KLInterventionsFSIII"
@@ -226,26 +223,7 @@ def main() -> None:
         rows = bench(data_dir(work), work, 5 if args.quick else 15)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    report = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "machine": f"{os.cpu_count()} cores, {sys.platform}, Python "
-                         f"{sys.version.split()[0]}",
-              "load_average": [round(x, 2) for x in os.getloadavg()],
-              "quick": args.quick, "results": rows}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"fhir-{report['date'].replace(':', '')}.json").write_text(
-        json.dumps(report, indent=2))
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-        return
-    print(f"{report['date']}  load average {report['load_average']}")
-    print(f"{'benchmark':<72} {'value':>12} {'reference':>24} {'ratio':>6}  target")
-    for r in rows:
-        ref = "" if r["reference"] is None else f"{r['reference']:g} ({r['reference_name']})"
-        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        status = "PASS" if r["pass"] else "FAIL"
-        print(f"{r['name']:<72} {r['value']:>9.4g} {r['unit']:<3} {ref:>24} {ratio:>6}  "
-              f"{r['target']} {status}")
-
+    report_rows(rows, quick=args.quick, as_json=args.json, name="fhir")
 
 if __name__ == "__main__":
     main()

@@ -394,23 +394,33 @@ def main() -> None:
             rows += bench_scale(work, 20_000 if args.quick else 350_000)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    report_rows(rows, quick=args.quick, as_json=args.json)
+
+
+def report_rows(rows: list[dict], *, quick: bool, as_json: bool, name: str = "") -> None:
+    """Write a run's rows to bench/results (dated, machine and load named) and print them
+    as a table, or as JSON; every benchmark script built on `row` reports through here."""
     report = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
               "machine": f"{os.cpu_count()} cores, {sys.platform}, Python "
                          f"{sys.version.split()[0]}",
-              "quick": args.quick, "results": rows}
+              "load_average": [round(x, 2) for x in os.getloadavg()],
+              "quick": quick, "results": rows}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{report['date'].replace(':', '')}.json").write_text(json.dumps(report, indent=2))
-    if args.json:
+    stem = f"{name}-" if name else ""
+    (RESULTS / f"{stem}{report['date'].replace(':', '')}.json").write_text(
+        json.dumps(report, indent=2))
+    if as_json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    print(f"{'benchmark':<60} {'value':>12} {'reference':>20} {'ratio':>7}  target")
+    print(f"{report['date']}  load average {report['load_average']}")
+    width = max([60, *(len(r["name"]) for r in rows)])
+    print(f"{'benchmark':<{width}} {'value':>12} {'reference':>24} {'ratio':>6}  target")
     for r in rows:
         ref = "" if r["reference"] is None else f"{r['reference']:g} ({r['reference_name']})"
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
         status = "PASS" if r["pass"] else "FAIL"
-        print(f"{r['name']:<60} {r['value']:>9g} {r['unit']:<3} {ref:>20} {ratio:>7}  "
+        print(f"{r['name']:<{width}} {r['value']:>9g} {r['unit']:<3} {ref:>24} {ratio:>6}  "
               f"{r['target']} {status}")
-
 
 if __name__ == "__main__":
     main()
