@@ -3,8 +3,8 @@
 The bulk page previews a file (a dry run) and applies it only when the user confirms. The
 file is not sent twice and its path never comes from the browser: it is kept in a
 directory of its own under the server's temporary directory, named by a random id, with a
-note of the session and draft it belongs to. The confirmation names only the id; a
-different session, another draft or an expired id finds nothing. A file is deleted once
+note of the login (web session id) and draft it belongs to. The confirmation names only
+the id; another login, another draft or an expired id finds nothing. A file is deleted once
 it is applied or refused, and any older than `MAX_AGE` whenever a new one is kept.
 """
 
@@ -66,8 +66,8 @@ def keep(data: bytes, name: str, session: int, draft: int) -> Upload:
 
 
 def find(upload_id: str, session: int, draft: int) -> Upload | None:
-    """The kept upload with this id, if it belongs to this session and draft and has not
-    expired."""
+    """The kept upload with this id, if it belongs to this login (`session`, the web
+    session's id) and draft and has not expired."""
     if not _ID.fullmatch(upload_id or ""):
         return None
     folder = root() / upload_id
