@@ -21,15 +21,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest, Overloaded
+from ..model import Release
 from ..releases import ReleaseRepository
 from ..settings import Settings
 from ..store import Store
 from ..versions import version_key
-from .concepts import State, state_of
+from .concepts import State
 from .db import AuthoringDB
 from .drafts import (
     REBASED,
     Conflict,
+    DraftContent,
     _back_to_work,
     _for_writing,
     base_release,
@@ -169,11 +171,10 @@ def _settle(merged: dict[str, State | None], conflict: FieldConflict, side: str)
         state[conflict.field] = conflict.theirs
 
 
-def _states(release: Any) -> dict[str, State]:
-    by_source: dict[str, list] = {}
-    for mapping in release.mappings:
-        by_source.setdefault(mapping.source, []).append(mapping)
-    return {code: state_of(c, by_source.get(c.uri, [])) for code, c in release.concepts.items()}
+def _states(release: Release) -> dict[str, State]:
+    """Every concept of a release as a draft stores it (the release read as a draft base)."""
+    base = DraftContent(0, release)
+    return {code: base.state(code) for code in release.concepts}  # type: ignore[misc]
 
 
 def _newest_on_disk(settings: Settings, scheme: str) -> str | None:
